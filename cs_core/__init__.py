@@ -1,0 +1,1 @@
+"""The Customer Success workspace's domain and analytics layer (no UI imports)."""

@@ -1,0 +1,325 @@
+"""Workspace settings for the Customers, Services and Revenue tabs (S-1..S-4).
+
+Settings are validated against the property catalog and pipelines before they
+are saved, stored as JSON in the ``settings`` table, and read on every rerun, so
+a change takes effect on every tab without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from cs_core import db
+from cs_core.pipelines import list_pipelines
+from cs_core.records import get_object, list_objects, list_properties
+from cs_core.users import Action, User, require
+
+LAYOUTS = ("table", "board")
+MAX_REVENUE_OBJECTS = 2
+
+
+class SettingsError(ValueError):
+    """Settings were refused; ``problems`` lists every reason, in words for the user."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class CustomerSettings:
+    object: str
+    owner_property: str
+    renewal_date_property: str | None = None
+
+
+@dataclass(frozen=True)
+class ObjectSettings:
+    """Settings for one object shown on the Services or Revenue tab."""
+
+    object: str
+    owner_property: str
+    renewal_date_property: str | None = None
+    pipelines: tuple[int, ...] = ()
+    default_pipeline: int | None = None
+    default_layout: str = "table"
+
+
+@dataclass(frozen=True)
+class RevenueSettings:
+    objects: tuple[ObjectSettings, ...] = field(default_factory=tuple)
+    default_object: str | None = None
+
+    def for_object(self, name: str) -> ObjectSettings | None:
+        return next((o for o in self.objects if o.object == name), None)
+
+
+# --- which objects and properties may be chosen ---------------------------------------
+
+
+def customer_object_choices(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Companies, contacts, or a custom object (S-1)."""
+    return [o.name for o in list_objects(con) if o.name in ("companies", "contacts") or o.is_custom]
+
+
+def service_object_choices(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The services object (when enabled), or a custom object (S-2)."""
+    return [o.name for o in list_objects(con) if o.name == "services" or o.is_custom]
+
+
+def revenue_object_choices(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Deals, or a custom object (S-3)."""
+    return [o.name for o in list_objects(con) if o.name == "deals" or o.is_custom]
+
+
+def owner_property_choices(con: duckdb.DuckDBPyConnection, object_name: str) -> list[str]:
+    return [p.name for p in list_properties(con, object_name, types=("user",))]
+
+
+def date_property_choices(con: duckdb.DuckDBPyConnection, object_name: str) -> list[str]:
+    return [p.name for p in list_properties(con, object_name, types=("date",))]
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def _stored(con: duckdb.DuckDBPyConnection, key: str) -> dict | None:
+    row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def _first(preferred: str, choices: list[str]) -> str | None:
+    if preferred in choices:
+        return preferred
+    return choices[0] if choices else None
+
+
+def _default_object_settings(
+    con: duckdb.DuckDBPyConnection,
+    object_name: str,
+    *,
+    owner: str,
+    renewal: str | None,
+    layout: str,
+) -> ObjectSettings:
+    pipes = tuple(p.id for p in list_pipelines(con, object_name))
+    dates = date_property_choices(con, object_name)
+    return ObjectSettings(
+        object=object_name,
+        owner_property=_first(owner, owner_property_choices(con, object_name)) or "",
+        renewal_date_property=renewal if renewal in dates else None,
+        pipelines=pipes,
+        default_pipeline=pipes[0] if pipes else None,
+        default_layout=layout,
+    )
+
+
+def _object_settings(value: dict) -> ObjectSettings:
+    return ObjectSettings(
+        object=value["object"],
+        owner_property=value["owner_property"],
+        renewal_date_property=value.get("renewal_date_property"),
+        pipelines=tuple(value.get("pipelines", ())),
+        default_pipeline=value.get("default_pipeline"),
+        default_layout=value.get("default_layout", "table"),
+    )
+
+
+def get_customer_settings(con: duckdb.DuckDBPyConnection) -> CustomerSettings:
+    stored = _stored(con, "customers")
+    if stored:
+        return CustomerSettings(**stored)
+    obj = _first("companies", customer_object_choices(con)) or "companies"
+    dates = date_property_choices(con, obj)
+    return CustomerSettings(
+        object=obj,
+        owner_property=_first("csm_id", owner_property_choices(con, obj)) or "",
+        renewal_date_property="renewal_date" if "renewal_date" in dates else None,
+    )
+
+
+def get_service_settings(con: duckdb.DuckDBPyConnection) -> ObjectSettings | None:
+    """The Services tab's settings, or None when no service object is available."""
+    stored = _stored(con, "services")
+    if stored:
+        return _object_settings(stored)
+    obj = _first("services", service_object_choices(con))
+    if obj is None:
+        return None
+    return _default_object_settings(con, obj, owner="owner_id", renewal=None, layout="board")
+
+
+def get_revenue_settings(con: duckdb.DuckDBPyConnection) -> RevenueSettings:
+    stored = _stored(con, "revenue")
+    if stored:
+        return RevenueSettings(
+            objects=tuple(_object_settings(o) for o in stored["objects"]),
+            default_object=stored.get("default_object"),
+        )
+    obj = _first("deals", revenue_object_choices(con))
+    if obj is None:
+        return RevenueSettings()
+    deals = _default_object_settings(
+        con, obj, owner="owner_id", renewal="close_date", layout="table"
+    )
+    return RevenueSettings(objects=(deals,), default_object=obj)
+
+
+# --- validation ---------------------------------------------------------------------
+
+
+def _label(con: duckdb.DuckDBPyConnection, object_name: str) -> str:
+    info = get_object(con, object_name)
+    return info.label_plural if info else object_name
+
+
+def _check_properties(
+    con: duckdb.DuckDBPyConnection,
+    object_name: str,
+    owner: str,
+    renewal: str | None,
+    what: str,
+) -> list[str]:
+    problems = []
+    props = {p.name: p for p in list_properties(con, object_name)}
+    label = _label(con, object_name)
+    if owner not in props:
+        problems.append(f"{what}: {label} have no property {owner!r} for the owner.")
+    elif props[owner].type != "user":
+        problems.append(
+            f"{what}: the owner property must be a user property; "
+            f"{props[owner].label!r} is a {props[owner].type} property."
+        )
+    if renewal:
+        if renewal not in props:
+            problems.append(f"{what}: {label} have no property {renewal!r} for the renewal date.")
+        elif props[renewal].type != "date":
+            problems.append(
+                f"{what}: the renewal date must be a date property; "
+                f"{props[renewal].label!r} is a {props[renewal].type} property."
+            )
+    return problems
+
+
+def _check_object_settings(
+    con: duckdb.DuckDBPyConnection, value: ObjectSettings, choices: list[str], what: str
+) -> list[str]:
+    if value.object not in choices:
+        allowed = ", ".join(_label(con, c) for c in choices) or "none available"
+        return [f"{what}: {value.object!r} cannot be chosen here (choose from: {allowed})."]
+    problems = _check_properties(
+        con, value.object, value.owner_property, value.renewal_date_property, what
+    )
+    available = {p.id: p.label for p in list_pipelines(con, value.object)}
+    label = _label(con, value.object)
+    unknown = [p for p in value.pipelines if p not in available]
+    if unknown:
+        problems.append(f"{what}: {label} have no pipeline with id {unknown[0]}.")
+    if len(set(value.pipelines)) != len(value.pipelines):
+        problems.append(f"{what}: a pipeline is listed twice.")
+    if available and not value.pipelines:
+        problems.append(f"{what}: choose at least one pipeline to show.")
+    if value.pipelines and value.default_pipeline not in value.pipelines:
+        problems.append(f"{what}: the default pipeline must be one of the pipelines shown.")
+    if value.default_layout not in LAYOUTS:
+        problems.append(f"{what}: the default layout must be 'table' or 'board'.")
+    return problems
+
+
+def validate_customer_settings(con: duckdb.DuckDBPyConnection, value: CustomerSettings) -> None:
+    choices = customer_object_choices(con)
+    if value.object not in choices:
+        allowed = ", ".join(_label(con, c) for c in choices)
+        raise SettingsError(
+            [f"Customers: {value.object!r} cannot be the account object (choose from: {allowed})."]
+        )
+    problems = _check_properties(
+        con, value.object, value.owner_property, value.renewal_date_property, "Customers"
+    )
+    if problems:
+        raise SettingsError(problems)
+
+
+def validate_service_settings(con: duckdb.DuckDBPyConnection, value: ObjectSettings) -> None:
+    problems = _check_object_settings(con, value, service_object_choices(con), "Services")
+    if problems:
+        raise SettingsError(problems)
+
+
+def validate_revenue_settings(con: duckdb.DuckDBPyConnection, value: RevenueSettings) -> None:
+    problems = []
+    names = [o.object for o in value.objects]
+    if not names:
+        problems.append("Revenue: choose at least one revenue object.")
+    if len(names) > MAX_REVENUE_OBJECTS:
+        problems.append(
+            f"Revenue: at most {MAX_REVENUE_OBJECTS} revenue objects can be chosen "
+            f"({len(names)} were given)."
+        )
+    if len(set(names)) != len(names):
+        problems.append("Revenue: the same object is chosen twice.")
+    if names and value.default_object not in names:
+        problems.append("Revenue: the default object must be one of the chosen objects.")
+    choices = revenue_object_choices(con)
+    for obj in value.objects:
+        problems += _check_object_settings(
+            con, obj, choices, f"Revenue ({_label(con, obj.object)})"
+        )
+    if problems:
+        raise SettingsError(problems)
+
+
+# --- saving -------------------------------------------------------------------------
+
+
+def _save(
+    con: duckdb.DuckDBPyConnection, key: str, value: dict, actor: User, now: datetime
+) -> None:
+    def _upsert(cur):
+        cur.execute(
+            "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            [key, json.dumps(value), now, actor.id],
+        )
+
+    db.write(con, _upsert)
+
+
+def save_customer_settings(
+    con: duckdb.DuckDBPyConnection, *, actor: User, value: CustomerSettings, now: datetime
+) -> None:
+    require(actor, Action.MANAGE_SETTINGS)
+    validate_customer_settings(con, value)
+    _save(con, "customers", asdict(value), actor, now)
+
+
+def save_service_settings(
+    con: duckdb.DuckDBPyConnection, *, actor: User, value: ObjectSettings, now: datetime
+) -> None:
+    require(actor, Action.MANAGE_SETTINGS)
+    validate_service_settings(con, value)
+    _save(con, "services", asdict(value), actor, now)
+
+
+def save_revenue_settings(
+    con: duckdb.DuckDBPyConnection, *, actor: User, value: RevenueSettings, now: datetime
+) -> None:
+    require(actor, Action.MANAGE_SETTINGS)
+    validate_revenue_settings(con, value)
+    stored = {"objects": [asdict(o) for o in value.objects], "default_object": value.default_object}
+    _save(con, "revenue", stored, actor, now)
+
+
+def last_change(con: duckdb.DuckDBPyConnection, key: str) -> tuple[datetime, str | None] | None:
+    """When a section was last saved and by whom (None if never)."""
+    row = con.execute(
+        "SELECT s.updated_at, u.name FROM settings s LEFT JOIN users u ON u.id = s.updated_by "
+        "WHERE s.key = ?",
+        [key],
+    ).fetchone()
+    return (row[0], row[1]) if row else None

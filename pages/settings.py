@@ -1,0 +1,150 @@
+"""Settings: what the Customers, Services and Revenue tabs show (S-1..S-4)."""
+
+from datetime import UTC, datetime
+
+import streamlit as st
+
+from cs_core import settings
+from cs_core.settings import CustomerSettings, RevenueSettings, SettingsError
+from cs_core.users import Action, PermissionDenied
+from ui import auth, db, state
+from ui.settings_form import object_label, object_settings, owner_and_renewal
+
+con = db.connection()
+user = auth.require_page(con, Action.MANAGE_SETTINGS)
+
+st.title("Customer Success settings")
+st.caption(
+    "Choose what each tab shows. Changes apply to everyone's workspace as soon as they are saved."
+)
+
+
+def save(section: str, saver, value) -> None:
+    """Save through cs_core; show every problem, or confirm and rerun."""
+    try:
+        saver(con, actor=user, value=value, now=datetime.now(UTC))
+    except SettingsError as exc:
+        st.error(
+            "Not saved:\n\n" + "\n".join(f"- {p}" for p in exc.problems), icon=":material/error:"
+        )
+        return
+    except PermissionDenied as exc:
+        st.error(str(exc), icon=":material/lock:")
+        return
+    state.flash(f"{section} settings saved.")
+    st.rerun()
+
+
+def last_saved(key: str) -> None:
+    change = settings.last_change(con, key)
+    if change:
+        when, who = change
+        st.caption(f"Last saved {when:%d %b %Y, %H:%M} UTC by {who or 'the system'}.")
+
+
+customers_tab, services_tab, revenue_tab = st.tabs(["Customers", "Services", "Revenue"])
+
+with customers_tab:
+    current = settings.get_customer_settings(con)
+    choices = settings.customer_object_choices(con)
+    st.subheader("Customers")
+    st.write("The object whose records are your customers, who owns them, and when they renew.")
+    obj = st.selectbox(
+        "Account object",
+        choices,
+        index=choices.index(current.object) if current.object in choices else 0,
+        format_func=lambda n: object_label(con, n),
+        key="settings.customers.object",
+    )
+    same = current.object == obj
+    owner, renewal = owner_and_renewal(
+        con,
+        obj,
+        current.owner_property if same else None,
+        current.renewal_date_property if same else None,
+        prefix="settings.customers",
+    )
+    if st.button("Save customer settings", type="primary", key="settings.customers.save"):
+        save(
+            "Customer",
+            settings.save_customer_settings,
+            CustomerSettings(object=obj, owner_property=owner or "", renewal_date_property=renewal),
+        )
+    last_saved("customers")
+
+with services_tab:
+    st.subheader("Services")
+    st.write("Onboarding, implementation and other services your team delivers.")
+    choices = settings.service_object_choices(con)
+    if not choices:
+        st.info(
+            "There is no services object to configure: enable the Services object or "
+            "create a custom object for services first.",
+            icon=":material/info:",
+        )
+    else:
+        current = settings.get_service_settings(con)
+        obj = st.selectbox(
+            "Service object",
+            choices,
+            index=choices.index(current.object) if current and current.object in choices else 0,
+            format_func=lambda n: object_label(con, n),
+            key="settings.services.object",
+        )
+        value = object_settings(con, obj, current, prefix="settings.services")
+        if st.button("Save service settings", type="primary", key="settings.services.save"):
+            save("Service", settings.save_service_settings, value)
+        last_saved("services")
+
+with revenue_tab:
+    st.subheader("Revenue")
+    st.write(
+        f"Up to {settings.MAX_REVENUE_OBJECTS} objects that hold revenue, such as deals or "
+        "subscriptions, and the one the Revenue tab opens with."
+    )
+    current = settings.get_revenue_settings(con)
+    choices = settings.revenue_object_choices(con)
+    chosen = st.multiselect(
+        "Revenue objects",
+        choices,
+        default=[o.object for o in current.objects if o.object in choices],
+        format_func=lambda n: object_label(con, n),
+        key="settings.revenue.objects",
+        placeholder="Choose one or two objects",
+    )
+    if len(chosen) > settings.MAX_REVENUE_OBJECTS:
+        st.warning(
+            f"Choose at most {settings.MAX_REVENUE_OBJECTS} revenue objects; "
+            f"{len(chosen)} are chosen.",
+            icon=":material/warning:",
+        )
+    default_obj = None
+    if chosen:
+        default_obj = st.selectbox(
+            "Default object",
+            chosen,
+            index=chosen.index(current.default_object) if current.default_object in chosen else 0,
+            format_func=lambda n: object_label(con, n),
+            key="settings.revenue.default_object",
+            help="The object the Revenue tab shows first.",
+        )
+    values = []
+    for obj in chosen:
+        with st.container(border=True):
+            st.markdown(f"**{object_label(con, obj)}**")
+            values.append(
+                object_settings(
+                    con,
+                    obj,
+                    current.for_object(obj),
+                    prefix="settings.revenue",
+                    renewal_label="Renewal or end date property",
+                )
+            )
+    if st.button("Save revenue settings", type="primary", key="settings.revenue.save"):
+        save(
+            "Revenue",
+            settings.save_revenue_settings,
+            RevenueSettings(objects=tuple(values), default_object=default_obj),
+        )
+    last_saved("revenue")

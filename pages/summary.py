@@ -1,0 +1,42 @@
+"""Summary tab: a welcome with the signed-in user's numbers (the full tab comes with SUM-*)."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from cs_core.users import Action
+from ui import auth, db, summary_data
+
+con = db.connection()
+user = auth.require_page(con, Action.VIEW_SUMMARY)
+now = datetime.now(UTC)
+
+hour = now.astimezone(ZoneInfo(user.time_zone)).hour
+greeting = "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
+st.title(f"{greeting}, {user.name.split()[0]}")
+st.caption(f"{user.role} · {user.team_name or 'No team'} · times in {user.time_zone}")
+
+numbers = summary_data.welcome_numbers(con, user_id=user.id, now=now)
+owned, tasks = numbers.owned, numbers.tasks
+cols = st.columns(4)
+cols[0].metric(f"{numbers.object_label} you own", f"{owned:,}", border=True)
+cols[1].metric("Open tasks", f"{tasks.open:,}", border=True)
+cols[2].metric("Overdue tasks", f"{tasks.overdue:,}", border=True)
+cols[3].metric(
+    "Due today",
+    f"{tasks.due_today:,}",
+    help=f"{tasks.due_tomorrow:,} more due tomorrow",
+    border=True,
+)
+
+if owned == 0:
+    st.info(
+        f"You don't own any {numbers.object_label.lower()} yet. Customers are assigned through "
+        f"the **{numbers.owner_label}** property.",
+        icon=":material/info:",
+    )
+if not user.has_full_access:
+    st.caption(
+        "You can see this Summary tab and workspace settings; the other tabs need a service seat."
+    )

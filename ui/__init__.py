@@ -1,0 +1,1 @@
+"""Shared Streamlit widgets and session state (the only code besides pages that imports streamlit)."""

@@ -1,0 +1,93 @@
+"""Who is signed in: Streamlit's OpenID Connect sign-in when configured, else demo mode."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import streamlit as st
+
+from cs_core import users
+from cs_core.users import Action, User
+from ui import state
+
+
+def sign_in_configured() -> bool:
+    """True when .streamlit/secrets.toml has an [auth] section."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def resolve_user(con: duckdb.DuckDBPyConnection) -> User | None:
+    """Sign the visitor in (or pick the demo user) and remember who it is for this session.
+
+    Returns None for a signed-in email that is not a workspace user.
+    """
+    user = _oidc_user(con) if sign_in_configured() else _demo_user(con)
+    state.put(state.USER_ID, user.id if user else None)
+    return user
+
+
+def _oidc_user(con: duckdb.DuckDBPyConnection) -> User | None:
+    if not st.user.get("is_logged_in", False):
+        _sign_in_screen()
+        st.stop()
+    email = st.user.get("email") or ""
+    user = users.find_by_email(con, email)
+    with st.sidebar:
+        st.caption(f"Signed in as **{user.name if user else email}**")
+        st.button("Sign out", key="auth.sign_out", on_click=st.logout, icon=":material/logout:")
+    return user
+
+
+def _sign_in_screen() -> None:
+    st.title("Customer Success")
+    st.write("Sign in with your company account to open your workspace.")
+    st.button(
+        "Sign in", key="auth.sign_in", type="primary", on_click=st.login, icon=":material/login:"
+    )
+
+
+def _demo_user(con: duckdb.DuckDBPyConnection) -> User | None:
+    everyone = users.list_users(con)
+    if not everyone:
+        return None
+    by_id = {u.id: u for u in everyone}
+    if state.get(state.DEMO_SWITCHER) not in by_id:
+        wanted = os.environ.get("CS_DEMO_USER")
+        first = users.find_by_email(con, wanted) if wanted else None
+        first = first or users.default_demo_user(con)
+        st.session_state[state.DEMO_SWITCHER] = first.id
+    with st.sidebar:
+        st.caption(
+            ":material/science: **Demo mode**: sign-in is not configured, so you can "
+            "act as any user of the workspace."
+        )
+        chosen = st.selectbox(
+            "Signed in as",
+            options=list(by_id),
+            format_func=lambda uid: f"{by_id[uid].name} · {by_id[uid].role}",
+            key=state.DEMO_SWITCHER,
+        )
+    return by_id[chosen]
+
+
+def current_user(con: duckdb.DuckDBPyConnection) -> User | None:
+    """The user the entry script resolved for this run (pages call this)."""
+    user_id = state.get(state.USER_ID)
+    return users.get_user(con, user_id) if user_id is not None else None
+
+
+def require_page(con: duckdb.DuckDBPyConnection, action: Action) -> User:
+    """The current user, or a "no access" message and stop if they may not ``action``."""
+    user = current_user(con)
+    if not users.can(user, action):
+        st.warning(
+            f"You don't have access to this page: it needs permission to {action.value}. "
+            "Ask a super admin of your workspace for access.",
+            icon=":material/lock:",
+        )
+        st.stop()
+    return user

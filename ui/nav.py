@@ -1,0 +1,33 @@
+"""The tabs a user may open, in the product's order."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cs_core.users import Action, User, can
+
+# Tabs in display order: (script, title, icon, url path, permission). A tab is listed
+# here only once its feature exists.
+TABS = [
+    ("pages/summary.py", "Summary", ":material/dashboard:", "summary", Action.VIEW_SUMMARY),
+    ("pages/settings.py", "Settings", ":material/settings:", "settings", Action.MANAGE_SETTINGS),
+]
+
+
+def pages_for(user: User | None) -> list[st.Page]:
+    """The st.Page list for this user; a single "no access" page when they may open none."""
+    pages = [
+        st.Page(script, title=title, icon=icon, url_path=path)
+        for script, title, icon, path, action in TABS
+        if can(user, action)
+    ]
+    if not pages:
+        return [
+            st.Page(
+                "pages/no_access.py",
+                title="No access",
+                icon=":material/lock:",
+                url_path="no-access",
+            )
+        ]
+    return pages
