@@ -9,8 +9,14 @@ from cs_core.users import Action, User, can
 # Tabs in display order: (script, title, icon, url path, permission). A tab is listed
 # here only once its feature exists.
 TABS = [
-    ("pages/summary.py", "Summary", ":material/dashboard:", "summary", Action.VIEW_SUMMARY),
-    ("pages/settings.py", "Settings", ":material/settings:", "settings", Action.MANAGE_SETTINGS),
+    ("app_pages/summary.py", "Summary", ":material/dashboard:", "summary", Action.VIEW_SUMMARY),
+    (
+        "app_pages/settings.py",
+        "Settings",
+        ":material/settings:",
+        "settings",
+        Action.MANAGE_SETTINGS,
+    ),
 ]
 
 
@@ -24,7 +30,7 @@ def pages_for(user: User | None) -> list[st.Page]:
     if not pages:
         return [
             st.Page(
-                "pages/no_access.py",
+                "app_pages/no_access.py",
                 title="No access",
                 icon=":material/lock:",
                 url_path="no-access",

@@ -1,0 +1,51 @@
+"""AppTest helpers: run the real entry script on a private demo workspace as a chosen user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+APP = ROOT / "streamlit_app.py"
+
+
+@pytest.fixture
+def app(demo_path, monkeypatch):
+    """``app(user_id)`` runs the app once, signed in (demo mode) as that user."""
+    monkeypatch.setenv("CS_WORKSPACE_DB", str(demo_path))
+    monkeypatch.delenv("CS_DEMO_USER", raising=False)
+
+    def start(user_id: int | None = None, **secrets) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=30)
+        for key, value in secrets.items():
+            at.secrets[key] = value
+        if user_id is not None:
+            at.session_state["auth.demo_user"] = user_id
+        return at.run()
+
+    yield start
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def tab_scripts(at: AppTest) -> list[str]:
+    """The scripts of the tabs the navigation offers, in order (AppTest keeps no public list)."""
+    return [Path(info["script_path"]).name for info in at._registered_pages.values()]
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def scalar(path: Path, sql: str, params: list | None = None):
+    """One value from the workspace file the app has open (same process, same configuration)."""
+    con = duckdb.connect(str(path))
+    try:
+        return con.execute(sql, params or []).fetchone()[0]
+    finally:
+        con.close()

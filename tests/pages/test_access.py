@@ -1,0 +1,117 @@
+"""Every page for every kind of user (U-2): which tabs exist and what each shows."""
+
+import pytest
+
+from tests.conftest import CSM, NO_ACCESS, NO_SEAT, SEATLESS_ADMIN, SETTINGS_MANAGER, SUPER_ADMIN
+from tests.pages.conftest import metric_values, scalar, tab_scripts
+
+TABS = {
+    SUPER_ADMIN: ["summary.py", "settings.py"],
+    SEATLESS_ADMIN: ["summary.py", "settings.py"],
+    SETTINGS_MANAGER: ["summary.py", "settings.py"],
+    CSM: ["summary.py"],
+    NO_SEAT: ["no_access.py"],
+    NO_ACCESS: ["no_access.py"],
+}
+FIRST_NAMES = {
+    SUPER_ADMIN: "Avery",
+    SEATLESS_ADMIN: "Jordan",
+    SETTINGS_MANAGER: "Priya",
+    CSM: "Lucas",
+}
+
+
+@pytest.mark.parametrize("user_id", list(TABS))
+def test_each_user_sees_exactly_their_tabs_and_each_renders(app, user_id):
+    at = app(user_id)
+    assert not at.exception
+    assert tab_scripts(at) == TABS[user_id]
+    for script in TABS[user_id]:
+        at.switch_page(f"app_pages/{script}").run()
+        assert not at.exception, script
+        assert not at.error, script
+        assert at.title, script
+
+
+@pytest.mark.parametrize("user_id", [SUPER_ADMIN, SETTINGS_MANAGER, CSM, SEATLESS_ADMIN])
+def test_summary_greets_the_user_with_their_own_numbers(app, demo_path, user_id):
+    at = app(user_id)
+    assert at.title[0].value.endswith(f", {FIRST_NAMES[user_id]}")
+    owned = scalar(demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?", [user_id])
+    open_tasks = scalar(
+        demo_path, "SELECT count(*) FROM tasks WHERE owner_id = ? AND status = 'open'", [user_id]
+    )
+    numbers = metric_values(at)
+    assert numbers["Companies you own"] == f"{owned:,}"
+    assert numbers["Open tasks"] == f"{open_tasks:,}"
+    if user_id == SEATLESS_ADMIN:
+        assert owned == 0
+        assert "You don't own any companies yet" in at.info[0].value
+        assert any("need a service seat" in c.value for c in at.caption)
+    else:
+        assert owned > 0
+
+
+def test_a_csm_cannot_reach_settings_even_by_path(app):
+    at = app(CSM)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("app_pages/settings.py")
+
+
+@pytest.mark.parametrize(
+    ("user_id", "need"),
+    [(NO_SEAT, "Olivia Grant** needs a service seat"),
+     (NO_ACCESS, "Sam Patel** needs Customer Success workspace access")],
+)  # fmt: skip
+def test_users_without_access_see_only_the_no_access_page(app, user_id, need):
+    at = app(user_id)
+    assert at.title[0].value == "No access to the Customer Success workspace"
+    assert need in at.markdown[0].value
+    assert not at.metric
+
+
+def test_demo_mode_offers_every_user_in_the_switcher(app):
+    at = app()
+    switcher = at.sidebar.selectbox(key="auth.demo_user")
+    assert switcher.label == "Signed in as"
+    assert len(switcher.options) == 12
+    assert switcher.value == SUPER_ADMIN  # the default: a super admin with a seat
+    switcher.set_value(CSM).run()
+    assert at.title[0].value.endswith(", Lucas")
+    assert tab_scripts(at) == ["summary.py"]
+
+
+AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s3cret",
+        "client_id": "cs", "client_secret": "x",
+        "server_metadata_url": "https://id.example.com/.well-known/openid-configuration"}  # fmt: skip
+
+
+def test_with_sign_in_configured_nothing_shows_before_sign_in(app):
+    at = app(auth=AUTH)
+    assert not at.exception
+    assert at.button(key="auth.sign_in").label == "Sign in"
+    assert not at.metric
+    assert not at.sidebar.selectbox
+
+
+@pytest.mark.parametrize(
+    ("email", "title"),
+    [("Lucas.Fischer@northwind.example", "Lucas"),
+     ("stranger@elsewhere.example", "No access to the Customer Success workspace")],
+)  # fmt: skip
+def test_signed_in_email_is_matched_to_a_workspace_user(demo_path, monkeypatch, email, title):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import APP
+
+    monkeypatch.setenv("CS_WORKSPACE_DB", str(demo_path))
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": email}
+    at.run()
+    assert not at.exception
+    assert title in at.title[0].value
+    assert not at.sidebar.selectbox  # no demo switcher once sign-in is configured
+    if "No access" in title:
+        assert "stranger@elsewhere.example" in at.markdown[0].value
+        assert tab_scripts(at) == ["no_access.py"]
