@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (not tests): ``python -m bench.run --scale S``."""

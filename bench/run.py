@@ -1,0 +1,487 @@
+"""Time the workspace's key operations at a data scale and print a table.
+
+    python -m bench.run --scale demo|S|M|L [--repeat N] [--rebuild] [--port P]
+
+The scale's workspace is generated once into bench/workspaces/<scale>.duckdb and
+reused afterwards (``--rebuild`` makes a fresh one). Every operation is listed in
+``OPERATIONS`` below; to benchmark something new, add one line there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from cs_core import db, records, settings, tasks, users
+from cs_core.demo import SCALES, create_demo_workspace, is_empty
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKSPACES = ROOT / "bench" / "workspaces"
+SEED = 7
+CSM_USER_ID = 4  # a CSM in every demo scale
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+GREETING = re.compile(r"Good (morning|afternoon|evening)")  # the Summary page heading
+START_TIMEOUT_S = 90.0
+MAIN_TABLES = (
+    "users",
+    "companies",
+    "contacts",
+    "subscriptions",
+    "deals",
+    "services",
+    "tasks",
+    "meetings",
+    "activities",
+    "sequence_enrollments",
+    "associations",
+    "property_history",
+)
+# One-off generation of the scale's own workspace (timed only when it is built).
+GENERATE_BUDGETS_S = {"M": 60.0}
+
+HEALTHY = "server healthy after start"
+FIRST_PAGE = "first page served after start"
+WARM_PAGE = "page for a new session, server running"
+
+
+# --- what the operations get -----------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What an operation may use. ``con`` is open only during the "query" phase."""
+
+    scale: str
+    path: Path
+    now: datetime
+    port: int | None = None
+    con: duckdb.DuckDBPyConnection | None = None
+    user: users.User | None = None
+    customer_settings: settings.CustomerSettings | None = None
+    browser: Any = None  # a Playwright Browser when Chromium is present, else None
+
+
+Timings = Mapping[str, float] | None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One benchmarked operation.
+
+    ``run(ctx)`` is timed as a whole, unless it returns its own timings
+    (``{row name: seconds}``) to report several moments of one run, or to leave
+    set-up out of the figure. ``budget`` is in seconds: a number for the row
+    named ``name``, or a mapping of row name to seconds for self-timed rows.
+    Phases: "generate" and "file" run with no connection held (the file is free),
+    "query" with ``ctx.con`` open, "server" with the file free for the app.
+    """
+
+    name: str
+    run: Callable[[Context], Timings]
+    budget: float | Mapping[str, float] | None = None
+    phase: str = "query"
+
+    def budget_for(self, row: str) -> float | None:
+        if isinstance(self.budget, Mapping):
+            return self.budget.get(row)
+        return self.budget if row == self.name else None
+
+
+DEFAULT_REPEATS = {"generate": 3, "file": 5, "query": 5, "server": 3}
+
+
+# --- the operations --------------------------------------------------------------------
+
+
+def generate_demo(ctx: Context) -> Timings:
+    """A fresh demo-scale workspace in a temporary file (the first-start experience)."""
+    with tempfile.TemporaryDirectory(prefix="cs-bench-") as tmp:
+        start = time.perf_counter()
+        create_demo_workspace(str(Path(tmp) / "demo.duckdb"), scale="demo", seed=SEED, now=ctx.now)
+        return {"generate demo workspace": time.perf_counter() - start}
+
+
+def open_workspace(ctx: Context) -> Timings:
+    db.open_workspace(ctx.path).close()
+    return None
+
+
+def app_start(ctx: Context) -> Timings:
+    """Start `streamlit run` on the workspace; time health ok and the Summary page drawn."""
+    port = ctx.port or free_port()
+    if port_in_use(port):
+        raise RuntimeError(f"Port {port} is in use already; pass another with --port.")
+    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port"]
+    cmd += [str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
+    env = {**os.environ, "CS_WORKSPACE_DB": str(ctx.path)}
+    out: dict[str, float] = {}
+    with tempfile.TemporaryFile() as log:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_healthy(url, proc, log, deadline=start + START_TIMEOUT_S)
+            out[HEALTHY] = time.perf_counter() - start
+            if ctx.browser is not None:
+                open_summary(ctx.browser, url)
+                out[FIRST_PAGE] = time.perf_counter() - start
+                # A new session on the now-running server: the browser loading the
+                # front end plus the script's run, without the server's start-up.
+                again = time.perf_counter()
+                open_summary(ctx.browser, url)
+                out[WARM_PAGE] = time.perf_counter() - again
+        finally:
+            stop(proc)
+    return out
+
+
+# The registry: (name, callable, budget in seconds, phase). Add new operations here.
+OPERATIONS: list[Operation] = [
+    Operation(
+        "generate demo workspace", generate_demo, {"generate demo workspace": 10.0}, "generate"
+    ),
+    Operation("open workspace", open_workspace, None, "file"),
+    Operation(
+        "tasks.task_counts (CSM)",
+        lambda ctx: tasks.task_counts(ctx.con, user=ctx.user, now=ctx.now),
+    ),
+    Operation(
+        "records.count_owned (CSM)",
+        lambda ctx: records.count_owned(
+            ctx.con,
+            ctx.customer_settings.object,
+            owner_property=ctx.customer_settings.owner_property,
+            user_id=CSM_USER_ID,
+        ),
+    ),
+    Operation(
+        "settings.get_customer_settings", lambda ctx: settings.get_customer_settings(ctx.con)
+    ),
+    Operation("settings.get_revenue_settings", lambda ctx: settings.get_revenue_settings(ctx.con)),
+    Operation("app start-up", app_start, {FIRST_PAGE: 3.0}, "server"),
+]
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, log, *, deadline: float) -> None:
+    while time.perf_counter() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            tail = log.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}:\n{tail}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as resp:
+                if resp.status == 200 and resp.read().strip() == b"ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.02)
+    raise RuntimeError(f"{url}/_stcore/health did not answer ok within {START_TIMEOUT_S:.0f} s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def open_summary(browser, url: str) -> None:
+    """Open the app in a new browser session and wait until the Summary heading shows."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(url, wait_until="commit", timeout=START_TIMEOUT_S * 1000)
+        page.get_by_text(GREETING).first.wait_for(timeout=START_TIMEOUT_S * 1000)
+    finally:
+        context.close()
+
+
+def launch_browser():
+    """(playwright, browser) with Debian's Chromium, or (None, None) when it is absent."""
+    if not CHROMIUM.exists():
+        return None, None
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    return pw, browser
+
+
+def fmt_duration(seconds: float) -> str:
+    if seconds < 0.001:
+        return f"{seconds * 1000:.3f} ms"
+    if seconds < 1:
+        return f"{seconds * 1000:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+# --- running ---------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    name: str
+    budget: float | None = None
+    times: list[float] = field(default_factory=list)
+    note: str = ""
+
+    def cells(self) -> list[str]:
+        budget = f"< {self.budget:g} s" if self.budget is not None else "-"
+        if not self.times:
+            return [self.name, "0", "-", "-", "-", budget, self.note or "-"]
+        median = statistics.median(self.times)
+        within = "-" if self.budget is None else ("yes" if median < self.budget else "NO")
+        if self.note:
+            within = self.note
+        return [
+            self.name,
+            str(len(self.times)),
+            fmt_duration(median),
+            fmt_duration(min(self.times)),
+            fmt_duration(max(self.times)),
+            budget,
+            within,
+        ]
+
+
+class Results:
+    def __init__(self) -> None:
+        self.rows: dict[str, Row] = {}
+        self.failed = False
+
+    def row(self, name: str, budget: float | None) -> Row:
+        return self.rows.setdefault(name, Row(name, budget))
+
+    def measure(self, op: Operation, ctx: Context, repeats: int) -> None:
+        say(f"  {op.name} × {repeats}")
+        for _ in range(repeats):
+            start = time.perf_counter()
+            try:
+                timings = op.run(ctx)
+            except Exception as exc:  # a benchmark reports a failure and carries on
+                self.failed = True
+                self.row(op.name, op.budget_for(op.name)).note = f"FAILED: {exc}".splitlines()[0]
+                say(f"    failed: {exc}")
+                return
+            elapsed = time.perf_counter() - start
+            if timings is None or not isinstance(timings, Mapping):
+                timings = {op.name: elapsed}
+            for name, seconds in timings.items():
+                self.row(name, op.budget_for(name)).times.append(seconds)
+
+
+def ensure_workspace(scale: str, rebuild: bool, now: datetime, results: Results) -> Path:
+    """The scale's workspace file: reused when present, else generated (and timed once)."""
+    path = WORKSPACES / f"{scale}.duckdb"
+    if path.exists() and not rebuild:
+        con = db.open_workspace(path)
+        try:
+            empty = is_empty(con)
+        finally:
+            con.close()
+        if not empty:
+            say(
+                f"Reusing {path.relative_to(ROOT)}: generation of the {scale} workspace skipped "
+                f"(pass --rebuild to generate it again)."
+            )
+            return path
+        say(f"{path.relative_to(ROOT)} holds no data (an interrupted run?); generating it.")
+    for stale in (path, path.with_name(path.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    name = f"generate workspace ({scale})"
+    say(f"  {name} × 1")
+    start = time.perf_counter()
+    create_demo_workspace(str(path), scale=scale, seed=SEED, now=now)
+    results.row(name, GENERATE_BUDGETS_S.get(scale)).times.append(time.perf_counter() - start)
+    return path
+
+
+def machine_facts() -> list[tuple[str, str]]:
+    try:
+        cpus = f"{os.cpu_count()} ({len(os.sched_getaffinity(0))} usable)"
+    except AttributeError:
+        cpus = str(os.cpu_count())
+    facts = [
+        ("cpu count", cpus),
+        ("python", f"{platform.python_version()} ({platform.python_implementation()})"),
+        ("duckdb", duckdb.__version__),
+        ("streamlit", importlib.metadata.version("streamlit")),
+        ("platform", platform.platform()),
+    ]
+    try:
+        with open("/proc/meminfo") as fh:
+            kb = int(fh.readline().split()[1])
+        facts.append(("memory", f"{kb / 1024 / 1024:.1f} GiB"))
+    except (OSError, ValueError, IndexError):
+        pass
+    return facts
+
+
+def row_counts(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    present = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        ).fetchall()
+    }
+    return [
+        (t, con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0])
+        for t in MAIN_TABLES
+        if t in present
+    ]
+
+
+def table(headers: list[str], rows: list[list[str]], right: set[int]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "| " + " | ".join(parts) + " |"
+
+    rule = "|" + "|".join(
+        "-" * (w + 1) + ":" if i in right else "-" * (w + 2) for i, w in enumerate(widths)
+    )
+    return "\n".join([line(headers), rule + "|", *(line(r) for r in rows)])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", choices=list(SCALES), default="M")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        metavar="N",
+        help="runs per operation (default: 3 for generation and app start-up, 5 for the rest)",
+    )
+    parser.add_argument(
+        "--rebuild", action="store_true", help="generate the scale's workspace again"
+    )
+    parser.add_argument(
+        "--port", type=int, metavar="P", help="port for the app start-up runs (default: a free one)"
+    )
+    args = parser.parse_args(argv)
+    if args.repeat is not None and args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+
+    now = datetime.now(UTC)
+    results = Results()
+    say(f"Benchmark at scale {args.scale} ({SCALES[args.scale]})")
+    try:
+        path = ensure_workspace(args.scale, args.rebuild, now, results)
+    except db.WorkspaceError as exc:
+        say(str(exc))
+        return 2
+    ctx = Context(scale=args.scale, path=path, now=now, port=args.port)
+
+    def repeats(phase: str) -> int:
+        return args.repeat or DEFAULT_REPEATS[phase]
+
+    def run_phase(phase: str) -> None:
+        for op in OPERATIONS:
+            if op.phase == phase:
+                results.measure(op, ctx, repeats(phase))
+
+    run_phase("generate")
+    run_phase("file")
+
+    ctx.con = db.open_workspace(path)
+    try:
+        counts = row_counts(ctx.con)
+        ctx.user = users.get_user(ctx.con, CSM_USER_ID)
+        ctx.customer_settings = settings.get_customer_settings(ctx.con)
+        run_phase("query")
+    finally:
+        ctx.con.close()  # one process per file: the app needs it next
+        ctx.con = None
+
+    try:
+        pw, ctx.browser = launch_browser()
+        no_browser = "" if pw else f"skipped: no {CHROMIUM}"
+    except Exception as exc:  # a broken Chromium still lets the server be timed
+        pw, no_browser = None, f"skipped: Chromium did not start ({exc})".splitlines()[0]
+    try:
+        run_phase("server")
+    finally:
+        if pw is not None:
+            ctx.browser.close()
+            pw.stop()
+        ctx.browser = None
+    if no_browser:
+        for op in OPERATIONS:
+            if op.phase == "server":
+                results.row(FIRST_PAGE, op.budget_for(FIRST_PAGE)).note = no_browser
+
+    print()
+    print(f"Machine ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
+    print(table(["fact", "value"], [[k, v] for k, v in machine_facts()], set()))
+    print()
+    print(f"Workspace {path.relative_to(ROOT)} (scale {args.scale}, seed {SEED})")
+    print(table(["table", "rows"], [[t, f"{n:,}"] for t, n in counts], {1}))
+    print()
+    print(f"Timings at scale {args.scale}")
+    headers = ["operation", "runs", "median", "min", "max", "budget", "within budget?"]
+    print(table(headers, [r.cells() for r in results.rows.values()], {1, 2, 3, 4}))
+    print()
+    print("Budgets are judged on the median. App start-up is timed from launching streamlit;")
+    print("the first page counts until the Summary heading shows in Chromium.")
+    over = [r.name for r in results.rows.values() if r.cells()[-1] == "NO"]
+    if over:
+        print(f"Over budget: {', '.join(over)}")
+    return 1 if results.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""The Settings tab end to end in AppTest: choices offered, saves, refusals (S-1..S-4)."""
+
+import json
+
+from cs_core import db, records, users
+from tests.conftest import SETTINGS_MANAGER, SUPER_ADMIN
+from tests.pages.conftest import metric_values, scalar
+
+
+def _settings_page(app, user_id=SETTINGS_MANAGER):
+    at = app(user_id)
+    at.switch_page("app_pages/settings.py").run()
+    assert not at.exception
+    return at
+
+
+def _stored(path, key):
+    return json.loads(scalar(path, "SELECT value FROM settings WHERE key = ?", [key]))
+
+
+def test_customer_choices_list_only_fitting_properties(app):
+    at = _settings_page(app)
+    assert at.selectbox(key="settings.customers.object").options == [
+        "Companies", "Contacts", "Subscriptions",
+    ]  # fmt: skip
+    owner = at.selectbox(key="settings.customers.owner.companies")
+    assert owner.options == ["Company owner", "Customer Success Manager"]
+    assert owner.value == "csm_id"
+    renewal = at.selectbox(key="settings.customers.renewal.companies")
+    assert renewal.options == ["None", "Renewal date", "Customer since"]
+    # Choosing another object offers that object's properties.
+    at.selectbox(key="settings.customers.object").set_value("contacts").run()
+    assert at.selectbox(key="settings.customers.owner.contacts").options == ["Contact owner"]
+
+
+def test_saving_the_owner_property_changes_the_summary_at_once(app, demo_path):
+    at = _settings_page(app)
+    at.selectbox(key="settings.customers.owner.companies").set_value("owner_id").run()
+    at.button(key="settings.customers.save").click().run()
+    assert not at.error
+    assert [t.value for t in at.toast] == ["Customer settings saved."]
+    assert _stored(demo_path, "customers") == {
+        "object": "companies", "owner_property": "owner_id", "renewal_date_property": "renewal_date",
+    }  # fmt: skip
+    assert any("by Priya Raman" in c.value for c in at.main.caption)
+    at.switch_page("app_pages/summary.py").run()
+    owned = scalar(
+        demo_path, "SELECT count(*) FROM companies WHERE owner_id = ?", [SETTINGS_MANAGER]
+    )
+    assert metric_values(at)["Companies you own"] == f"{owned:,}"
+
+
+def test_a_third_revenue_object_is_refused_with_a_message(app, demo_path):
+    con = db.open_workspace(str(demo_path))
+    records.create_custom_object(
+        con, actor=users.get_user(con, SUPER_ADMIN), name="licenses", label="License",
+        label_plural="Licenses",
+        properties=[{"name": "owner_id", "label": "License owner", "type": "user"}],
+    )  # fmt: skip
+    con.close()
+    before = _stored(demo_path, "revenue")
+    at = _settings_page(app)
+    objects = at.multiselect(key="settings.revenue.objects")
+    assert objects.options == ["Deals", "Subscriptions", "Licenses"]
+    objects.set_value(["subscriptions", "deals", "licenses"]).run()
+    assert "Choose at most 2 revenue objects; 3 are chosen." in at.warning[0].value
+    at.button(key="settings.revenue.save").click().run()
+    assert "Revenue: at most 2 revenue objects can be chosen (3 were given)." in at.error[0].value
+    assert not at.toast
+    assert _stored(demo_path, "revenue") == before
+    # What the user chose is still there to correct.
+    assert at.multiselect(key="settings.revenue.objects").value == [
+        "subscriptions",
+        "deals",
+        "licenses",
+    ]
+
+
+def test_revenue_settings_save_per_object_choices(app, demo_path):
+    at = _settings_page(app, SUPER_ADMIN)
+    at.multiselect(key="settings.revenue.objects").set_value(["deals"]).run()
+    at.multiselect(key="settings.revenue.pipelines.deals").set_value([2]).run()
+    assert at.selectbox(key="settings.revenue.default_pipeline.deals").options == ["Expansion"]
+    at.radio(key="settings.revenue.layout.deals").set_value("table").run()
+    at.button(key="settings.revenue.save").click().run()
+    assert not at.error
+    assert _stored(demo_path, "revenue") == {
+        "objects": [{"object": "deals", "owner_property": "owner_id",
+                     "renewal_date_property": "close_date", "pipelines": [2],
+                     "default_pipeline": 2, "default_layout": "table"}],
+        "default_object": "deals",
+    }  # fmt: skip
+
+
+def test_a_service_object_without_pipelines_chosen_is_refused(app, demo_path):
+    before = _stored(demo_path, "services")
+    at = _settings_page(app)
+    at.multiselect(key="settings.services.pipelines.services").set_value([]).run()
+    at.button(key="settings.services.save").click().run()
+    assert "Services: choose at least one pipeline to show." in at.error[0].value
+    assert _stored(demo_path, "services") == before

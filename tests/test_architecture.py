@@ -1,0 +1,67 @@
+"""The layering rules of design.md, checked on the source."""
+
+import ast
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b.*\b(FROM|INTO|SET)\b")
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def _py(folder: str) -> list[Path]:
+    files = sorted((ROOT / folder).rglob("*.py"))
+    assert files, f"no Python files in {folder}"
+    return files
+
+
+def test_cs_core_has_no_ui_imports():
+    offenders = [p.relative_to(ROOT) for p in _py("cs_core") if "streamlit" in _imports(p)]
+    assert offenders == []
+
+
+def test_only_the_entry_pages_and_ui_import_streamlit():
+    allowed = {ROOT / "streamlit_app.py", *_py("app_pages"), *_py("ui")}
+    app_code = [*_py("cs_core"), *_py("bench")]
+    offenders = [
+        p.relative_to(ROOT) for p in app_code if "streamlit" in _imports(p) and p not in allowed
+    ]
+    assert offenders == []
+
+
+def test_pages_hold_no_sql_and_do_not_import_duckdb():
+    for page in [*_py("app_pages"), ROOT / "streamlit_app.py"]:
+        assert "duckdb" not in _imports(page), page.name
+        for number, line in enumerate(page.read_text().splitlines(), start=1):
+            assert not SQL.search(line), f"{page.name}:{number} holds SQL: {line.strip()}"
+
+
+def test_ui_reaches_the_database_only_through_cs_core():
+    for module in _py("ui"):
+        for number, line in enumerate(module.read_text().splitlines(), start=1):
+            assert not SQL.search(line), f"{module.name}:{number} holds SQL: {line.strip()}"
+
+
+def test_no_pages_folder_beside_the_entry_script():
+    """A folder named pages/ would make Streamlit route to every file in it, bypassing
+    the entry script's sign-in and permission-filtered navigation."""
+    assert not (ROOT / "pages").exists()
+
+
+def test_core_modules_stay_small():
+    long = {
+        p.relative_to(ROOT): n
+        for p in _py("cs_core")
+        if (n := len(p.read_text().splitlines())) > 400
+    }
+    assert long == {}
