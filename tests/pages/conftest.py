@@ -28,7 +28,13 @@ def app(demo_path, monkeypatch):
             at.session_state["auth.demo_user"] = user_id
         return at.run()
 
-    yield start
+    return start
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test gets its own connection and cached reads (its own workspace file)."""
+    yield
     st.cache_data.clear()
     st.cache_resource.clear()
 
