@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKSPACES = ROOT / "bench" / "workspaces"
 SEED = 7
 CSM_USER_ID = 4  # a CSM in every demo scale
+# Debian's Chromium and the flags it needs here (shared with tests/e2e).
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
