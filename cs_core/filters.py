@@ -6,7 +6,9 @@ matches every record. A condition is ``{"property": name, "operator": op,
 "value": v}`` with the operators of ``spec/health-profiles.md``:
 
 eq, neq, gt, gte, lt, lte, between, in, not_in, contains, is_known, is_unknown,
-in_last_days, more_than_days_ago.
+in_last_days, more_than_days_ago; and, for user properties,
+``assigned_to_me_in_last_days`` (the record is the user's, and its owner changed to
+them within N days, from the property history).
 
 Property names must be in the object's property catalog and values only ever
 reach the database as parameters. A condition on an empty value (NULL or a blank
@@ -39,7 +41,7 @@ OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "date": ("eq", "neq", *_ORDERED, *_DAYS, *_PRESENCE),
     "datetime": ("eq", "neq", *_ORDERED, *_DAYS, *_PRESENCE),
     "boolean": ("eq", "neq", *_PRESENCE),
-    "user": ("eq", "neq", "in", "not_in", *_PRESENCE),
+    "user": ("eq", "neq", "in", "not_in", *_PRESENCE, "assigned_to_me_in_last_days"),
     "pipeline": ("eq", "neq", "in", "not_in", *_PRESENCE),
     "stage": ("eq", "neq", "in", "not_in", *_PRESENCE),
 }
@@ -49,6 +51,7 @@ OPERATOR_LABELS = {
     "not_in": "is none of", "contains": "contains", "is_known": "is known",
     "is_unknown": "is unknown", "in_last_days": "is in the last (days)",
     "more_than_days_ago": "is more than (days) ago",
+    "assigned_to_me_in_last_days": "was assigned to me in the last (days)",
 }  # fmt: skip
 DATE_OPERATOR_LABELS = {"gt": "is after", "gte": "is on or after", "lt": "is before",
                         "lte": "is on or before"}  # fmt: skip
@@ -157,7 +160,7 @@ def _known(prop: Property, alias: str) -> str:
 
 
 def _condition(cond: Mapping, props: Mapping[str, Property], *, alias: str, today: date,
-               me: int | None, owner: str | None) -> Compiled:  # fmt: skip
+               me: int | None, owner: str | None, object_name: str | None) -> Compiled:  # fmt: skip
     if not isinstance(cond, Mapping):
         raise FilterError(f"A filter condition must be an object, not {cond!r}.")
     name = cond.get("property")
@@ -200,6 +203,14 @@ def _condition(cond: Mapping, props: Mapping[str, Property], *, alias: str, toda
         text = _scalar(prop, value, me)
         return Compiled(f"({known} AND contains({col}, ?))", [text])
     days = _days(prop, value)
+    if op == "assigned_to_me_in_last_days":
+        user = _id(prop, ME, me)
+        since = datetime.combine(today - timedelta(days=days), datetime.min.time())
+        return Compiled(
+            f'({alias}."{prop.name}" = ? AND {alias}.id IN (SELECT record_id FROM property_history '
+            "WHERE object = ? AND property = ? AND new_value = ? AND changed_at >= ?))",
+            [user, object_name, prop.name, str(user), since],
+        )
     day_col = f'CAST({alias}."{prop.name}" AS DATE)'
     if op == "in_last_days":
         return Compiled(f"({day_col} BETWEEN ? AND ?)", [today - timedelta(days=days), today])
@@ -229,7 +240,8 @@ def normalise(spec) -> list[list[dict]]:
 
 
 def compile_filter(spec, props: Mapping[str, Property], *, today: date, me: int | None = None,
-                   owner: str | None = None, alias: str = "r") -> Compiled:  # fmt: skip
+                   owner: str | None = None, object_name: str | None = None,
+                   alias: str = "r") -> Compiled:  # fmt: skip
     """``spec`` as ``(sql, params)`` for a WHERE clause over the object's table aliased ``alias``."""
     groups = normalise(spec)
     if not groups:
@@ -237,12 +249,21 @@ def compile_filter(spec, props: Mapping[str, Property], *, today: date, me: int 
     parts, params = [], []
     for group in groups:
         compiled = [
-            _condition(c, props, alias=alias, today=today, me=me, owner=owner) for c in group
+            _condition(
+                c, props, alias=alias, today=today, me=me, owner=owner, object_name=object_name
+            )
+            for c in group
         ]
         parts.append("(" + " AND ".join(c.sql for c in compiled) + ")")
         for c in compiled:
             params += c.params
     return Compiled("(" + " OR ".join(parts) + ")", params)
+
+
+def validate(spec, props: Mapping[str, Property]) -> None:
+    """Raise FilterError if the spec could not be applied to an object with these properties."""
+    owner = next((p.name for p in props.values() if p.type == "user"), None)
+    compile_filter(spec, props, today=date.today(), me=0, owner=owner, object_name="_")
 
 
 def describe(cond: Mapping, props: Mapping[str, Property], *, owner: str | None = None) -> str:
@@ -259,6 +280,8 @@ def describe(cond: Mapping, props: Mapping[str, Property], *, owner: str | None 
         return f"{label} {words}"
     if op == "between" and isinstance(value, list | tuple) and len(value) == 2:
         return f"{label} is between {value[0]} and {value[1]}"
+    if op == "assigned_to_me_in_last_days":
+        return f"{label} was assigned to me in the last {value} days"
     if op in _DAYS:
         return f"{label} is in the last {value} days" if op == "in_last_days" else (
             f"{label} is more than {value} days ago")  # fmt: skip

@@ -22,7 +22,8 @@ def test_migrations_build_every_table_once(tmp_path):
     versions = con.execute(
         "SELECT version, name FROM schema_migrations ORDER BY version"
     ).fetchall()
-    assert versions == [(1, "workspace"), (2, "standard_catalog")]
+    assert versions[:2] == [(1, "workspace"), (2, "standard_catalog")]
+    assert [v for v, _ in versions] == list(range(1, db.latest_version() + 1))
     tables = {
         r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
     }
@@ -38,7 +39,9 @@ def test_migrations_build_every_table_once(tmp_path):
     # Opening again applies nothing new.
     con = db.open_workspace(str(path))
     assert db.migrate(con) == []
-    assert con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 2
+    assert (
+        con.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == db.latest_version()
+    )
     con.close()
 
 
@@ -56,13 +59,15 @@ def test_a_failing_migration_leaves_nothing_behind(tmp_path, monkeypatch):
     path = tmp_path / "w.duckdb"
     db.open_workspace(str(path)).close()
     shipped = db.migrations()
-    broken = db.Migration(3, "broken", "CREATE TABLE half_done (id BIGINT); SELECT * FROM nope;")
+    broken = db.Migration(
+        db.latest_version() + 1, "broken", "CREATE TABLE half_done (id BIGINT); SELECT * FROM nope;"
+    )
     monkeypatch.setattr(db, "migrations", lambda: [*shipped, broken])
     with pytest.raises(duckdb.CatalogException):
         db.open_workspace(str(path))
     monkeypatch.undo()
     con = db.open_workspace(str(path))
-    assert db.schema_version(con) == 2
+    assert db.schema_version(con) == db.latest_version()
     tables = {
         r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
     }
@@ -170,4 +175,23 @@ def test_concurrent_writers_lose_no_update(tmp_path):
     for t in threads:
         t.join()
     assert con.execute("SELECT value FROM counters WHERE name = 'test.clicks'").fetchone()[0] == 400
+    con.close()
+
+
+def test_an_older_workspace_is_upgraded_in_place_keeping_its_data(tmp_path, monkeypatch):
+    path = tmp_path / "old.duckdb"
+    shipped = db.migrations()
+    monkeypatch.setattr(db, "migrations", lambda: shipped[:2])
+    con = db.open_workspace(str(path))
+    con.execute(
+        "INSERT INTO views (id, object, name, sharing, created_at, updated_at) "
+        "VALUES (7, 'companies', 'Renewing soon', 'everyone', now()::TIMESTAMP, now()::TIMESTAMP)"
+    )
+    con.close()
+    monkeypatch.undo()
+    con = db.open_workspace(str(path))
+    assert db.schema_version(con) == db.latest_version()
+    assert con.execute("SELECT name, standard_key, deleted_at FROM views").fetchall() == [
+        ("Renewing soon", None, None)
+    ]
     con.close()

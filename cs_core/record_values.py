@@ -1,0 +1,200 @@
+"""Reading a record's values and editing them, with full property history (CUS-7)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+
+from cs_core import db
+from cs_core.records import Property, get_object, get_property, list_properties
+from cs_core.users import Action, User, require
+
+MAX_TEXT = 10_000
+
+
+class ValueRefused(ValueError):
+    """A value that does not fit its property; the message names the property and the problem."""
+
+
+@dataclass(frozen=True)
+class Change:
+    property: str
+    old: str | None
+    new: str | None
+
+
+def get_record(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int) -> dict | None:
+    """The record's stored values by property name (with its id), or None."""
+    if get_object(con, object_name) is None:
+        raise ValueError(f"There is no object {object_name!r}.")
+    cur = con.execute(f'SELECT * FROM "{object_name}" WHERE id = ?', [record_id])
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cur.description], row, strict=True))
+
+
+def title_sql(con: duckdb.DuckDBPyConnection, object_name: str, alias: str = "r") -> str:
+    """An SQL expression that names a record of the object (contacts: first and last name)."""
+    if object_name == "contacts":
+        return (f"coalesce(nullif(trim(concat_ws(' ', {alias}.first_name, {alias}.last_name)), ''), "
+                f"{alias}.email, 'Contact ' || {alias}.id)")  # fmt: skip
+    info = get_object(con, object_name)
+    return f"coalesce({alias}.\"{info.primary_property}\", '{info.label} ' || {alias}.id)"
+
+
+def record_title(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int) -> str | None:
+    row = con.execute(
+        f'SELECT {title_sql(con, object_name)} FROM "{object_name}" r WHERE id = ?', [record_id]
+    ).fetchone()
+    return row[0] if row else None
+
+
+def as_text(value) -> str | None:
+    """A stored value as history text: ISO dates, plain numbers, true/false."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def parse_value(con: duckdb.DuckDBPyConnection, prop: Property, raw):
+    """``raw`` (typed or text) as the property's type; None clears it. Raises ValueRefused."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    text = raw.strip() if isinstance(raw, str) else raw
+    kind = prop.type
+    if kind == "number":
+        if isinstance(text, bool):
+            raise ValueRefused(f"{prop.label} must be a number.")
+        try:
+            number = float(str(text).replace(",", "")) if isinstance(text, str) else float(text)
+        except ValueError:
+            raise ValueRefused(f"{prop.label} must be a number; {raw!r} is not one.") from None
+        if math.isnan(number) or math.isinf(number):
+            raise ValueRefused(f"{prop.label} must be a finite number.")
+        return number
+    if kind == "date":
+        if isinstance(text, datetime):
+            return text.date()
+        if isinstance(text, date):
+            return text
+        try:
+            return date.fromisoformat(str(text))
+        except ValueError:
+            raise ValueRefused(
+                f"{prop.label} must be a date like 2026-12-31; {raw!r} is not one."
+            ) from None
+    if kind == "datetime":
+        if isinstance(text, datetime):
+            return text
+        try:
+            return datetime.fromisoformat(str(text))
+        except ValueError:
+            raise ValueRefused(
+                f"{prop.label} must be a date and time like 2026-12-31 14:00; {raw!r} is not one."
+            ) from None
+    if kind == "boolean":
+        if isinstance(text, bool):
+            return text
+        if str(text).lower() in ("true", "yes"):
+            return True
+        if str(text).lower() in ("false", "no"):
+            return False
+        raise ValueRefused(f"{prop.label} must be yes or no; {raw!r} is neither.")
+    if kind == "enumeration":
+        match = next((o for o in prop.options if o.lower() == str(text).lower()), None)
+        if match is None:
+            raise ValueRefused(f"{prop.label} must be one of: {', '.join(prop.options)}.")
+        return match
+    if kind in ("user", "pipeline", "stage"):
+        try:
+            ref = int(text)
+        except (TypeError, ValueError):
+            raise ValueRefused(f"{prop.label} must name a {kind}; {raw!r} does not.") from None
+        table = {"user": "users", "pipeline": "pipelines", "stage": "stages"}[kind]
+        if not con.execute(f"SELECT count(*) FROM {table} WHERE id = ?", [ref]).fetchone()[0]:
+            raise ValueRefused(f"{prop.label}: there is no {kind} with id {ref}.")
+        return ref
+    value = str(text)
+    if len(value) > MAX_TEXT:
+        raise ValueRefused(f"{prop.label} can hold at most {MAX_TEXT:,} characters.")
+    return value
+
+
+def write_change(cur, *, object_name: str, record_id: int, prop: str, old, new, now: datetime,
+                 actor_id: int | None, source: str) -> Change:  # fmt: skip
+    """Store one property change and its history row (inside a write transaction)."""
+    cur.execute(
+        f'UPDATE "{object_name}" SET "{prop}" = ?, updated_at = ? WHERE id = ?',
+        [new, now, record_id],
+    )
+    change = Change(prop, as_text(old), as_text(new))
+    cur.execute(
+        "INSERT INTO property_history (id, object, record_id, property, old_value, new_value, "
+        "changed_at, changed_by, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [db.new_id(cur, "property_history"), object_name, record_id, prop, change.old, change.new,
+         now, actor_id, source],
+    )  # fmt: skip
+    return change
+
+
+def update_property(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: str, record_id: int,
+                    property_name: str, value, now: datetime, source: str = "ui") -> Change | None:  # fmt: skip
+    """Set one property of one record; returns the change, or None when nothing changed."""
+    require(actor, Action.EDIT_RECORDS)
+    prop = get_property(con, object_name, property_name)
+    if prop is None:
+        raise ValueRefused(f"There is no property {property_name!r}.")
+    if prop.is_read_only:
+        raise ValueRefused(f"{prop.label} is set by the system and cannot be edited.")
+    new = parse_value(con, prop, value)
+    record = get_record(con, object_name, record_id)
+    if record is None:
+        raise ValueRefused("That record does not exist any more.")
+    old = record[prop.name]
+    if prop.name == "name" and new is None:
+        raise ValueRefused(f"{prop.label} cannot be empty.")
+    if as_text(old) == as_text(new):
+        return None
+    return db.write(con, lambda cur: write_change(
+        cur, object_name=object_name, record_id=record_id, prop=prop.name, old=old, new=new,
+        now=now, actor_id=actor.id, source=source,
+    ))  # fmt: skip
+
+
+def property_history(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *,
+                     property_name: str | None = None, limit: int = 200) -> pd.DataFrame:  # fmt: skip
+    """Changes newest first: when, property label, old, new, who and source."""
+    params: list = [object_name, object_name, record_id]
+    where = ""
+    if property_name:
+        where, params = " AND h.property = ?", [*params, property_name]
+    return con.execute(
+        f"""
+        SELECT h.changed_at AS "When", coalesce(p.label, h.property) AS "Property",
+               h.property AS internal_name, h.old_value AS "Old value", h.new_value AS "New value",
+               coalesce(u.name, 'System') AS "By", h.source AS "Source"
+        FROM property_history h
+        LEFT JOIN properties p ON p.object = ? AND p.name = h.property
+        LEFT JOIN users u ON u.id = h.changed_by
+        WHERE h.object = ? AND h.record_id = ?{where}
+        ORDER BY h.changed_at DESC, h.id DESC LIMIT ?
+        """,
+        [*params, limit],
+    ).df()
+
+
+def editable_properties(con: duckdb.DuckDBPyConnection, object_name: str) -> list[Property]:
+    return [p for p in list_properties(con, object_name) if not p.is_read_only]

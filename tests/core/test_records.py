@@ -1,0 +1,233 @@
+"""Listing, previewing, editing and merging records (CUS-2, CUS-5..CUS-8, DAT-3)."""
+
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+
+from cs_core import follows, merges, record_detail, record_list, record_values
+from cs_core.record_list import Query
+from cs_core.record_values import ValueRefused
+from cs_core.users import PermissionDenied
+from tests.conftest import CSM, NO_ACCESS, NOW
+
+TODAY = NOW.date()
+
+
+def one(con, sql, params=()):
+    return con.execute(sql, list(params)).fetchone()[0]
+
+
+def test_a_page_shows_labels_names_and_the_total(demo_con):
+    q = Query("companies", [[{"property": "segment", "operator": "eq", "value": "Enterprise"}]],
+              ("name", "csm_id", "renewal_date"), sort=(("name", "asc"),), owner_property="csm_id")  # fmt: skip
+    page = record_list.page(demo_con, q, user_id=CSM, today=TODAY, number=2, size=25)
+    total = one(demo_con, "SELECT count(*) FROM companies WHERE segment = 'Enterprise'")
+    assert page.total == total and page.pages == -(-total // 25)
+    assert list(page.rows.columns) == [
+        "id",
+        "Company name",
+        "Customer Success Manager",
+        "Renewal date",
+    ]
+    expected = demo_con.execute(
+        "SELECT c.id, u.name FROM companies c JOIN users u ON u.id = c.csm_id WHERE segment = 'Enterprise' "
+        "ORDER BY lower(c.name), c.id LIMIT 25 OFFSET 25"
+    ).fetchall()
+    assert (
+        list(zip(page.rows["id"], page.rows["Customer Success Manager"], strict=True)) == expected
+    )
+
+
+def test_a_page_past_the_end_shows_the_last_page(demo_con):
+    q = Query("companies", [], ("name",))
+    page = record_list.page(demo_con, q, user_id=CSM, today=TODAY, number=99, size=100)
+    assert (page.page, page.pages, len(page.rows)) == (4, 4, 100)
+    with pytest.raises(ValueError, match="not 30"):
+        record_list.page(demo_con, q, user_id=CSM, today=TODAY, size=30)
+
+
+def test_export_has_every_matching_row_not_just_a_page(demo_con):
+    q = Query("companies", [[{"property": "$owner", "operator": "eq", "value": "$me"}]],
+              ("name", "segment"), owner_property="csm_id")  # fmt: skip
+    rows = list(
+        csv.reader(
+            io.StringIO(record_list.export_csv(demo_con, q, user_id=CSM, today=TODAY).decode())
+        )
+    )
+    assert rows[0] == ["Record ID", "Company name", "Segment"]
+    owned = demo_con.execute(
+        "SELECT id, name, segment FROM companies WHERE csm_id = ? ORDER BY id", [CSM]
+    ).fetchall()
+    assert sorted((int(r[0]), r[1], r[2]) for r in rows[1:]) == owned
+
+
+def test_edit_writes_the_value_and_its_history(demo_con, user):
+    csm = user(CSM)
+    old = one(demo_con, "SELECT nps FROM companies WHERE id = 1")
+    change = record_values.update_property(demo_con, actor=csm, object_name="companies", record_id=1,
+                                           property_name="nps", value="9", now=NOW)  # fmt: skip
+    assert change == record_values.Change("nps", record_values.as_text(old), "9")
+    assert one(demo_con, "SELECT nps FROM companies WHERE id = 1") == 9.0
+    history = record_values.property_history(demo_con, "companies", 1, property_name="nps")
+    first = history.iloc[0]
+    assert (first["Property"], first["New value"], first["By"], first["Source"]) == (
+        "Latest NPS score", "9", "Lucas Fischer", "ui",
+    )  # fmt: skip
+    # The same value again changes nothing and writes no history.
+    assert record_values.update_property(demo_con, actor=csm, object_name="companies", record_id=1,
+                                         property_name="nps", value=9, now=NOW) is None  # fmt: skip
+    assert len(record_values.property_history(demo_con, "companies", 1, property_name="nps")) == 1
+
+
+@pytest.mark.parametrize(
+    ("prop", "value", "message"),
+    [
+        ("nps", "nine", "Latest NPS score must be a number; 'nine' is not one."),
+        ("renewal_date", "31/12/2026", "Renewal date must be a date like 2026-12-31; '31/12/2026' is not one."),
+        ("segment", "Huge", "Segment must be one of: SMB, Mid-Market, Enterprise."),
+        ("csm_id", 999, "Customer Success Manager: there is no user with id 999."),
+        ("created_at", "2026-01-01", "Create date is set by the system and cannot be edited."),
+        ("name", "  ", "Company name cannot be empty."),
+        ("no_such", "x", "There is no property 'no_such'."),
+    ],
+)  # fmt: skip
+def test_invalid_values_are_refused_and_nothing_changes(demo_con, user, prop, value, message):
+    before = demo_con.execute("SELECT * FROM companies WHERE id = 1").fetchall()
+    history = one(demo_con, "SELECT count(*) FROM property_history")
+    with pytest.raises(ValueRefused) as err:
+        record_values.update_property(demo_con, actor=user(CSM), object_name="companies", record_id=1,
+                                      property_name=prop, value=value, now=NOW)  # fmt: skip
+    assert str(err.value) == message
+    assert demo_con.execute("SELECT * FROM companies WHERE id = 1").fetchall() == before
+    assert one(demo_con, "SELECT count(*) FROM property_history") == history
+
+
+def test_edits_need_workspace_access(demo_con, user):
+    with pytest.raises(PermissionDenied):
+        record_values.update_property(demo_con, actor=user(NO_ACCESS), object_name="companies",
+                                      record_id=1, property_name="nps", value=1, now=NOW)  # fmt: skip
+
+
+def test_preview_shows_primary_fields_activities_and_associations(demo_con, user):
+    p = record_detail.preview(demo_con, object_name="companies", record_id=2, user=user(CSM))
+    name, csm = demo_con.execute(
+        "SELECT c.name, u.name FROM companies c JOIN users u ON u.id = c.csm_id WHERE c.id = 2"
+    ).fetchone()
+    assert p.title == name
+    fields = {f.label: f.display for f in p.fields}
+    assert fields["Customer Success Manager"] == csm
+    assert len(p.activities) == min(
+        10, one(demo_con, "SELECT count(*) FROM activities WHERE company_id = 2")
+    )
+    assert p.activities["When"].is_monotonic_decreasing
+    contacts = one(demo_con, "SELECT count(*) FROM contacts WHERE company_id = 2")
+    assert p.association_counts["Contacts"] == contacts
+    assert p.associations["Subscriptions"]["Name"].iloc[0].startswith(name)
+    assert p.following is False
+    follows.set_following(
+        demo_con, actor=user(CSM), object_name="companies", record_id=2, follow=True, now=NOW
+    )
+    assert record_detail.preview(
+        demo_con, object_name="companies", record_id=2, user=user(CSM)
+    ).following
+    follows.set_following(
+        demo_con, actor=user(CSM), object_name="companies", record_id=2, follow=False, now=NOW
+    )
+    assert not follows.is_following(demo_con, user=user(CSM), object_name="companies", record_id=2)
+
+
+def test_record_page_groups_every_property(demo_con):
+    groups = record_detail.all_fields(demo_con, "companies", 1)
+    assert list(groups) == ["Company information", "Ownership", "Customer success", "System"]
+    assert sum(len(f) for f in groups.values()) == 19
+
+
+def _counts(con, company_id):
+    return {
+        "contacts": one(con, "SELECT count(*) FROM contacts WHERE company_id = ?", [company_id]),
+        "activities": one(con, "SELECT count(*) FROM activities WHERE company_id = ?", [company_id]),
+        "tasks": one(con, "SELECT count(*) FROM tasks WHERE object = 'companies' AND record_id = ?", [company_id]),
+        "meetings": one(con, "SELECT count(*) FROM meetings WHERE object = 'companies' AND record_id = ?", [company_id]),
+        "links": one(con, "SELECT count(*) FROM associations WHERE from_object = 'companies' AND from_id = ?", [company_id]),
+        "history": one(con, "SELECT count(*) FROM property_history WHERE object = 'companies' AND record_id = ?", [company_id]),
+    }  # fmt: skip
+
+
+def test_merge_keeps_the_survivor_and_moves_everything(demo_con, user):
+    demo_con.execute("UPDATE companies SET nps = NULL WHERE id = 10")
+    demo_con.execute("UPDATE companies SET nps = 8 WHERE id = 11")
+    survivor, merged = _counts(demo_con, 10), _counts(demo_con, 11)
+    name_10, name_11 = (
+        one(demo_con, "SELECT name FROM companies WHERE id = ?", [i]) for i in (10, 11)
+    )
+    result = merges.merge_records(demo_con, actor=user(CSM), object_name="companies", survivor_id=10,
+                                  merged_id=11, now=NOW)  # fmt: skip
+    assert "nps" in result.filled
+    after = _counts(demo_con, 10)
+    for key in ("contacts", "activities", "tasks", "meetings", "links"):
+        assert after[key] == survivor[key] + merged[key], key
+    # history: both records' rows, one for the filled value, one for the merge itself
+    assert after["history"] == survivor["history"] + merged["history"] + len(result.filled) + 1
+    assert one(demo_con, "SELECT name FROM companies WHERE id = 10") == name_10
+    assert one(demo_con, "SELECT nps FROM companies WHERE id = 10") == 8.0
+    assert one(demo_con, "SELECT count(*) FROM companies WHERE id = 11") == 0
+    assert _counts(demo_con, 11) == dict.fromkeys(after, 0)
+    orphans = one(
+        demo_con, "SELECT count(*) FROM associations WHERE to_object = 'companies' AND to_id = 11"
+    )
+    assert orphans == 0
+    history = record_values.property_history(demo_con, "companies", 10)
+    merge_row = history[history["internal_name"] == merges.MERGE_PROPERTY].iloc[0]
+    assert (merge_row["Old value"], merge_row["New value"], merge_row["Source"]) == (
+        "11",
+        name_11,
+        "merge",
+    )
+    assert one(demo_con, "SELECT merged_name FROM record_merges WHERE survivor_id = 10") == name_11
+    # The merged record is in no view any more.
+    q = Query("companies", [], ("name",))
+    assert (
+        11
+        not in record_list.page(demo_con, q, user_id=CSM, today=TODAY, size=100, number=1)
+        .rows["id"]
+        .tolist()
+    )
+    assert record_list.count(demo_con, q, user_id=CSM, today=TODAY) == 399
+
+
+def test_merge_refusals(demo_con, user):
+    with pytest.raises(merges.MergeRefused, match="two different records"):
+        merges.merge_records(
+            demo_con, actor=user(CSM), object_name="companies", survivor_id=3, merged_id=3, now=NOW
+        )
+    with pytest.raises(merges.MergeRefused, match="does not exist"):
+        merges.merge_records(
+            demo_con,
+            actor=user(CSM),
+            object_name="companies",
+            survivor_id=3,
+            merged_id=9999,
+            now=NOW,
+        )
+    with pytest.raises(PermissionDenied):
+        merges.merge_records(
+            demo_con,
+            actor=user(NO_ACCESS),
+            object_name="companies",
+            survivor_id=3,
+            merged_id=4,
+            now=NOW,
+        )
+    assert one(demo_con, "SELECT count(*) FROM companies") == 400
+
+
+def test_date_values_are_stored_as_dates(demo_con, user):
+    record_values.update_property(demo_con, actor=user(CSM), object_name="companies", record_id=5,
+                                  property_name="renewal_date", value="2027-02-01", now=NOW)  # fmt: skip
+    assert one(demo_con, "SELECT renewal_date FROM companies WHERE id = 5") == date(2027, 2, 1)
+    assert one(demo_con, "SELECT updated_at FROM companies WHERE id = 5") == NOW.replace(
+        tzinfo=None
+    )
+    assert isinstance(timedelta(days=1), timedelta)
