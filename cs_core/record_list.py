@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from cs_core import filters
+from cs_core.record_values import title_sql
 from cs_core.records import Property, get_object, list_properties
 
 PAGE_SIZES = (25, 50, 100)
@@ -115,3 +116,19 @@ def export_csv(
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False)
     return buffer.getvalue().encode("utf-8")
+
+
+def search(con: duckdb.DuckDBPyConnection, object_name: str, text: str, *, limit: int = 20,
+           exclude: int | None = None) -> list[tuple[int, str]]:  # fmt: skip
+    """Records whose name contains ``text`` (case-insensitive): (id, name), best first."""
+    if get_object(con, object_name) is None:
+        raise ValueError(f"There is no object {object_name!r}.")
+    title = title_sql(con, object_name)
+    needle = (text or "").strip().lower()
+    rows = con.execute(
+        f'SELECT r.id, {title} AS t FROM "{object_name}" r '
+        f"WHERE contains(lower({title}), ?) AND r.id IS DISTINCT FROM ? "
+        "ORDER BY NOT starts_with(lower(t), ?), lower(t), r.id LIMIT ?",
+        [needle, exclude, needle, limit],
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]

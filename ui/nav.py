@@ -8,16 +8,13 @@ from cs_core.users import Action, User, can
 
 # Tabs in display order: (script, title, icon, url path, permission). A tab is listed
 # here only once its feature exists.
+# fmt: off
 TABS = [
     ("app_pages/summary.py", "Summary", ":material/dashboard:", "summary", Action.VIEW_SUMMARY),
-    (
-        "app_pages/settings.py",
-        "Settings",
-        ":material/settings:",
-        "settings",
-        Action.MANAGE_SETTINGS,
-    ),
+    ("app_pages/customers.py", "Customers", ":material/groups:", "customers", Action.USE_WORKSPACE),
+    ("app_pages/settings.py", "Settings", ":material/settings:", "settings", Action.MANAGE_SETTINGS),
 ]
+# fmt: on
 
 
 def pages_for(user: User | None) -> list[st.Page]:

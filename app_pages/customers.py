@@ -1,0 +1,128 @@
+"""Customers tab: views, filters, the account table, record preview and record page (CUS-1..CUS-8)."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from cs_core import record_list, records, settings, views
+from cs_core.filters import FilterError
+from cs_core.record_list import Query
+from cs_core.users import Action
+from ui import auth, db, filter_editor, record_panel, record_table, view_panel
+
+P = "customers"
+con = db.connection()
+user = auth.require_page(con, Action.USE_WORKSPACE)
+now = datetime.now(UTC)
+today = now.astimezone(ZoneInfo(user.time_zone)).date()
+chosen = settings.get_customer_settings(con)
+obj = records.get_object(con, chosen.object)
+props = {p.name: p for p in records.list_properties(con, obj.name)}
+refs = record_table.reference_labels(con, obj.name)
+
+if "record" in st.query_params:
+    try:
+        record_id = int(st.query_params["record"])
+    except ValueError:
+        st.error(f"“{st.query_params['record']}” is not a record id.")
+        st.stop()
+    record_panel.record_page(con, object_name=obj.name, record_id=record_id, user=user, prefix=P,
+                             users=refs["user"])  # fmt: skip
+    st.stop()
+
+views.ensure_standard_views(con, obj.name, now=now)
+all_views = views.list_views(con, object_name=obj.name, user=user)
+by_id = {v.id: v for v in all_views}
+view = by_id.get(st.session_state.get(f"{P}.view_id")) or (all_views[0] if all_views else None)
+
+# A newly opened view (or account object) starts from its saved filters, columns and sort.
+loaded = (view.id if view else None, obj.name)
+if st.session_state.get(f"{P}.loaded") != loaded:
+    st.session_state[f"{P}.loaded"] = loaded
+    filter_editor.load(P, view.filters if view else [])
+    default_cols = views.default_columns(
+        con, obj.name, chosen.owner_property, chosen.renewal_date_property
+    )
+    st.session_state[f"{P}.columns"] = view.columns if view and view.columns else default_cols
+    first_sort = (
+        view.sort[0]
+        if view and view.sort
+        else {"property": obj.primary_property, "direction": "asc"}
+    )
+    st.session_state[f"{P}.sort_by"] = first_sort["property"]
+    st.session_state[f"{P}.sort_dir"] = first_sort.get("direction", "asc")
+    st.session_state[f"{P}.page"] = 1
+
+selected = st.session_state.get(f"{P}.record_id")
+layout = st.columns([1.2, 3.2, 2.0] if selected else [1.2, 5.2], gap="medium")
+
+with layout[1]:
+    st.title(view.name if view else obj.label_plural)
+    if view and view.description:
+        st.caption(view.description)
+    quick = record_table.quick_filters(P, props)
+    draft = filter_editor.draft(P)
+    with st.expander(
+        f"Advanced filters ({sum(len(g) for g in draft)})", icon=":material/filter_list:"
+    ):
+        spec = filter_editor.editor(P, props, owner_property=chosen.owner_property, refs=refs)
+    with st.expander("Columns and sort", icon=":material/view_column:"):
+        columns = st.multiselect(
+            "Columns", list(props), format_func=lambda n: props[n].label, key=f"{P}.columns"
+        )
+        a, b = st.columns([3, 2])
+        sort_by = a.selectbox(
+            "Sort by", list(props), format_func=lambda n: props[n].label, key=f"{P}.sort_by"
+        )
+        direction = b.radio("Order", ["asc", "desc"], key=f"{P}.sort_dir", horizontal=True,
+                            format_func={"asc": "Ascending", "desc": "Descending"}.get)  # fmt: skip
+    sort = [{"property": sort_by, "direction": direction}]
+    if view:
+        changed = (spec != view.filters or columns != (view.columns or columns)
+                   or (view.sort and sort != view.sort[:1]))  # fmt: skip
+        view_panel.view_actions(con, view, prefix=P, user=user, spec=spec, columns=columns, sort=sort,
+                                changed=bool(changed))  # fmt: skip
+    query = Query(obj.name, record_table.combine(spec, quick), tuple(columns),
+                  sort=((sort_by, direction),), owner_property=chosen.owner_property)  # fmt: skip
+    try:
+        page = record_list.page(con, query, user_id=user.id, today=today,
+                                number=st.session_state.get(f"{P}.page", 1),
+                                size=st.session_state.get(f"{P}.page_size", 25))  # fmt: skip
+    except FilterError as exc:
+        st.error(f"This filter cannot be applied: {exc}", icon=":material/error:")
+        st.stop()
+    top = st.columns([3, 1], vertical_alignment="center")
+    top[0].markdown(
+        f"**{page.total:,}** {obj.label_plural.lower() if page.total != 1 else obj.label.lower()}"
+    )
+    top[1].download_button(
+        "Export CSV", icon=":material/download:", key=f"{P}.export", file_name=f"{obj.name}.csv",
+        mime="text/csv", data=lambda: record_list.export_csv(con, query, user_id=user.id, today=today),
+        help="Every record that matches, with the columns shown",
+    )  # fmt: skip
+    if page.total == 0:
+        st.info(
+            "No records match. Loosen the filters, or open another view.",
+            icon=":material/search_off:",
+        )
+    else:
+        picked = record_table.table(page, prefix=P, props=[props[c] for c in columns if c in props])
+        if picked is not None:
+            st.session_state[f"{P}.record_id"] = picked
+            st.rerun()
+        record_table.pager(page, prefix=P)
+
+with layout[0]:
+    st.subheader(obj.label_plural)
+    view_panel.view_list(
+        all_views, prefix=P, selected=view.id if view else None, user=user, con=con
+    )
+    view_panel.create_form(
+        con, prefix=P, user=user, object_name=obj.name, spec=spec, columns=columns, sort=sort
+    )
+
+if selected:
+    with layout[2], st.container(border=True):
+        record_panel.preview_panel(con, object_name=obj.name, record_id=selected, user=user, prefix=P,
+                                   users=refs["user"])  # fmt: skip

@@ -1,0 +1,256 @@
+"""The record preview panel and the full record page, with inline edit, follow and merge."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+import streamlit as st
+
+from cs_core import follows, merges, record_detail, record_list, record_values
+from cs_core.merges import MergeRefused
+from cs_core.record_values import ValueRefused
+from cs_core.records import Property, get_object
+from cs_core.users import PermissionDenied, User
+from ui import state
+
+
+def _edit_input(prop: Property, current, key: str, users: dict[int, str]):
+    """A type-fitting input; numbers and dates are typed so that a wrong value can be explained."""
+    if prop.type == "enumeration":
+        options = [None, *prop.options]
+        index = options.index(current) if current in options else 0
+        return st.selectbox(prop.label, options, index=index, key=key,
+                            format_func=lambda o: "(empty)" if o is None else o)  # fmt: skip
+    if prop.type == "user":
+        options = [None, *users]
+        index = options.index(current) if current in options else 0
+        return st.selectbox(prop.label, options, index=index, key=key,
+                            format_func=lambda o: "(no owner)" if o is None else users[o])  # fmt: skip
+    if prop.type == "boolean":
+        options = [None, True, False]
+        return st.selectbox(prop.label, options, index=options.index(current) if current in options else 0,
+                            key=key, format_func={None: "(empty)", True: "Yes", False: "No"}.get)  # fmt: skip
+    hint = {"number": "a number", "date": "YYYY-MM-DD", "datetime": "YYYY-MM-DD HH:MM"}.get(
+        prop.type
+    )
+    return st.text_input(
+        prop.label, value=record_values.as_text(current) or "", key=key, placeholder=hint
+    )
+
+
+def edit_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int, user: User,
+              prefix: str, users: dict[int, str]) -> None:  # fmt: skip
+    """Pick a property, enter a value, save: validated in cs_core, written with history."""
+    props = {p.name: p for p in record_values.editable_properties(con, object_name)}
+    record = record_values.get_record(con, object_name, record_id)
+    name = st.selectbox(
+        "Property", list(props), format_func=lambda n: props[n].label, key=f"{prefix}.edit.prop"
+    )
+    prop = props[name]
+    value = _edit_input(prop, record.get(name), f"{prefix}.edit.value.{record_id}.{name}", users)
+    if st.button("Save", type="primary", key=f"{prefix}.edit.save", icon=":material/save:"):
+        try:
+            change = record_values.update_property(
+                con, actor=user, object_name=object_name, record_id=record_id, property_name=name,
+                value=value, now=datetime.now(UTC),
+            )  # fmt: skip
+        except (ValueRefused, PermissionDenied) as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        state.flash(f"{prop.label} saved." if change else f"{prop.label} was already that value.")
+        st.rerun()
+
+
+def history_table(
+    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, prefix: str
+) -> None:
+    """Property history, newest first, optionally for one property."""
+    frame = record_values.property_history(con, object_name, record_id)
+    if frame.empty:
+        st.caption("No changes recorded yet.")
+        return
+    frame.loc[frame["internal_name"] == merges.MERGE_PROPERTY, "Property"] = "Merged record"
+    options = ["All properties", *dict.fromkeys(frame["Property"])]
+    which = st.selectbox("Show changes of", options, key=f"{prefix}.history.prop")
+    if which != "All properties":
+        frame = frame[frame["Property"] == which]
+    st.dataframe(frame.drop(columns=["internal_name"]), hide_index=True, width="stretch",
+                 key=f"{prefix}.history.table")  # fmt: skip
+
+
+def merge_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int, title: str,
+               user: User, prefix: str) -> None:  # fmt: skip
+    """Merge with another record of the same object; the user picks which one survives."""
+    label = get_object(con, object_name).label.lower()
+    text = st.text_input(
+        f"Find the other {label}", key=f"{prefix}.merge.search", placeholder="name contains…"
+    )
+    if not text.strip():
+        st.caption(f"Type part of the other {label}'s name.")
+        return
+    found = record_list.search(con, object_name, text, exclude=record_id)
+    if not found:
+        st.caption(f"No other {label} matches “{text}”.")
+        return
+    names = dict(found)
+    other = st.selectbox("Merge with", list(names), format_func=lambda i: f"{names[i]} (#{i})",
+                         key=f"{prefix}.merge.other")  # fmt: skip
+    keep = st.radio("Keep", [record_id, other], key=f"{prefix}.merge.keep",
+                    format_func=lambda i: f"{title} (#{i})" if i == record_id else f"{names[i]} (#{i})",
+                    help="The record kept keeps its id and values; its empty values take the other's.")  # fmt: skip
+    gone = other if keep == record_id else record_id
+    sure = st.checkbox(
+        "I understand: associations, activities, tasks and history move to the record kept, "
+        "and the other record is deleted.",
+        key=f"{prefix}.merge.confirm",
+    )
+    if st.button("Merge", type="primary", disabled=not sure, key=f"{prefix}.merge.go"):
+        try:
+            merges.merge_records(con, actor=user, object_name=object_name, survivor_id=keep,
+                                 merged_id=gone, now=datetime.now(UTC))  # fmt: skip
+        except (MergeRefused, PermissionDenied) as exc:
+            st.error(str(exc), icon=":material/error:")
+            return
+        st.session_state[f"{prefix}.record_id"] = keep
+        for k in ("merge.search", "merge.confirm"):
+            st.session_state.pop(f"{prefix}.{k}", None)
+        state.flash("Records merged.")
+        st.rerun()
+
+
+def _fields_block(fields) -> None:
+    for f in fields:
+        a, b = st.columns([2, 3])
+        a.caption(f.label)
+        b.markdown(f.display or "—")
+
+
+def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int, user: User,
+                  prefix: str, users: dict[int, str]) -> None:  # fmt: skip
+    """The side panel for a selected record."""
+    p = record_detail.preview(con, object_name=object_name, record_id=record_id, user=user)
+    if p is None:
+        st.info("This record no longer exists.", icon=":material/info:")
+        return
+    top = st.columns([4, 1])
+    top[0].subheader(p.title)
+    if top[1].button(
+        "", icon=":material/close:", key=f"{prefix}.preview.close", help="Close the preview"
+    ):
+        st.session_state[f"{prefix}.record_id"] = None
+        st.rerun()
+    a, b = st.columns(2)
+    if a.button("Open record", icon=":material/open_in_full:", key=f"{prefix}.preview.open"):
+        st.query_params["record"] = str(record_id)
+        st.rerun()
+    label = "Unfollow" if p.following else "Follow"
+    if b.button(label, icon=":material/notifications:", key=f"{prefix}.preview.follow"):
+        follows.set_following(con, actor=user, object_name=object_name, record_id=record_id,
+                              follow=not p.following, now=datetime.now(UTC))  # fmt: skip
+        state.flash(
+            "You follow this record now."
+            if not p.following
+            else "You no longer follow this record."
+        )
+        st.rerun()
+    _fields_block(p.fields)
+    with st.expander("Edit a property", icon=":material/edit:"):
+        edit_form(
+            con, object_name=object_name, record_id=record_id, user=user, prefix=prefix, users=users
+        )
+    st.markdown("**Recent activity**")
+    if p.activities.empty:
+        st.caption("No activity yet.")
+    else:
+        st.dataframe(
+            p.activities,
+            hide_index=True,
+            width="stretch",
+            key=f"{prefix}.preview.activity",
+        )
+    st.markdown("**Associated records**")
+    if not p.associations:
+        st.caption("No associated records.")
+    for label, frame in p.associations.items():
+        count = p.association_counts[label]
+        st.caption(f"{label} ({count:,})")
+        st.markdown(
+            "\n".join(f"- {n}" for n in frame["Name"]) + ("\n- …" if count > len(frame) else "")
+        )
+    with st.expander("Property history", icon=":material/history:"):
+        history_table(con, object_name, record_id, prefix=f"{prefix}.preview")
+    with st.expander("Merge with another record", icon=":material/merge:"):
+        merge_form(
+            con,
+            object_name=object_name,
+            record_id=record_id,
+            title=p.title,
+            user=user,
+            prefix=prefix,
+        )
+
+
+def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int, user: User,
+                prefix: str, users: dict[int, str]) -> None:  # fmt: skip
+    """The whole record: properties by group, activity timeline, associations, history, health."""
+    info = get_object(con, object_name)
+    title = record_values.record_title(con, object_name, record_id)
+    if st.button(
+        f"Back to {info.label_plural.lower()}", icon=":material/arrow_back:", key=f"{prefix}.back"
+    ):
+        del st.query_params["record"]
+        st.rerun()
+    if title is None:
+        st.warning(
+            f"There is no {info.label.lower()} with id {record_id}; it may have been merged or deleted."
+        )
+        return
+    st.title(title)
+    st.caption(f"{info.label} · record id {record_id}")
+    tabs = st.tabs(["Properties", "Activity", "Associations", "History", "Health score"])
+    with tabs[0]:
+        left, right = st.columns([3, 2])
+        with left:
+            for group, fields in record_detail.all_fields(con, object_name, record_id).items():
+                with st.container(border=True):
+                    st.markdown(f"**{group}**")
+                    _fields_block(fields)
+        with right, st.container(border=True):
+            st.markdown("**Edit a property**")
+            edit_form(con, object_name=object_name, record_id=record_id, user=user, prefix=f"{prefix}.page",
+                      users=users)  # fmt: skip
+    with tabs[1]:
+        _timeline(con, object_name, record_id, prefix=prefix)
+    with tabs[2]:
+        assoc, counts = record_detail.associations(con, object_name, record_id, limit=100)
+        if not assoc:
+            st.caption("No associated records.")
+        for label, frame in assoc.items():
+            st.markdown(f"**{label}** ({counts[label]:,})")
+            st.dataframe(frame, hide_index=True, width="stretch", key=f"{prefix}.assoc.{label}")
+    with tabs[3]:
+        history_table(con, object_name, record_id, prefix=f"{prefix}.page")
+    with tabs[4]:
+        st.info("No health-score profile scores this record yet. Once a live profile exists, its score, "
+                "category, trend and the points each rule gave appear here.", icon=":material/favorite:")  # fmt: skip
+
+
+def _timeline(con, object_name: str, record_id: int, *, prefix: str) -> None:
+    labels = record_detail.ACTIVITY_LABELS
+    types = st.multiselect("Activity types", list(labels), format_func=labels.get, key=f"{prefix}.timeline.types",
+                           placeholder="All activity types")  # fmt: skip
+    shown_key = f"{prefix}.timeline.limit.{record_id}"
+    limit = st.session_state.get(shown_key, 25)
+    total = record_detail.activity_count(con, object_name, record_id, types=types or None)
+    frame = record_detail.activities(con, object_name, record_id, types=types or None, limit=limit)
+    st.caption(
+        f"{total:,} activities" + (f", newest {len(frame):,} shown" if total > len(frame) else "")
+    )
+    if frame.empty:
+        st.caption("No activity of these types.")
+        return
+    st.dataframe(frame, hide_index=True, width="stretch", key=f"{prefix}.timeline.table")
+    if total > len(frame) and st.button("Load older activities", key=f"{prefix}.timeline.more"):
+        st.session_state[shown_key] = limit + 50
+        st.rerun()

@@ -1,0 +1,97 @@
+"""Shared pieces of a record tab: reference labels, quick filters, the paged table."""
+
+from __future__ import annotations
+
+import duckdb
+import streamlit as st
+
+from cs_core import pipelines, users
+from cs_core.record_list import PAGE_SIZES, RecordPage
+
+# label -> condition (None: no condition) for the create and last-activity quick filters
+QUICK_RANGES = {
+    "Any time": None,
+    "Today": ("in_last_days", 0),
+    "Last 7 days": ("in_last_days", 7),
+    "Last 30 days": ("in_last_days", 30),
+    "Last 90 days": ("in_last_days", 90),
+    "More than 30 days ago": ("more_than_days_ago", 30),
+    "More than 90 days ago": ("more_than_days_ago", 90),
+}
+
+
+def reference_labels(con: duckdb.DuckDBPyConnection, object_name: str) -> dict[str, dict[int, str]]:
+    """{id: label} for the user, pipeline and stage choices of an object's filters and edits."""
+    pipes = pipelines.list_pipelines(con, object_name)
+    return {
+        "user": {u.id: u.name for u in users.list_users(con)},
+        "pipeline": {p.id: p.label for p in pipes},
+        "stage": {s.id: f"{p.label} · {s.label}" for p in pipes for s in p.stages},
+    }
+
+
+def quick_filters(prefix: str, props: dict) -> list[dict]:
+    """Create date and last activity date ranges, as conditions for every filter group."""
+    conditions = []
+    columns = st.columns(2)
+    for col, (prop, label) in zip(columns, [("created_at", "Create date"),
+                                           ("last_activity_at", "Last activity date")], strict=True):  # fmt: skip
+        if prop not in props:
+            continue
+        choice = col.selectbox(label, list(QUICK_RANGES), key=f"{prefix}.quick.{prop}")
+        if QUICK_RANGES[choice]:
+            op, days = QUICK_RANGES[choice]
+            conditions.append({"property": prop, "operator": op, "value": days})
+    return conditions
+
+
+def combine(spec: list[list[dict]], extra: list[dict]) -> list[list[dict]]:
+    """``spec`` AND every condition of ``extra`` ((A or B) and Q = (A and Q) or (B and Q))."""
+    if not extra:
+        return spec
+    return [[*group, *extra] for group in spec] if spec else [list(extra)]
+
+
+def _column_config(props: list) -> dict:
+    """Dates as dates, times to the minute, numbers with separators; the id column hidden."""
+    config: dict = {"id": None}
+    for p in props:
+        if p.type == "date":
+            config[p.label] = st.column_config.DateColumn(p.label, format="YYYY-MM-DD")
+        elif p.type == "datetime":
+            config[p.label] = st.column_config.DatetimeColumn(p.label, format="YYYY-MM-DD HH:mm")
+        elif p.type == "number":
+            config[p.label] = st.column_config.NumberColumn(p.label, format="localized")
+    return config
+
+
+def table(page: RecordPage, *, prefix: str, props: list) -> int | None:
+    """The page as a selectable table; returns the id of a newly selected row, if any.
+
+    ``props`` are the properties shown, to format their columns by type.
+    """
+    event = st.dataframe(
+        page.rows, hide_index=True, width="stretch", on_select="rerun",
+        selection_mode="single-row", key=f"{prefix}.table", column_config=_column_config(props),
+    )  # fmt: skip
+    rows = list(event.selection.rows) if event and event.selection else []
+    picked = int(page.rows.iloc[rows[0]]["id"]) if rows and rows[0] < len(page.rows) else None
+    last = st.session_state.get(f"{prefix}.last_selected")
+    st.session_state[f"{prefix}.last_selected"] = picked
+    return picked if picked is not None and picked != last else None
+
+
+def pager(page: RecordPage, *, prefix: str) -> None:
+    """Previous / next, the page count and the page size."""
+    a, b, c, d = st.columns([1, 2, 1, 2], vertical_alignment="center")
+    if a.button("", icon=":material/chevron_left:", key=f"{prefix}.prev", disabled=page.page <= 1,
+                help="Previous page"):  # fmt: skip
+        st.session_state[f"{prefix}.page"] = page.page - 1
+        st.rerun()
+    b.markdown(f"Page **{page.page:,}** of **{page.pages:,}**", text_alignment="center")
+    if c.button("", icon=":material/chevron_right:", key=f"{prefix}.next", disabled=page.page >= page.pages,
+                help="Next page"):  # fmt: skip
+        st.session_state[f"{prefix}.page"] = page.page + 1
+        st.rerun()
+    d.selectbox("Rows per page", PAGE_SIZES, key=f"{prefix}.page_size", label_visibility="collapsed",
+                format_func=lambda n: f"{n} per page", on_change=lambda: st.session_state.update({f"{prefix}.page": 1}))  # fmt: skip
