@@ -87,13 +87,13 @@ def test_customer_owner_setting_persists_across_reload_and_restart(page: Page, o
 
 # name, label in the "Signed in as" switcher, the tabs they see
 USERS = [
-    ("Avery Morgan", "Super admin", ["Summary", "Settings"]),
+    ("Avery Morgan", "Super admin", ["Summary", "Customers", "Settings"]),
     ("Jordan Blake", "Super admin, no seat", ["Summary", "Settings"]),
-    ("Priya Raman", "CS settings manager", ["Summary", "Settings"]),
-    ("Lucas Fischer", "CSM", ["Summary"]),
+    ("Priya Raman", "CS settings manager", ["Summary", "Customers", "Settings"]),
+    ("Lucas Fischer", "CSM", ["Summary", "Customers"]),
     ("Sam Patel", "No workspace access", []),
 ]
-ALL_TABS = ["Summary", "Settings"]
+ALL_TABS = ["Summary", "Customers", "Settings"]
 
 
 @pytest.mark.parametrize(
@@ -114,7 +114,11 @@ def test_every_tab_renders_for_each_kind_of_user(page: Page, app, name, role, ta
         expect_no_exception(page)
         return
 
-    headings = {"Summary": greeting(name.split()[0]), "Settings": SETTINGS_HEADING}
+    headings = {
+        "Summary": greeting(name.split()[0]),
+        "Customers": "Owned by me",
+        "Settings": SETTINGS_HEADING,
+    }
     expect(page.get_by_role("heading", name=headings["Summary"])).to_be_visible()
     expect_no_exception(page)
     if len(tabs) == 1:

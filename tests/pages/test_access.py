@@ -6,10 +6,10 @@ from tests.conftest import CSM, NO_ACCESS, NO_SEAT, SEATLESS_ADMIN, SETTINGS_MAN
 from tests.pages.conftest import metric_values, scalar, tab_scripts
 
 TABS = {
-    SUPER_ADMIN: ["summary.py", "settings.py"],
+    SUPER_ADMIN: ["summary.py", "customers.py", "settings.py"],
     SEATLESS_ADMIN: ["summary.py", "settings.py"],
-    SETTINGS_MANAGER: ["summary.py", "settings.py"],
-    CSM: ["summary.py"],
+    SETTINGS_MANAGER: ["summary.py", "customers.py", "settings.py"],
+    CSM: ["summary.py", "customers.py"],
     NO_SEAT: ["no_access.py"],
     NO_ACCESS: ["no_access.py"],
 }
@@ -78,7 +78,7 @@ def test_demo_mode_offers_every_user_in_the_switcher(app):
     assert switcher.value == SUPER_ADMIN  # the default: a super admin with a seat
     switcher.set_value(CSM).run()
     assert at.title[0].value.endswith(", Lucas")
-    assert tab_scripts(at) == ["summary.py"]
+    assert tab_scripts(at) == ["summary.py", "customers.py"]
 
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s3cret",

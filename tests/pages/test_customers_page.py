@@ -1,0 +1,196 @@
+"""The Customers tab in AppTest, by widget key: views, filters, preview, edit (CUS-1..CUS-8)."""
+
+import pytest
+
+from tests.conftest import CSM, SETTINGS_MANAGER
+from tests.pages.conftest import scalar
+
+P = "customers"
+
+
+def open_tab(app, user_id):
+    at = app(user_id)
+    at.switch_page("app_pages/customers.py").run()
+    assert not at.exception
+    return at
+
+
+def count_shown(at) -> int:
+    line = next(m.value for m in at.markdown if m.value.startswith("**"))
+    return int(line.split("**")[1].replace(",", ""))
+
+
+def new_condition_keys(at, before: set[str]) -> str:
+    """The key prefix of the condition the editor just added."""
+    keys = {s.key for s in at.selectbox if s.key and s.key.endswith(".prop")}
+    (added,) = keys - before
+    return added.removesuffix(".prop")
+
+
+def prop_keys(at) -> set[str]:
+    return {s.key for s in at.selectbox if s.key and s.key.endswith(".prop")}
+
+
+def set_condition(at, key: str, prop: str, value, op: str = "eq"):
+    at.selectbox(key=f"{key}.prop").set_value(prop).run()
+    at.selectbox(key=f"{key}.op.{prop}").set_value(op).run()
+    widget = f"{key}.value.{prop}.{op}"
+    if prop in ("segment", "industry", "plan"):
+        at.selectbox(key=widget).set_value(value).run()
+    else:
+        at.text_input(key=widget).set_value(value).run()
+
+
+def test_owned_by_me_lists_the_users_companies(app, demo_path):
+    at = open_tab(app, CSM)
+    assert at.title[0].value == "Owned by me"
+    owned = scalar(demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?", [CSM])
+    assert count_shown(at) == owned
+    table = at.dataframe(key=f"{P}.table").value
+    assert list(table.columns)[:3] == ["id", "Company name", "Customer Success Manager"]
+    assert set(table["Customer Success Manager"]) == {"Lucas Fischer"}
+    assert len(table) == min(25, owned)
+
+
+def test_create_a_private_view_with_two_filter_groups(app, demo_path):
+    at = open_tab(app, CSM)
+    # Group 1 (from "Owned by me"): owner is me, and segment is Enterprise.
+    before = prop_keys(at)
+    at.button(key=f"{P}.add.0").click().run()
+    set_condition(at, new_condition_keys(at, before), "segment", "Enterprise")
+    # Group 2: industry is Healthcare and more than 1,000 employees (anyone's).
+    before = prop_keys(at)
+    at.button(key=f"{P}.add_group").click().run()
+    set_condition(at, new_condition_keys(at, before), "industry", "Healthcare")
+    before = prop_keys(at)
+    at.button(key=f"{P}.add.1").click().run()
+    set_condition(at, new_condition_keys(at, before), "employees", "1000", op="gt")
+    expected = scalar(
+        demo_path,
+        "SELECT count(*) FROM companies WHERE (csm_id = ? AND segment = 'Enterprise') "
+        "OR (industry = 'Healthcare' AND employees > 1000)",
+        [CSM],
+    )
+    assert count_shown(at) == expected
+    # Save it as a private view; it keeps exactly these filters.
+    at.button(key=f"{P}.create").click().run()
+    at.text_input(key=f"{P}.new.name").set_value("Enterprise or big healthcare").run()
+    assert at.radio(key=f"{P}.new.sharing").disabled  # a CSM cannot share with everyone
+    at.button(key=f"{P}.new.save").click().run()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Enterprise or big healthcare"
+    assert count_shown(at) == expected
+    stored = scalar(
+        demo_path,
+        "SELECT sharing || ' ' || filters FROM views WHERE name = 'Enterprise or big healthcare'",
+    )
+    assert stored.startswith("private [[")
+    assert '"value": "Enterprise"' in stored and '"value": "1000"' in stored
+    # A CSM sees no default-view controls.
+    assert not any(b.key == f"{P}.default.set" for b in at.button)
+
+
+def test_a_settings_manager_shares_a_view_and_sets_it_as_default(app, demo_path):
+    at = open_tab(app, SETTINGS_MANAGER)
+    at.button(key=f"{P}.create").click().run()
+    at.text_input(key=f"{P}.new.name").set_value("Renewals this quarter").run()
+    at.radio(key=f"{P}.new.sharing").set_value("everyone").run()
+    at.button(key=f"{P}.new.save").click().run()
+    view_id = scalar(demo_path, "SELECT id FROM views WHERE name = 'Renewals this quarter'")
+    assert scalar(demo_path, "SELECT sharing FROM views WHERE id = ?", [view_id]) == "everyone"
+    # Without a description it is refused, with one it becomes a default view.
+    at.button(key=f"{P}.default.set").click().run()
+    assert "Describe the default view" in at.error[0].value
+    at.text_area(key=f"{P}.default.description.{view_id}").set_value(
+        "Accounts renewing by March"
+    ).run()
+    at.button(key=f"{P}.default.set").click().run()
+    assert not at.error
+    row = scalar(
+        demo_path,
+        "SELECT is_default::VARCHAR || '|' || description FROM views WHERE id = ?",
+        [view_id],
+    )
+    assert row == "true|Accounts renewing by March"
+    # It is listed under default views for everyone, a CSM included.
+    csm = open_tab(app, CSM)
+    assert any(b.key == f"{P}.view.{view_id}" for b in csm.button)
+    assert "Default views" in [c.value for c in csm.caption]
+
+
+def test_deleting_a_view_needs_confirmation(app, demo_path):
+    at = open_tab(app, CSM)
+    at.button(key=f"{P}.create").click().run()
+    at.text_input(key=f"{P}.new.name").set_value("Scratch").run()
+    at.button(key=f"{P}.new.save").click().run()
+    at.button(key=f"{P}.delete").click().run()
+    assert "Delete the view “Scratch”?" in at.warning[0].value
+    at.button(key=f"{P}.delete.cancel").click().run()
+    assert scalar(demo_path, "SELECT count(*) FROM views WHERE name = 'Scratch'") == 1
+    at.button(key=f"{P}.delete").click().run()
+    at.button(key=f"{P}.delete.confirm").click().run()
+    assert scalar(demo_path, "SELECT count(*) FROM views WHERE name = 'Scratch'") == 0
+    assert at.title[0].value == "Owned by me"
+
+
+def _select_first_row(at):
+    at.session_state[f"{P}.table"] = {"selection": {"rows": [0], "columns": []}}
+    return at.run()
+
+
+def test_selecting_a_row_opens_its_preview(app, demo_path):
+    at = open_tab(app, CSM)
+    first_id = int(at.dataframe(key=f"{P}.table").value["id"].iloc[0])
+    at = _select_first_row(at)
+    name = scalar(demo_path, "SELECT name FROM companies WHERE id = ?", [first_id])
+    assert at.subheader[-1].value == name
+    assert at.session_state[f"{P}.record_id"] == first_id
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("lots", "Latest NPS score must be a number; 'lots' is not one.")],
+)
+def test_an_edit_shows_at_once_and_a_bad_value_is_refused(app, demo_path, value, message):
+    at = _select_first_row(open_tab(app, CSM))
+    record_id = at.session_state[f"{P}.record_id"]
+    before = scalar(demo_path, "SELECT nps FROM companies WHERE id = ?", [record_id])
+    at.selectbox(key=f"{P}.edit.prop").set_value("nps").run()
+    at.text_input(key=f"{P}.edit.value.{record_id}.nps").set_value(value).run()
+    at.button(key=f"{P}.edit.save").click().run()
+    assert at.error[0].value == message
+    assert scalar(demo_path, "SELECT nps FROM companies WHERE id = ?", [record_id]) == before
+    at.text_input(key=f"{P}.edit.value.{record_id}.nps").set_value("4").run()
+    at.button(key=f"{P}.edit.save").click().run()
+    assert [t.value for t in at.toast] == ["Latest NPS score saved."]
+    assert scalar(demo_path, "SELECT nps FROM companies WHERE id = ?", [record_id]) == 4.0
+    # The table shows the edit once NPS is a column.
+    at.multiselect(key=f"{P}.columns").set_value(["name", "nps"]).run()
+    table = at.dataframe(key=f"{P}.table").value
+    assert table.loc[table["id"] == record_id, "Latest NPS score"].iloc[0] == 4.0
+    # And the property history has it.
+    history = scalar(
+        demo_path,
+        "SELECT new_value || ' by ' || changed_by || ' via ' || source FROM property_history "
+        "WHERE object = 'companies' AND record_id = ? AND property = 'nps' ORDER BY changed_at DESC LIMIT 1",
+        [record_id],
+    )
+    assert history == f"4 by {CSM} via ui"
+
+
+def test_the_record_page_opens_by_deep_link(app, demo_path):
+    at = app(CSM)
+    at.query_params["record"] = "7"
+    at.switch_page("app_pages/customers.py").run()
+    assert not at.exception
+    assert at.title[0].value == scalar(demo_path, "SELECT name FROM companies WHERE id = 7")
+    assert [t.label for t in at.tabs] == [
+        "Properties",
+        "Activity",
+        "Associations",
+        "History",
+        "Health score",
+    ]
+    at.query_params["record"] = "99999"
+    at.run()
+    assert "There is no company with id 99999" in at.warning[0].value
