@@ -194,3 +194,30 @@ def test_the_record_page_opens_by_deep_link(app, demo_path):
     at.query_params["record"] = "99999"
     at.run()
     assert "There is no company with id 99999" in at.warning[0].value
+
+
+@pytest.mark.parametrize(
+    ("account_object", "owner", "label"),
+    [("contacts", "owner_id", "Contacts"), ("subscriptions", "owner_id", "Subscriptions")],
+)
+def test_the_tab_follows_the_account_object_in_settings(
+    app, demo_path, account_object, owner, label
+):
+    from cs_core import db, settings, users
+    from cs_core.settings import CustomerSettings
+    from tests.conftest import NOW
+
+    con = db.open_workspace(str(demo_path))
+    settings.save_customer_settings(con, actor=users.get_user(con, SETTINGS_MANAGER), now=NOW,
+                                    value=CustomerSettings(account_object, owner, None))  # fmt: skip
+    con.close()
+    at = open_tab(app, CSM)
+    assert at.subheader[0].value == label
+    assert count_shown(at) == scalar(
+        demo_path, f"SELECT count(*) FROM {account_object} WHERE {owner} = ?", [CSM]
+    )
+    at = _select_first_row(at)
+    assert not at.exception
+    record_id = at.session_state[f"{P}.record_id"]
+    assert at.subheader[-1].value  # the preview names the record
+    assert record_id in at.dataframe(key=f"{P}.table").value["id"].tolist()
