@@ -5,8 +5,7 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from cs_core import record_list, records, settings, views
-from cs_core.filters import FilterError
+from cs_core import filters, record_list, records, settings, views
 from cs_core.record_list import Query
 from cs_core.users import Action
 from ui import auth, db, filter_editor, record_panel, record_table, view_panel
@@ -83,15 +82,16 @@ with layout[1]:
                    or (view.sort and sort != view.sort[:1]))  # fmt: skip
         view_panel.view_actions(con, view, prefix=P, user=user, spec=spec, columns=columns, sort=sort,
                                 changed=bool(changed))  # fmt: skip
-    query = Query(obj.name, record_table.combine(spec, quick), tuple(columns),
+    usable, problems = filters.applicable(
+        spec, props, today=today, me=user.id, owner=chosen.owner_property
+    )
+    for problem in problems:
+        st.warning(f"Not applied yet: {problem}", icon=":material/filter_alt_off:")
+    query = Query(obj.name, record_table.combine(usable, quick), tuple(columns),
                   sort=((sort_by, direction),), owner_property=chosen.owner_property)  # fmt: skip
-    try:
-        page = record_list.page(con, query, user_id=user.id, today=today,
-                                number=st.session_state.get(f"{P}.page", 1),
-                                size=st.session_state.get(f"{P}.page_size", 25))  # fmt: skip
-    except FilterError as exc:
-        st.error(f"This filter cannot be applied: {exc}", icon=":material/error:")
-        st.stop()
+    page = record_list.page(con, query, user_id=user.id, today=today,
+                            number=st.session_state.get(f"{P}.page", 1),
+                            size=st.session_state.get(f"{P}.page_size", 25))  # fmt: skip
     top = st.columns([3, 1], vertical_alignment="center")
     top[0].markdown(
         f"**{page.total:,}** {obj.label_plural.lower() if page.total != 1 else obj.label.lower()}"

@@ -260,6 +260,34 @@ def compile_filter(spec, props: Mapping[str, Property], *, today: date, me: int 
     return Compiled("(" + " OR ".join(parts) + ")", params)
 
 
+def applicable(
+    spec,
+    props: Mapping[str, Property],
+    *,
+    today: date,
+    me: int | None = None,
+    owner: str | None = None,
+) -> tuple[list[list[dict]], list[str]]:
+    """The spec without the conditions that cannot be applied yet, and why each was left out.
+
+    For editors: a half-written condition is skipped (and explained) rather than
+    hiding every result.
+    """
+    kept, problems = [], []
+    for group in normalise(spec):
+        good = []
+        for cond in group:
+            try:
+                compile_filter([[cond]], props, today=today, me=me, owner=owner, object_name="_")
+            except FilterError as exc:
+                problems.append(str(exc))
+            else:
+                good.append(cond)
+        if good:
+            kept.append(good)
+    return kept, problems
+
+
 def validate(spec, props: Mapping[str, Property]) -> None:
     """Raise FilterError if the spec could not be applied to an object with these properties."""
     owner = next((p.name for p in props.values() if p.type == "user"), None)

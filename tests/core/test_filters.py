@@ -182,3 +182,13 @@ def test_describe_says_a_condition_in_words(props):
         describe(c("last_activity_at", "in_last_days", 30), props)
         == "Last activity date is in the last 30 days"
     )
+
+
+def test_applicable_skips_half_written_conditions_and_says_why(props):
+    from cs_core.filters import applicable
+
+    spec = [[c("segment", "eq", "SMB"), c("name", "eq", None)], [c("employees", "gt", "many")]]
+    kept, problems = applicable(spec, props, today=TODAY)
+    assert kept == [[c("segment", "eq", "SMB")]]
+    assert problems == ["Company name: enter a value to compare with.",
+                        "Number of employees needs a number, not 'many'."]  # fmt: skip

@@ -221,3 +221,25 @@ def test_the_tab_follows_the_account_object_in_settings(
     record_id = at.session_state[f"{P}.record_id"]
     assert at.subheader[-1].value  # the preview names the record
     assert record_id in at.dataframe(key=f"{P}.table").value["id"].tolist()
+
+
+def test_a_half_written_condition_is_explained_and_the_rest_still_applies(app, demo_path):
+    at = open_tab(app, CSM)
+    before = prop_keys(at)
+    at.button(key=f"{P}.add.0").click().run()
+    key = new_condition_keys(at, before)
+    at.selectbox(key=f"{key}.prop").set_value("employees").run()
+    at.selectbox(key=f"{key}.op.employees").set_value("gt").run()
+    assert (
+        "Not applied yet: Number of employees: enter a value to compare with."
+        in at.warning[0].value
+    )
+    owned = scalar(demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?", [CSM])
+    assert count_shown(at) == owned
+    at.text_input(key=f"{key}.value.employees.gt").set_value("500").run()
+    assert not at.warning
+    big = scalar(
+        demo_path, "SELECT count(*) FROM companies WHERE csm_id = ? AND employees > 500", [CSM]
+    )
+    assert count_shown(at) == big
+    assert any(b.key == f"{P}.create" for b in at.button)  # the views column still shows
