@@ -24,13 +24,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from cs_core import db, records, settings, tasks, users
+from cs_core import db, record_detail, record_list, records, settings, tasks, users
 from cs_core.demo import SCALES, create_demo_workspace, is_empty
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +87,11 @@ class Context:
     user: users.User | None = None
     customer_settings: settings.CustomerSettings | None = None
     browser: Any = None  # a Playwright Browser when Chromium is present, else None
+    cache: dict[str, Any] = field(default_factory=dict)  # set-up kept between runs
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
 
 
 Timings = Mapping[str, float] | None
@@ -99,7 +104,8 @@ class Operation:
     ``run(ctx)`` is timed as a whole, unless it returns its own timings
     (``{row name: seconds}``) to report several moments of one run, or to leave
     set-up out of the figure. ``budget`` is in seconds: a number for the row
-    named ``name``, or a mapping of row name to seconds for self-timed rows.
+    named ``name`` (or ``name (detail)``, so a self-timed row can say what it
+    measured, e.g. how many rows), or a mapping of row name to seconds.
     Phases: "generate" and "file" run with no connection held (the file is free),
     "query" with ``ctx.con`` open, "server" with the file free for the app.
     """
@@ -112,7 +118,7 @@ class Operation:
     def budget_for(self, row: str) -> float | None:
         if isinstance(self.budget, Mapping):
             return self.budget.get(row)
-        return self.budget if row == self.name else None
+        return self.budget if row == self.name or row.startswith(f"{self.name} (") else None
 
 
 DEFAULT_REPEATS = {"generate": 3, "file": 5, "query": 5, "server": 3}
@@ -163,6 +169,89 @@ def app_start(ctx: Context) -> Timings:
     return out
 
 
+# The Customers tab's list of accounts: a view as a CSM opens it, every account by
+# name, and an export of about 10,000 accounts at scale M (10,553 with seed 7).
+VIEW_COLUMNS = ("name", "csm_id", "segment", "renewal_date", "last_activity_at", "created_at")
+VIEW_SPEC = [
+    [{"property": "$owner", "operator": "eq", "value": "$me"}],
+    [
+        {"property": "segment", "operator": "eq", "value": "Enterprise"},
+        {"property": "last_activity_at", "operator": "in_last_days", "value": 30},
+    ],
+]
+EXPORT_SPEC = [
+    [
+        {"property": "segment", "operator": "eq", "value": "Enterprise"},
+        {"property": "plan", "operator": "eq", "value": "Enterprise"},
+    ]
+]
+VIEW = "open a view: filter + sort + page + count"
+ALL_BY_NAME = "open a view: no filter, sort by name, page 1"
+PREVIEW = "record preview"
+EXPORT = "export a view to CSV"
+
+
+def account_query(ctx: Context, spec: list) -> record_list.Query:
+    return record_list.Query(
+        ctx.customer_settings.object,
+        spec,
+        VIEW_COLUMNS,
+        sort=(("name", "asc"),),
+        owner_property=ctx.customer_settings.owner_property,
+    )
+
+
+def open_view(name: str, spec: list) -> Callable[[Context], Timings]:
+    """Page 1 (50 rows) of a view, with its count; the row says how many records match."""
+
+    def run(ctx: Context) -> Timings:
+        query = account_query(ctx, spec)
+        start = time.perf_counter()
+        page = record_list.page(
+            ctx.con, query, user_id=CSM_USER_ID, today=ctx.today, number=1, size=50
+        )
+        elapsed = time.perf_counter() - start
+        return {f"{name} ({page.total:,} match)": elapsed}
+
+    return run
+
+
+def busiest_account(ctx: Context) -> tuple[int, int]:
+    """(id, activities) of the account with the most activities, looked up once."""
+    if "busiest" not in ctx.cache:
+        ctx.cache["busiest"] = ctx.con.execute(
+            "SELECT company_id, count(*) FROM activities WHERE company_id IS NOT NULL "
+            "GROUP BY company_id ORDER BY count(*) DESC, company_id LIMIT 1"
+        ).fetchone()
+    return ctx.cache["busiest"]
+
+
+def preview_busiest(ctx: Context) -> Timings:
+    """The preview of the account with the most activities (the lookup is not timed)."""
+    record_id, n = busiest_account(ctx)
+    start = time.perf_counter()
+    found = record_detail.preview(
+        ctx.con, object_name="companies", record_id=record_id, user=ctx.user
+    )
+    elapsed = time.perf_counter() - start
+    if found is None:
+        raise RuntimeError(f"company {record_id} has no preview")
+    return {f"{PREVIEW} (company with {n:,} activities)": elapsed}
+
+
+def export_view(ctx: Context) -> Timings:
+    """Every record of the export view as CSV; the row says how many (counted untimed)."""
+    query = account_query(ctx, EXPORT_SPEC)
+    if "export rows" not in ctx.cache:
+        ctx.cache["export rows"] = record_list.count(
+            ctx.con, query, user_id=CSM_USER_ID, today=ctx.today
+        )
+    start = time.perf_counter()
+    record_list.export_csv(ctx.con, query, user_id=CSM_USER_ID, today=ctx.today)
+    elapsed = time.perf_counter() - start
+    return {f"{EXPORT} ({ctx.cache['export rows']:,} rows)": elapsed}
+
+
 # The registry: (name, callable, budget in seconds, phase). Add new operations here.
 OPERATIONS: list[Operation] = [
     Operation(
@@ -186,6 +275,11 @@ OPERATIONS: list[Operation] = [
         "settings.get_customer_settings", lambda ctx: settings.get_customer_settings(ctx.con)
     ),
     Operation("settings.get_revenue_settings", lambda ctx: settings.get_revenue_settings(ctx.con)),
+    # Budgets set for scale M (100,000 accounts), shown and judged on every scale.
+    Operation(VIEW, open_view(VIEW, VIEW_SPEC), 0.05),
+    Operation(ALL_BY_NAME, open_view(ALL_BY_NAME, []), 0.05),
+    Operation(PREVIEW, preview_busiest, 0.05),
+    Operation(EXPORT, export_view, 1.0),
     Operation("app start-up", app_start, {FIRST_PAGE: 3.0}, "server"),
 ]
 
