@@ -6,8 +6,8 @@ import streamlit as st
 
 from cs_core import settings
 from cs_core.settings import CustomerSettings, RevenueSettings, SettingsError
-from cs_core.users import Action, PermissionDenied
-from ui import auth, db, state
+from cs_core.users import Action, PermissionDenied, can
+from ui import auth, db, import_wizard, state
 from ui.settings_form import object_label, object_settings, owner_and_renewal
 
 con = db.connection()
@@ -42,7 +42,9 @@ def last_saved(key: str) -> None:
         st.caption(f"Last saved {when:%d %b %Y, %H:%M} UTC by {who or 'the system'}.")
 
 
-customers_tab, services_tab, revenue_tab = st.tabs(["Customers", "Services", "Revenue"])
+customers_tab, services_tab, revenue_tab, import_tab = st.tabs(
+    ["Customers", "Services", "Revenue", "Import"]
+)
 
 with customers_tab:
     current = settings.get_customer_settings(con)
@@ -148,3 +150,12 @@ with revenue_tab:
             RevenueSettings(objects=tuple(values), default_object=default_obj),
         )
     last_saved("revenue")
+
+with import_tab:
+    if can(user, Action.IMPORT_DATA):
+        import_wizard.wizard(con, user)
+    else:
+        st.info(
+            "Importing data needs the permission to manage Customer Success settings.",
+            icon=":material/lock:",
+        )

@@ -1,4 +1,9 @@
-"""Command line: ``python -m cs_core demo --db PATH [--scale demo|S|M|L] [--seed N] [--force]``."""
+"""Command line of the workspace.
+
+python -m cs_core demo --db PATH [--scale demo|S|M|L] [--seed N] [--force]
+python -m cs_core import --db PATH --object companies --file F [--mapping M.json]
+                         [--id-column C] [--skip-invalid] [--rejects R.csv]
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cs_core import db, demo
+from cs_core import db, demo, imports
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -35,6 +40,41 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    source = Path(args.file)
+    rejects = (
+        Path(args.rejects) if args.rejects else source.with_name(f"{source.stem}.rejected.csv")
+    )
+    con = db.open_workspace(args.db)
+    try:
+        mapping = imports.load_mapping_file(args.mapping) if args.mapping else None
+        started = time.perf_counter()
+        result = imports.import_file(
+            con,
+            source,
+            object_name=args.object,
+            actor=None,
+            now=datetime.now(UTC),
+            mapping=mapping,
+            id_column=args.id_column,
+            skip_invalid=args.skip_invalid,
+        )
+        took = time.perf_counter() - started
+    except (imports.ImportFileError, imports.MappingError, ValueError) as exc:
+        problems = getattr(exc, "problems", [str(exc)])
+        print("Nothing was imported:\n" + "\n".join(f"- {p}" for p in problems), file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    print(f"{result.summary()} Took {took:.1f} s.")
+    if not result.report.empty:
+        result.report.to_csv(rejects, index=False)
+        print(f"Every problem ({len(result.report):,}) is listed in {rejects}.", file=sys.stderr)
+        for row in result.report.head(10).itertuples(index=False):
+            print(f"  row {row.Row}, {row.Column}: {row.Value!r}: {row.Reason}", file=sys.stderr)
+    return 0 if result.written else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cs_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -43,9 +83,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scale", default="demo", choices=list(demo.SCALES))
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--force", action="store_true", help="replace an existing file")
+    p = sub.add_parser("import", help="import a CSV or Parquet file into an object")
+    p.add_argument(
+        "--db", required=True, help="the workspace database (the app must not be running on it)"
+    )
+    p.add_argument("--object", required=True, help="companies, contacts, deals, or a custom object")
+    p.add_argument("--file", required=True, help="a .csv or .parquet file")
+    p.add_argument("--mapping", help="a JSON mapping saved earlier (default: the suggested one)")
+    p.add_argument("--id-column", help="the column with each record's id in the source system")
+    p.add_argument(
+        "--skip-invalid", action="store_true", help="import the valid rows, report the others"
+    )
+    p.add_argument("--rejects", help="where to write the report of rejected rows (CSV)")
     args = parser.parse_args(argv)
     try:
-        return _demo(args)
+        return _demo(args) if args.command == "demo" else _import(args)
     except db.WorkspaceError as exc:
         print(str(exc), file=sys.stderr)
         return 1

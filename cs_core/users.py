@@ -23,6 +23,7 @@ class Action(Enum):
     MANAGE_DEFAULT_VIEWS = "set or remove default views"
     EDIT_HEALTH_PROFILES = "create or edit health-score profiles"
     EDIT_RECORDS = "edit records, tasks and meetings"
+    IMPORT_DATA = "import data into the workspace"
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def can(user: User | None, action: Action) -> bool:
         Action.VIEW_AS_OTHER_USER,
         Action.SHARE_VIEWS_WITH_EVERYONE,
         Action.MANAGE_DEFAULT_VIEWS,
+        Action.IMPORT_DATA,
     ):
         return user.is_settings_manager
     if action is Action.EDIT_HEALTH_PROFILES:

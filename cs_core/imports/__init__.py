@@ -1,0 +1,304 @@
+"""Importing CSV and Parquet files into an object, all or nothing (DAT-2).
+
+1. :func:`read_table` reads the file as text; 2. :func:`suggest` proposes a mapping
+(recognised CRM headers, existing properties, else new properties with inferred
+types); 3. :func:`check` reports every problem row by row; 4. :func:`run_import`
+writes in one transaction, or writes nothing when a row is invalid (unless
+``skip_invalid``). Re-importing the same external ids updates those records, with
+property history source "import".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cs_core import db
+from cs_core.imports import writing
+from cs_core.imports.mapping import (
+    ASSOCIATE,
+    EXISTING,
+    EXTERNAL_ID,
+    NEW,
+    SKIP,
+    ColumnMap,
+    infer_type,
+    snake_case,
+    suggest,
+)  # fmt: skip
+from cs_core.imports.reading import ImportFileError, read_table
+from cs_core.imports.validation import REPORT_COLUMNS, check_rows, lookups, targets, typed
+from cs_core.records import PROPERTY_TYPES, get_object, list_properties
+from cs_core.users import Action, User, require
+
+__all__ = ["ColumnMap", "ImportFileError", "ImportResult", "MappingError", "check", "import_file",
+           "read_table", "run_import", "suggest_mapping", "snake_case", "infer_type"]  # fmt: skip
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# System properties an import may set (the file knows when a record was created).
+_SETTABLE_READ_ONLY = {"created_at", "last_activity_at"}
+
+
+class MappingError(ValueError):
+    """A mapping that cannot be used; ``problems`` lists every reason."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    object: str
+    rows: int
+    created: int
+    updated: int
+    rejected_rows: int
+    report: pd.DataFrame  # Row, Column, Value, Reason for every problem
+    written: bool
+
+    def summary(self) -> str:
+        if not self.written:
+            return (f"Nothing was imported: {self.rejected_rows:,} of {self.rows:,} rows have problems "
+                    f"({len(self.report):,} in all).")  # fmt: skip
+        text = f"Imported {self.rows - self.rejected_rows:,} of {self.rows:,} rows: {self.created:,} created, {self.updated:,} updated"
+        return text + (f", {self.rejected_rows:,} rejected." if self.rejected_rows else ".")
+
+
+def importable_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [o.name for o in _objects(con)]
+
+
+def _objects(con):
+    from cs_core.records import list_objects
+
+    return list_objects(con)
+
+
+def suggest_mapping(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *, object_name: str,
+                    id_column: str | None = None) -> list[ColumnMap]:  # fmt: skip
+    """A first mapping for the file's columns (see :func:`cs_core.imports.mapping.suggest`).
+
+    Without ``id_column`` and without a "Record ID" column, a column named like an id
+    (customerID, Account ID, ...) whose values are all present and unique holds the ids.
+    """
+    props = {p.name: p for p in list_properties(con, object_name)}
+    if id_column is not None and id_column not in frame.columns:
+        raise MappingError([f"The file has no column {id_column!r} for the record ids."])
+    if id_column is None and not any(c.strip().lower() == "record id" for c in frame.columns):
+        id_column = next((c for c in frame.columns if _looks_like_id(c, frame[c])), None)
+    return suggest(
+        list(frame.columns), frame, object_name=object_name, props=props, id_column=id_column
+    )
+
+
+def resolve(
+    con: duckdb.DuckDBPyConnection, mapping: list[ColumnMap], object_name: str
+) -> list[ColumnMap]:
+    """A saved mapping against today's catalog: a new property that now exists (with the same
+    type, from an earlier import) is mapped to it instead."""
+    props = {p.name: p for p in list_properties(con, object_name)}
+    return [
+        ColumnMap(m.column, EXISTING, property=m.property)
+        if m.action == NEW and m.property in props and props[m.property].type == m.type
+        else m
+        for m in mapping
+    ]
+
+
+def _looks_like_id(column: str, values: pd.Series) -> bool:
+    name = column.strip()
+    if not (re.search(r"(^|[^a-z])id$", name.lower()) or re.search(r"[a-z]I[Dd]$", name)):
+        return False
+    text = values.astype("string").str.strip()
+    return bool(text.notna().all() and (text != "").all() and text.is_unique)
+
+
+def check_mapping(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: list[ColumnMap],
+                  object_name: str) -> None:  # fmt: skip
+    """Raise MappingError listing everything that makes the mapping unusable."""
+    info = get_object(con, object_name)
+    if info is None:
+        raise MappingError([f"There is no object {object_name!r} to import into."])
+    props = {p.name: p for p in list_properties(con, object_name)}
+    problems, seen = [], {}
+    mapped = {m.column for m in mapping}
+    problems += [f"The file has no column {c!r}." for c in mapped - set(frame.columns)]
+    problems += [f"Column {c!r} has no mapping." for c in frame.columns if c not in mapped]
+    if sum(m.action == EXTERNAL_ID for m in mapping) > 1:
+        problems.append("Only one column can hold the record ids.")
+    for m in mapping:
+        if m.action == EXISTING:
+            p = props.get(m.property)
+            if p is None:
+                problems.append(
+                    f"Column {m.column!r}: {info.label_plural} have no property {m.property!r}."
+                )
+            elif p.is_read_only and p.name not in _SETTABLE_READ_ONLY:
+                problems.append(f"Column {m.column!r}: {p.label} is set by the system.")
+        elif m.action == NEW:
+            if (
+                not m.property
+                or not _NAME.match(m.property)
+                or m.property in props
+                or m.property == "id"
+            ):
+                problems.append(f"Column {m.column!r}: {m.property!r} cannot name a new property "
+                                "(lower-case letters, digits and underscores, not an existing name).")  # fmt: skip
+            if m.type not in PROPERTY_TYPES or m.type in ("user",):
+                problems.append(f"Column {m.column!r}: a new property cannot have type {m.type!r}.")
+            if m.type == "enumeration" and not m.options:
+                problems.append(f"Column {m.column!r}: an enumeration needs its options.")
+        elif m.action == ASSOCIATE:
+            if get_object(con, m.property) is None:
+                problems.append(
+                    f"Column {m.column!r}: there is no object {m.property!r} to link to."
+                )
+        elif m.action not in (SKIP, EXTERNAL_ID):
+            problems.append(f"Column {m.column!r}: unknown action {m.action!r}.")
+        if m.action in (EXISTING, NEW) and m.property:
+            if m.property in seen:
+                problems.append(
+                    f"Columns {seen[m.property]!r} and {m.column!r} both map to {m.property!r}."
+                )
+            seen[m.property] = m.column
+    has_id = any(m.action == EXTERNAL_ID for m in mapping)
+    if info.primary_property == "name" and "name" not in seen and not has_id:
+        problems.append(f"Map a column to the {props['name'].label} or choose the column with record ids: "
+                        "every record needs a name.")  # fmt: skip
+    if problems:
+        raise MappingError(problems)
+
+
+def check(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: list[ColumnMap], *,
+          object_name: str, cache: dict | None = None) -> pd.DataFrame:  # fmt: skip
+    """The report of every problem row (empty when every row can be imported)."""
+    check_mapping(con, frame, mapping, object_name)
+    props = {p.name: p for p in list_properties(con, object_name)}
+    report = check_rows(con, frame, mapping, props, object_name, cache)
+    info = get_object(con, object_name)
+    if info.primary_property == "name":
+        name_col = next(
+            (m.column for m in mapping if m.action in (EXISTING, NEW) and m.property == "name"),
+            None,
+        )
+        id_col = next((m.column for m in mapping if m.action == EXTERNAL_ID), None)
+        blank = pd.Series(True, index=frame.index)
+        for col in (name_col, id_col):
+            if col is not None:
+                blank &= frame[col].isna() | (frame[col].astype("string").str.strip() == "")
+        if blank.any():
+            missing = pd.DataFrame({"Row": blank[blank].index + 1, "Column": name_col or id_col,
+                                    "Value": "", "Reason": "a record needs a name or an id"})  # fmt: skip
+            report = pd.concat([report, missing], ignore_index=True).sort_values(
+                ["Row", "Column"], kind="stable"
+            )
+    return report.reset_index(drop=True)[REPORT_COLUMNS]
+
+
+def run_import(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: list[ColumnMap], *,
+               object_name: str, actor: User | None, now: datetime, file_name: str,
+               skip_invalid: bool = False, progress: Callable[[float, str], None] | None = None) -> ImportResult:  # fmt: skip
+    """Check, then write every row in one transaction; or nothing when a row is invalid.
+
+    ``actor`` None is the command line (run by whoever may write the database file).
+    With ``skip_invalid`` the valid rows are written and the others reported.
+    """
+    if actor is not None:
+        require(actor, Action.IMPORT_DATA)
+    say = progress or (lambda _f, _m: None)
+    say(0.05, "Checking every row")
+    mapping = resolve(con, mapping, object_name)
+    cache: dict = {}
+    report = check(con, frame, mapping, object_name=object_name, cache=cache)
+    bad_rows = set(report["Row"] - 1)
+    if bad_rows and not skip_invalid:
+        return ImportResult(object_name, len(frame), 0, 0, len(bad_rows), report, written=False)
+    rows = frame.drop(index=sorted(bad_rows)) if bad_rows else frame
+    if rows.empty:
+        return ImportResult(object_name, len(frame), 0, 0, len(bad_rows), report, written=False)
+    say(0.25, "Converting values")
+    props = {p.name: p for p in list_properties(con, object_name)}
+    tgts = targets(mapping, props)
+    refs = lookups(con, object_name)
+    values = pd.DataFrame(
+        {t.name: (cache[t.column] if t.column in cache else typed(frame[t.column], t, refs)).loc[rows.index]
+         for t in tgts},
+        index=rows.index,
+    )  # fmt: skip
+    for m in mapping:
+        if m.action == ASSOCIATE:
+            values[writing.link_column(m, mapping)] = rows[m.column].astype("string").str.strip()
+    id_col = next((m.column for m in mapping if m.action == EXTERNAL_ID), None)
+    ext = rows[id_col].astype("string").str.strip().replace("", pd.NA) if id_col else None
+    info = get_object(con, object_name)
+    counts = writing.write(
+        con, object_name=object_name, object_label=info.label_plural, primary=info.primary_property,
+        mapping=mapping, targets=tgts, values=values.reset_index(drop=True),
+        external_ids=ext.reset_index(drop=True).astype(object).where(ext.notna().values, None) if ext is not None else None,
+        now=now, actor_id=actor.id if actor else None, file_name=file_name, rejected=len(bad_rows),
+        progress=say,
+    )  # fmt: skip
+    return ImportResult(object_name, len(frame), counts["created"], counts["updated"], len(bad_rows), report,
+                        written=True)  # fmt: skip
+
+
+def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, object_name: str, actor: User | None,
+                now: datetime, mapping: list[ColumnMap] | None = None, id_column: str | None = None,
+                skip_invalid: bool = False, progress=None) -> ImportResult:  # fmt: skip
+    """Read, map (the given mapping, or the suggested one) and import a file."""
+    frame = read_table(path)
+    if mapping is None:
+        mapping = suggest_mapping(con, frame, object_name=object_name, id_column=id_column)
+    return run_import(con, frame, mapping, object_name=object_name, actor=actor, now=now,
+                      file_name=Path(path).name, skip_invalid=skip_invalid, progress=progress)  # fmt: skip
+
+
+# --- saved mappings -------------------------------------------------------------------
+
+
+def save_mapping(con: duckdb.DuckDBPyConnection, *, actor: User, name: str, object_name: str,
+                 mapping: list[ColumnMap], now: datetime) -> int:  # fmt: skip
+    """Save (or replace, by name and object) a mapping to reuse for the next file."""
+    require(actor, Action.IMPORT_DATA)
+    name = (name or "").strip()
+    if not name:
+        raise MappingError(["Give the mapping a name."])
+    text = json.dumps([m.to_json() for m in mapping])
+
+    def _save(cur):
+        row = cur.execute("SELECT id FROM import_mappings WHERE object = ? AND lower(name) = lower(?)",
+                          [object_name, name]).fetchone()  # fmt: skip
+        if row:
+            cur.execute(
+                "UPDATE import_mappings SET mapping = ?, updated_at = ? WHERE id = ?",
+                [text, now, row[0]],
+            )
+            return row[0]
+        mapping_id = db.new_id(cur, "import_mappings")
+        cur.execute("INSERT INTO import_mappings VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [mapping_id, name, object_name, text, actor.id, now, now])  # fmt: skip
+        return mapping_id
+
+    return db.write(con, _save)
+
+
+def saved_mappings(con: duckdb.DuckDBPyConnection, object_name: str) -> dict[str, list[ColumnMap]]:
+    rows = con.execute("SELECT name, mapping FROM import_mappings WHERE object = ? ORDER BY lower(name)",
+                       [object_name]).fetchall()  # fmt: skip
+    return {name: [ColumnMap.from_json(m) for m in json.loads(text)] for name, text in rows}
+
+
+def load_mapping_file(path: str | Path) -> list[ColumnMap]:
+    """A mapping saved as JSON (a list of column maps, as :meth:`ColumnMap.to_json` writes)."""
+    try:
+        return [ColumnMap.from_json(m) for m in json.loads(Path(path).read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError) as exc:
+        raise MappingError([f"The mapping file {path} could not be read: {exc}"]) from None

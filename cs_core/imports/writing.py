@@ -1,0 +1,196 @@
+"""Writing an import: new properties, new and updated records, history and links, in one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from cs_core import db
+from cs_core.imports.mapping import ASSOCIATE, NEW, ColumnMap
+from cs_core.imports.validation import Target
+
+_SQL_TYPES = {"string": "VARCHAR", "number": "DOUBLE", "date": "DATE", "datetime": "TIMESTAMP",
+              "boolean": "BOOLEAN", "enumeration": "VARCHAR", "user": "BIGINT", "pipeline": "BIGINT",
+              "stage": "BIGINT"}  # fmt: skip
+
+
+def checkpoint(step: str) -> None:
+    """Called between the steps of a write (a test replaces it to stop the process mid-write)."""
+
+
+def _add_properties(cur, object_name: str, label: str, mapping: list[ColumnMap]) -> None:
+    position = cur.execute("SELECT coalesce(max(position), 0) FROM properties WHERE object = ?",
+                           [object_name]).fetchone()[0]  # fmt: skip
+    for m in (m for m in mapping if m.action == NEW):
+        position += 1
+        cur.execute(f'ALTER TABLE "{object_name}" ADD COLUMN "{m.property}" {_SQL_TYPES[m.type]}')
+        cur.execute(
+            "INSERT INTO properties VALUES (?, ?, ?, ?, ?, ?, TRUE, FALSE, ?)",
+            [object_name, m.property, m.label, m.type,
+             json.dumps(list(m.options)) if m.type == "enumeration" else None, f"Imported {label.lower()} data",
+             position],
+        )  # fmt: skip
+
+
+def write(con: duckdb.DuckDBPyConnection, *, object_name: str, object_label: str, primary: str,
+          mapping: list[ColumnMap], targets: list[Target], values: pd.DataFrame, external_ids: pd.Series,
+          now: datetime, actor_id: int | None, file_name: str, rejected: int,
+          progress: Callable[[float, str], None] | None = None) -> dict[str, int]:  # fmt: skip
+    """Write the typed ``values`` (one column per target, by property name) for these rows.
+
+    Association columns come as raw text in ``values`` under :func:`link_column` names.
+
+    ``external_ids`` (same index) matches rows to records imported before: those are
+    updated (a blank cell leaves a value as it is), the others are created.
+    """
+    say = progress or (lambda _f, _m: None)
+    now = now.replace(tzinfo=None)
+    props = [t.name for t in targets]
+    links = [m for m in mapping if m.action == ASSOCIATE]
+
+    def _write(cur) -> dict[str, int]:
+        _add_properties(cur, object_name, object_label, mapping)
+        checkpoint("properties")
+        staging = values.copy()
+        staging["_ext"] = external_ids.values if external_ids is not None else None
+        cur.register("_import_rows", staging)
+        existing = cur.execute(
+            "SELECT s._ext, x.record_id FROM _import_rows s JOIN record_external_ids x "
+            "ON x.object = ? AND x.external_id = s._ext",
+            [object_name],
+        ).df()
+        by_ext = dict(zip(existing["_ext"], existing["record_id"], strict=True))
+        is_new = staging["_ext"].map(lambda e: e not in by_ext if e is not None else True)
+        fresh = int(is_new.sum())
+        ids = db.allocate_ids(cur, object_name, fresh) if fresh else range(0)
+        staging["_id"] = staging["_ext"].map(by_ext).astype("Int64")
+        staging.loc[is_new, "_id"] = list(ids)
+        staging["_new"] = is_new
+        if primary in props or primary == "name":
+            if primary not in staging:
+                staging[primary] = None
+            staging[primary] = staging[primary].where(staging[primary].notna(), staging["_ext"])
+        cols = [c for c in dict.fromkeys([*props, primary]) if c in staging]
+        if "created_at" not in cols:
+            staging["created_at"] = None
+            cols.append("created_at")
+        cur.unregister("_import_rows")
+        cur.register("_import_rows", staging)
+        say(0.4, f"Creating {fresh:,} records")
+        insert_cols = ", ".join(f'"{c}"' for c in cols)
+        select_cols = ", ".join(
+            f's."{c}"' if c != "created_at" else "coalesce(s.created_at, ?::TIMESTAMP)"
+            for c in cols
+        )
+        cur.execute(
+            f'INSERT INTO "{object_name}" (id, {insert_cols}, updated_at) '
+            f"SELECT s._id, {select_cols}, ?::TIMESTAMP FROM _import_rows s WHERE s._new",
+            [now, now],
+        )
+        checkpoint("records")
+        say(0.6, "Recording what changed")
+        updated = _update_existing(cur, object_name, props, now, actor_id)
+        cur.execute(
+            "INSERT INTO record_external_ids SELECT ?, s._ext, s._id FROM _import_rows s "
+            "WHERE s._new AND s._ext IS NOT NULL",
+            [object_name],
+        )
+        _owner_history(cur, object_name, targets, now, actor_id)
+        say(0.8, "Linking associated records")
+        for m in links:
+            _associate(cur, object_name, m, link_column(m, mapping), now)
+        checkpoint("links")
+        cur.execute(
+            "INSERT INTO import_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [db.new_id(cur, "import_runs"), object_name, file_name, len(staging), fresh, updated,
+             rejected, actor_id, now],
+        )  # fmt: skip
+        cur.unregister("_import_rows")
+        return {"created": fresh, "updated": updated}
+
+    result = db.write(con, _write)
+    say(1.0, "Done")
+    return result
+
+
+def _history_rows(cur, object_name: str, prop: str, where: str, old: str, new: str, now, actor_id,
+                  params: list) -> None:  # fmt: skip
+    count = cur.execute(f"SELECT count(*) FROM _import_rows s JOIN \"{object_name}\" o ON o.id = s._id WHERE {where}",
+                        params).fetchone()[0]  # fmt: skip
+    if not count:
+        return
+    first = db.allocate_ids(cur, "property_history", count)[0]
+    cur.execute(
+        f"INSERT INTO property_history SELECT ? - 1 + row_number() OVER (ORDER BY s._id), ?, s._id, ?, "
+        f"{old}, {new}, ?, ?, 'import' FROM _import_rows s JOIN \"{object_name}\" o ON o.id = s._id WHERE {where}",
+        [first, object_name, prop, now, actor_id, *params],
+    )
+
+
+def _text(expr: str) -> str:
+    return f"CASE WHEN typeof({expr}) = 'BOOLEAN' THEN lower(CAST({expr} AS VARCHAR)) ELSE regexp_replace(CAST({expr} AS VARCHAR), '\\.0$', '') END"
+
+
+def _update_existing(cur, object_name: str, props: list[str], now, actor_id) -> int:
+    """Changed values of existing records, each with its history row; blanks leave values as they are."""
+    touched = set()
+    for p in props:
+        if p == "created_at":
+            continue
+        where = f'NOT s._new AND s."{p}" IS NOT NULL AND o."{p}" IS DISTINCT FROM s."{p}"'
+        rows = cur.execute(
+            f'SELECT s._id FROM _import_rows s JOIN "{object_name}" o ON o.id = s._id WHERE {where}'
+        ).fetchall()
+        if not rows:
+            continue
+        touched |= {r[0] for r in rows}
+        _history_rows(
+            cur, object_name, p, where, _text(f'o."{p}"'), _text(f's."{p}"'), now, actor_id, []
+        )
+        cur.execute(
+            f'UPDATE "{object_name}" o SET "{p}" = s."{p}", updated_at = ? FROM _import_rows s '
+            f'WHERE o.id = s._id AND NOT s._new AND s."{p}" IS NOT NULL AND o."{p}" IS DISTINCT FROM s."{p}"',
+            [now],
+        )
+    return len(touched)
+
+
+def _owner_history(cur, object_name: str, targets: list[Target], now, actor_id) -> None:
+    """The first owner of every new record, so "assigned to me" views know when it was assigned."""
+    for t in targets:
+        if t.type == "user":
+            _history_rows(cur, object_name, t.name, f's._new AND s."{t.name}" IS NOT NULL', "NULL",
+                          f'CAST(s."{t.name}" AS VARCHAR)', now, actor_id, [])  # fmt: skip
+
+
+def link_column(m: ColumnMap, mapping: list[ColumnMap]) -> str:
+    """The staging column that carries an association column's raw ids."""
+    return f"_link_{mapping.index(m)}"
+
+
+def _associate(cur, object_name: str, m: ColumnMap, column: str, now) -> None:
+    """Both directions of a link to each record id listed (semicolon-separated) in the column."""
+    cur.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _import_links AS
+        SELECT DISTINCT s._id AS from_id, x.record_id AS to_id
+        FROM _import_rows s, unnest(string_split(CAST(s."{column}" AS VARCHAR), ';')) AS u(ext)
+        JOIN record_external_ids x ON x.object = ? AND x.external_id = trim(u.ext)
+        WHERE s."{column}" IS NOT NULL
+        """,
+        [m.property],
+    )
+    for a, b, fa, fb in (
+        (object_name, m.property, "from_id", "to_id"),
+        (m.property, object_name, "to_id", "from_id"),
+    ):
+        cur.execute(
+            f"INSERT INTO associations SELECT ?, {fa}, ?, {fb}, NULL, ? FROM _import_links "
+            "ON CONFLICT (from_object, from_id, to_object, to_id) DO NOTHING",
+            [a, b, now],
+        )
+    cur.execute("DROP TABLE _import_links")
