@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cs_core import imports, records
+from cs_core import imports
 from cs_core.imports import ColumnMap, MappingError
 from cs_core.imports.mapping import ASSOCIATE, EXISTING, EXTERNAL_ID, NEW, SKIP, infer_type
 from cs_core.users import PermissionDenied, User
@@ -37,10 +37,13 @@ def _read(content: bytes, name: str) -> pd.DataFrame:
 
 def _choices(con, object_name: str) -> tuple[list[str], dict[str, str]]:
     """The "becomes" options and, for existing properties, option -> property name."""
-    props = [p for p in records.list_properties(con, object_name)
+    props = [p for p in imports.catalog(con, object_name).values()
              if not p.is_read_only or p.name in ("created_at", "last_activity_at")]  # fmt: skip
     existing = {f"{p.label} ({p.name})": p.name for p in props}
-    links = [f"{LINK_PREFIX}{o}" for o in imports.importable_objects(con) if o != object_name]
+    if object_name in imports.EVENT_OBJECTS:
+        return [ID_CHOICE, SKIP_CHOICE, *existing], existing
+    links = [f"{LINK_PREFIX}{o}" for o in imports.importable_objects(con)
+             if o != object_name and o not in imports.EVENT_OBJECTS]  # fmt: skip
     return [ID_CHOICE, SKIP_CHOICE, NEW_CHOICE, *existing, *links], existing
 
 
@@ -107,7 +110,7 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
     st.write("Bring records in from a CSV or Parquet file, such as an export from your CRM. "
              "Nothing is written unless every row is valid (or you choose to import the valid rows only).")  # fmt: skip
     objects = imports.importable_objects(con)
-    labels = {o: records.get_object(con, o).label_plural for o in objects}
+    labels = {o: imports.object_label(con, o) for o in objects}
     object_name = st.selectbox("Import into", objects, format_func=labels.get, key=f"{P}.object")
     upload = st.file_uploader("File", type=["csv", "parquet"], key=f"{P}.file")
     if upload is None:

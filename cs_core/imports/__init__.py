@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from cs_core import db
-from cs_core.imports import writing
+from cs_core.imports import events, writing
 from cs_core.imports.mapping import (
     ASSOCIATE,
     EXISTING,
@@ -35,10 +35,13 @@ from cs_core.imports.mapping import (
 )  # fmt: skip
 from cs_core.imports.reading import ImportFileError, read_table
 from cs_core.imports.validation import REPORT_COLUMNS, check_rows, lookups, targets, typed
-from cs_core.records import PROPERTY_TYPES, get_object, list_properties
+from cs_core.records import PROPERTY_TYPES, get_object, list_objects, list_properties
+from cs_core.settings import get_customer_settings
 from cs_core.users import Action, User, require
 
-__all__ = ["ColumnMap", "ImportFileError", "ImportResult", "MappingError", "check", "import_file",
+EVENT_OBJECTS = events.EVENT_OBJECTS
+
+__all__ = ["EVENT_OBJECTS", "ColumnMap", "ImportFileError", "ImportResult", "MappingError", "check", "import_file",
            "read_table", "run_import", "suggest_mapping", "snake_case", "infer_type"]  # fmt: skip
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -73,13 +76,24 @@ class ImportResult:
 
 
 def importable_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [o.name for o in _objects(con)]
+    """Every enabled object, then tasks and activities."""
+    return [o.name for o in list_objects(con)] + list(events.EVENT_OBJECTS)
 
 
-def _objects(con):
-    from cs_core.records import list_objects
+def object_label(con: duckdb.DuckDBPyConnection, object_name: str) -> str:
+    info = get_object(con, object_name)
+    return info.label_plural if info else object_name.capitalize()
 
-    return list_objects(con)
+
+def catalog(con: duckdb.DuckDBPyConnection, object_name: str) -> dict:
+    """The properties a file's columns can map to (fixed fields for tasks and activities)."""
+    if object_name in events.EVENT_OBJECTS:
+        return dict(events.FIELDS[object_name])
+    return {p.name: p for p in list_properties(con, object_name)}
+
+
+def _account_object(con: duckdb.DuckDBPyConnection) -> str:
+    return get_customer_settings(con).object
 
 
 def suggest_mapping(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *, object_name: str,
@@ -89,6 +103,14 @@ def suggest_mapping(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *, obje
     Without ``id_column`` and without a "Record ID" column, a column named like an id
     (customerID, Account ID, ...) whose values are all present and unique holds the ids.
     """
+    if object_name in events.EVENT_OBJECTS:
+        known = {"record id": EXTERNAL_ID, **events.HEADERS[object_name]}
+        return [
+            ColumnMap(c, EXTERNAL_ID) if c == id_column or known.get(c.strip().lower()) == EXTERNAL_ID
+            else ColumnMap(c, EXISTING, property=known[c.strip().lower()]) if c.strip().lower() in known
+            else ColumnMap(c, SKIP)
+            for c in frame.columns
+        ]  # fmt: skip
     props = {p.name: p for p in list_properties(con, object_name)}
     if id_column is not None and id_column not in frame.columns:
         raise MappingError([f"The file has no column {id_column!r} for the record ids."])
@@ -104,7 +126,7 @@ def resolve(
 ) -> list[ColumnMap]:
     """A saved mapping against today's catalog: a new property that now exists (with the same
     type, from an earlier import) is mapped to it instead."""
-    props = {p.name: p for p in list_properties(con, object_name)}
+    props = catalog(con, object_name)
     return [
         ColumnMap(m.column, EXISTING, property=m.property)
         if m.action == NEW and m.property in props and props[m.property].type == m.type
@@ -124,6 +146,8 @@ def _looks_like_id(column: str, values: pd.Series) -> bool:
 def check_mapping(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: list[ColumnMap],
                   object_name: str) -> None:  # fmt: skip
     """Raise MappingError listing everything that makes the mapping unusable."""
+    if object_name in events.EVENT_OBJECTS:
+        return _check_event_mapping(frame, mapping, object_name)
     info = get_object(con, object_name)
     if info is None:
         raise MappingError([f"There is no object {object_name!r} to import into."])
@@ -177,12 +201,45 @@ def check_mapping(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: 
         raise MappingError(problems)
 
 
+def _check_event_mapping(frame: pd.DataFrame, mapping: list[ColumnMap], object_name: str) -> None:
+    fields = events.FIELDS[object_name]
+    problems = [
+        f"The file has no column {m.column!r}." for m in mapping if m.column not in frame.columns
+    ]
+    problems += [
+        f"Column {c!r} has no mapping."
+        for c in frame.columns
+        if c not in {m.column for m in mapping}
+    ]
+    targets_ = [m.property for m in mapping if m.action == EXISTING]
+    for m in mapping:
+        if m.action in (NEW, ASSOCIATE):
+            problems.append(
+                f"Column {m.column!r}: {object_name} have fixed fields; map it to one of them or skip it."
+            )
+        elif m.action == EXISTING and m.property not in fields:
+            problems.append(f"Column {m.column!r}: {object_name} have no field {m.property!r}.")
+    problems += [
+        f"Columns map to {p!r} more than once." for p in set(targets_) if targets_.count(p) > 1
+    ]
+    problems += [f"Map a column to {fields[r].label!r}: every row needs it." for r in events.REQUIRED[object_name]
+                 if r not in targets_]  # fmt: skip
+    if sum(m.action == EXTERNAL_ID for m in mapping) != 1:
+        problems.append(
+            "Choose the one column with the Record ID of the record each row belongs to."
+        )
+    if problems:
+        raise MappingError(problems)
+
+
 def check(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: list[ColumnMap], *,
           object_name: str, cache: dict | None = None) -> pd.DataFrame:  # fmt: skip
     """The report of every problem row (empty when every row can be imported)."""
     check_mapping(con, frame, mapping, object_name)
-    props = {p.name: p for p in list_properties(con, object_name)}
+    props = catalog(con, object_name)
     report = check_rows(con, frame, mapping, props, object_name, cache)
+    if object_name in events.EVENT_OBJECTS:
+        return _check_event_rows(con, frame, mapping, object_name, report)
     info = get_object(con, object_name)
     if info.primary_property == "name":
         name_col = next(
@@ -201,6 +258,32 @@ def check(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: list[Col
                 ["Row", "Column"], kind="stable"
             )
     return report.reset_index(drop=True)[REPORT_COLUMNS]
+
+
+def _check_event_rows(con, frame: pd.DataFrame, mapping: list[ColumnMap], object_name: str,
+                      report: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+    """Every row needs its required fields and a record that was imported before."""
+    account = _account_object(con)
+    extra = []
+    id_col = next(m.column for m in mapping if m.action == EXTERNAL_ID)
+    unknown = events.record_ids(con, account, frame[id_col]).isna()
+    if unknown.any():
+        extra.append(pd.DataFrame({"Row": unknown[unknown].index + 1, "Column": id_col,
+                                   "Value": frame.loc[unknown, id_col].astype(str),
+                                   "Reason": f"no {object_label(con, account).lower()} record has this id"}))  # fmt: skip
+    fields = events.FIELDS[object_name]
+    for m in mapping:
+        if m.action == EXISTING and m.property in events.REQUIRED[object_name]:
+            blank = frame[m.column].isna() | (frame[m.column].astype("string").str.strip() == "")
+            if blank.any():
+                extra.append(pd.DataFrame({"Row": blank[blank].index + 1, "Column": m.column, "Value": "",
+                                           "Reason": f"{fields[m.property].label} is required"}))  # fmt: skip
+    if not extra:
+        return report
+    merged = pd.concat([report, *extra], ignore_index=True).sort_values(
+        ["Row", "Column"], kind="stable"
+    )
+    return merged.reset_index(drop=True)[REPORT_COLUMNS]
 
 
 def run_import(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: list[ColumnMap], *,
@@ -225,7 +308,7 @@ def run_import(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: lis
     if rows.empty:
         return ImportResult(object_name, len(frame), 0, 0, len(bad_rows), report, written=False)
     say(0.25, "Converting values")
-    props = {p.name: p for p in list_properties(con, object_name)}
+    props = catalog(con, object_name)
     tgts = targets(mapping, props)
     refs = lookups(con, object_name)
     values = pd.DataFrame(
@@ -237,6 +320,16 @@ def run_import(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: lis
         if m.action == ASSOCIATE:
             values[writing.link_column(m, mapping)] = rows[m.column].astype("string").str.strip()
     id_col = next((m.column for m in mapping if m.action == EXTERNAL_ID), None)
+    if object_name in events.EVENT_OBJECTS:
+        account = _account_object(con)
+        say(0.5, f"Adding {len(rows):,} {object_name}")
+        added = events.write(
+            con, object_name=object_name, account_object=account, values=values.reset_index(drop=True),
+            records=events.record_ids(con, account, rows[id_col]).reset_index(drop=True), now=now,
+            actor_id=actor.id if actor else None, file_name=file_name, rejected=len(bad_rows),
+        )  # fmt: skip
+        say(1.0, "Done")
+        return ImportResult(object_name, len(frame), added, 0, len(bad_rows), report, written=True)
     ext = rows[id_col].astype("string").str.strip().replace("", pd.NA) if id_col else None
     info = get_object(con, object_name)
     counts = writing.write(

@@ -9,6 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from cs_core.imports.events import EVENT_OBJECTS
 from cs_core.imports.mapping import (
     ASSOCIATE,
     EXISTING,
@@ -105,7 +106,7 @@ def typed(series: pd.Series, target: Target, refs: dict[str, dict[str, int]]) ->
     return out.where(~empty, None)
 
 
-def _check(target: Target, refs, cache: dict) -> tuple[callable, str]:
+def _check(target: Target, refs, full: pd.Series) -> tuple[callable, str]:
     """A vectorised check (True where a value is empty or fits) and its reason for the report."""
     kind = target.type
     reasons = {
@@ -122,9 +123,8 @@ def _check(target: Target, refs, cache: dict) -> tuple[callable, str]:
         return (lambda s: pd.Series(True, index=s.index)), ""
 
     def fits(s: pd.Series) -> pd.Series:
-        values = typed(s, target, refs)
-        cache[target.column] = values
-        return _blank(s) | values.notna()
+        # pandera may hand over only the non-empty cells: look the typed values up by row
+        return _blank(s) | full.loc[s.index].notna()
 
     return fits, reasons[kind]
 
@@ -139,7 +139,8 @@ def check_rows(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: lis
     cache = {} if cache is None else cache
     columns = {}
     for t in targets(mapping, props):
-        fits, reason = _check(t, refs, cache)
+        cache[t.column] = typed(frame[t.column], t, refs)
+        fits, reason = _check(t, refs, cache[t.column])
         columns[t.column] = pa.Column(
             None, nullable=True, checks=[pa.Check(fits, error=reason)] if reason else []
         )
@@ -176,7 +177,7 @@ def check_rows(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: lis
             "Reason": cases["check"].astype(str),
         }))  # fmt: skip
     id_col = next((m.column for m in mapping if m.action == EXTERNAL_ID), None)
-    if id_col is not None:
+    if id_col is not None and object_name not in EVENT_OBJECTS:  # tasks may share a record
         ids = _stripped(frame[id_col])
         dup = ids.notna() & (ids != "") & ids.duplicated(keep="first")
         if dup.any():

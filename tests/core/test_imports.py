@@ -290,3 +290,57 @@ def test_a_process_killed_mid_write_leaves_nothing(tmp_path, telco):
     assert done.returncode == 0, done.stderr
     assert "Imported 7,043 of 7,043 rows: 7,043 created, 0 updated." in done.stdout
     assert hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_tasks_and_activities_import_onto_imported_records(empty_con, tmp_path):
+    empty_con.execute("INSERT INTO users (id, name, email, created_at) VALUES (4, 'Lucas Fischer', 'l@x.example', ?)",
+                      [NOW.replace(tzinfo=None)])  # fmt: skip
+    companies = tmp_path / "companies.csv"
+    companies.write_text("Record ID,Company name\nC1,Acme\nC2,Globex\n")
+    imports.import_file(empty_con, companies, object_name="companies", actor=None, now=NOW)
+    tasks = tmp_path / "tasks.csv"
+    tasks.write_text(
+        "Record ID,Task title,Due date,Task owner,Priority,Notes\n"
+        "C1,Send QBR deck,2026-12-01 15:00,Lucas Fischer,high,\n"
+        "C2,Call the sponsor,2026-12-02,l@x.example,,Ask about renewal\n"
+    )
+    mapping = imports.suggest_mapping(empty_con, imports.read_table(tasks), object_name="tasks")
+    assert [(m.action, m.property) for m in mapping] == [
+        ("external_id", None), ("existing", "title"), ("existing", "due_at"), ("existing", "owner_id"),
+        ("existing", "priority"), ("existing", "notes")]  # fmt: skip
+    result = imports.import_file(empty_con, tasks, object_name="tasks", actor=None, now=NOW)
+    assert (result.written, result.created) == (True, 2)
+    rows = empty_con.execute(
+        "SELECT t.title, c.name, t.due_at::VARCHAR, t.owner_id, t.priority, t.task_type, t.status, t.notes "
+        "FROM tasks t JOIN companies c ON c.id = t.record_id AND t.object = 'companies' ORDER BY t.id").fetchall()  # fmt: skip
+    assert rows == [("Send QBR deck", "Acme", "2026-12-01 15:00:00", 4, "high", "todo", "open", None),
+                    ("Call the sponsor", "Globex", "2026-12-02 00:00:00", 4, "none", "todo", "open",
+                     "Ask about renewal")]  # fmt: skip
+    activities = tmp_path / "activities.csv"
+    activities.write_text(
+        "Record ID,Activity type,Activity date,Subject\n"
+        "C1,email_reply,2026-11-20 10:00,Re: renewal\nC1,meeting,2026-11-25 16:00,QBR\nC2,call,2026-11-01 09:00,\n"
+    )
+    result = imports.import_file(
+        empty_con, activities, object_name="activities", actor=None, now=NOW
+    )
+    assert result.created == 3
+    assert empty_con.execute(
+        "SELECT c.name, count(*), max(a.occurred_at)::VARCHAR, c.last_activity_at::VARCHAR FROM activities a "
+        "JOIN companies c ON c.id = a.company_id GROUP BY c.name, c.last_activity_at ORDER BY 1").fetchall() == [
+        ("Acme", 2, "2026-11-25 16:00:00", "2026-11-25 16:00:00"),
+        ("Globex", 1, "2026-11-01 09:00:00", "2026-11-01 09:00:00")]  # fmt: skip
+    bad = tmp_path / "bad-activities.csv"
+    bad.write_text(
+        "Record ID,Activity type,Activity date\nC9,call,2026-11-01\nC1,fax,2026-11-02\nC2,note,\n"
+    )
+    before = content(empty_con)
+    result = imports.import_file(empty_con, bad, object_name="activities", actor=None, now=NOW)
+    assert not result.written
+    assert result.report.to_dict("records") == [
+        {"Row": 1, "Column": "Record ID", "Value": "C9", "Reason": "no companies record has this id"},
+        {"Row": 2, "Column": "Activity type", "Value": "fax", "Reason": "not one of: " + ", ".join(
+            imports.events.ACTIVITY_TYPES)},
+        {"Row": 3, "Column": "Activity date", "Value": "", "Reason": "Activity date is required"},
+    ]  # fmt: skip
+    assert content(empty_con) == before

@@ -1,0 +1,117 @@
+"""Importing tasks and activities: rows that belong to a record of the account object.
+
+Tasks and activities have a fixed set of fields (below, in the catalog's form so
+the same mapping and checks apply). The column mapped as "Record ID" names the
+record a row belongs to by its external id (the id it had in the source system);
+these rows are always added, never matched to earlier ones.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from cs_core import db
+from cs_core.records import Property
+
+EVENT_OBJECTS = ("tasks", "activities")
+ACTIVITY_TYPES = (
+    "email_open", "email_click", "email_reply", "page_view", "form_submission", "sequence_enrolled",
+    "sequence_unenrolled", "meeting_booked", "call", "meeting", "note",
+)  # fmt: skip
+
+
+def _p(obj: str, name: str, label: str, kind: str, options: tuple[str, ...] = ()) -> Property:
+    return Property(obj, name, label, kind, options, "Fields", False, False)
+
+
+FIELDS: dict[str, dict[str, Property]] = {
+    "tasks": {p.name: p for p in [
+        _p("tasks", "title", "Title", "string"),
+        _p("tasks", "task_type", "Task type", "enumeration", ("todo", "call", "email")),
+        _p("tasks", "status", "Status", "enumeration", ("open", "completed")),
+        _p("tasks", "priority", "Priority", "enumeration", ("none", "low", "medium", "high")),
+        _p("tasks", "due_at", "Due date", "datetime"),
+        _p("tasks", "completed_at", "Completed date", "datetime"),
+        _p("tasks", "owner_id", "Task owner", "user"),
+        _p("tasks", "notes", "Notes", "string"),
+    ]},
+    "activities": {p.name: p for p in [
+        _p("activities", "activity_type", "Activity type", "enumeration", ACTIVITY_TYPES),
+        _p("activities", "occurred_at", "Activity date", "datetime"),
+        _p("activities", "subject", "Subject", "string"),
+        _p("activities", "body", "Body", "string"),
+        _p("activities", "user_id", "Logged by", "user"),
+    ]},
+}  # fmt: skip
+REQUIRED = {"tasks": ("title",), "activities": ("activity_type", "occurred_at")}
+HEADERS = {
+    "tasks": {"title": "title", "task title": "title", "subject": "title", "task type": "task_type",
+              "type": "task_type", "status": "status", "task status": "status", "priority": "priority",
+              "due date": "due_at", "completed date": "completed_at", "task owner": "owner_id",
+              "assigned to": "owner_id", "owner": "owner_id", "notes": "notes", "body": "notes"},
+    "activities": {"activity type": "activity_type", "type": "activity_type", "activity date": "occurred_at",
+                   "date": "occurred_at", "subject": "subject", "body": "body", "logged by": "user_id"},
+}  # fmt: skip
+DEFAULTS = {"tasks": {"task_type": "todo", "status": "open", "priority": "none"}}
+
+
+def record_ids(
+    con: duckdb.DuckDBPyConnection, account_object: str, external: pd.Series
+) -> pd.Series:
+    """The account-object record id for each external id (NA where none is known)."""
+    known = dict(
+        con.execute(
+            "SELECT external_id, record_id FROM record_external_ids WHERE object = ?",
+            [account_object],
+        ).fetchall()
+    )
+    return external.astype("string").str.strip().map(known).astype("Int64")
+
+
+def write(con: duckdb.DuckDBPyConnection, *, object_name: str, account_object: str, values: pd.DataFrame,
+          records: pd.Series, now: datetime, actor_id: int | None, file_name: str, rejected: int) -> int:  # fmt: skip
+    """Add every row (typed ``values`` by field name, ``records`` the record ids) in one transaction."""
+    now = now.replace(tzinfo=None)
+    rows = values.copy()
+    for name, default in DEFAULTS.get(object_name, {}).items():
+        rows[name] = rows[name].fillna(default) if name in rows else default
+    rows["_record"] = records.values
+    count = len(rows)
+
+    def _write(cur) -> int:
+        first = db.allocate_ids(cur, object_name, count)[0]
+        rows["_id"] = range(first, first + count)
+        cur.register("_import_rows", rows)
+        fields = [c for c in FIELDS[object_name] if c in rows]
+        cols = ", ".join(fields)
+        picked = ", ".join(f"s.{c}" for c in fields)
+        if object_name == "tasks":
+            cur.execute(
+                f"INSERT INTO tasks (id, {cols}, object, record_id, created_at, created_by) "
+                f"SELECT s._id, {picked}, ?, s._record, ?, ? FROM _import_rows s",
+                [account_object, now, actor_id],
+            )
+        else:
+            company = "s._record" if account_object == "companies" else "NULL"
+            cur.execute(
+                f"INSERT INTO activities (id, {cols}, object, record_id, company_id) "
+                f"SELECT s._id, {picked}, ?, s._record, {company} FROM _import_rows s",
+                [account_object],
+            )
+            cur.execute(
+                f'UPDATE "{account_object}" r SET last_activity_at = greatest(r.last_activity_at, a.last_at) '
+                "FROM (SELECT _record, max(occurred_at) AS last_at FROM _import_rows GROUP BY _record) a "
+                "WHERE r.id = a._record"
+            )
+        cur.unregister("_import_rows")
+        cur.execute(
+            "INSERT INTO import_runs VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
+            [db.new_id(cur, "import_runs"), object_name, file_name, count + rejected, count, rejected,
+             actor_id, now],
+        )  # fmt: skip
+        return count
+
+    return db.write(con, _write)
