@@ -62,3 +62,22 @@ def test_a_corrupted_file_is_refused_with_its_report(app, demo_path):
                                           "Reason": "not one of: Month-to-month, One year, Two year"}]  # fmt: skip
     assert scalar(demo_path, "SELECT count(*) FROM property_history") == before
     assert any(b.key == "import.run_report.download" for b in at.get("download_button"))
+
+
+def test_imported_records_are_filtered_on_their_new_properties_in_customers(app, demo_path):
+    at = _upload(app, SETTINGS_MANAGER, TELCO.read_bytes())
+    at.button(key="import.run").click().run()
+    at.switch_page("app_pages/customers.py").run()
+    (group,) = at.session_state["customers.draft"]  # "Owned by me": one condition
+    at.button(key=f"customers.c{group[0]['_id']}.remove").click().run()
+    at.button(key="customers.add_group").click().run()
+    (group,) = at.session_state["customers.draft"]
+    key = f"customers.c{group[0]['_id']}"
+    at.selectbox(key=f"{key}.prop").set_value("contract").run()
+    at.selectbox(key=f"{key}.value.contract.eq").set_value("Two year").run()
+    line = next(m.value for m in at.markdown if m.value.startswith("**"))
+    assert line == "**1,695** companies"
+    at.multiselect(key="customers.columns").set_value(["name", "contract", "tenure"]).run()
+    table = at.dataframe(key="customers.table").value
+    assert set(table["Contract"]) == {"Two year"}
+    assert list(table.columns) == ["id", "Company name", "Contract", "tenure"]
