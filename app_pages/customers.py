@@ -53,6 +53,13 @@ if st.session_state.get(f"{P}.loaded") != loaded:
     st.session_state[f"{P}.sort_dir"] = first_sort.get("direction", "asc")
     st.session_state[f"{P}.page"] = 1
 
+
+def _export(query: Query) -> bytes:
+    # Runs later, when the button is clicked, in another thread: it needs its own cursor.
+    with db.fresh_cursor() as cur:
+        return record_list.export_csv(cur, query, user_id=user.id, today=today)
+
+
 selected = st.session_state.get(f"{P}.record_id")
 layout = st.columns([1.2, 3.2, 2.0] if selected else [1.2, 5.2], gap="medium")
 
@@ -98,7 +105,7 @@ with layout[1]:
     )
     top[1].download_button(
         "Export CSV", icon=":material/download:", key=f"{P}.export", file_name=f"{obj.name}.csv",
-        mime="text/csv", data=lambda: record_list.export_csv(con, query, user_id=user.id, today=today),
+        mime="text/csv", data=lambda: _export(query),
         help="Every record that matches, with the columns shown",
     )  # fmt: skip
     if page.total == 0:

@@ -74,6 +74,8 @@ def fields(con: duckdb.DuckDBPyConnection, object_name: str, record: dict,
         value = record.get(p.name)
         if p.type in refs and value is not None:
             display = names[p.type].get(value, f"#{value}")
+        elif p.type == "datetime" and value is not None:
+            display = value.strftime("%Y-%m-%d %H:%M")
         elif p.type == "number" and value is not None:
             display = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
         else:

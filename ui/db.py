@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,18 +28,26 @@ def _open(path: str) -> duckdb.DuckDBPyConnection:
     return db.open_workspace(path)
 
 
+_local = threading.local()
+
+
 def connection() -> duckdb.DuckDBPyConnection:
-    """A cursor on the workspace for this session; a clear error page if it cannot open."""
+    """A cursor on the workspace for this script run; a clear error page if it cannot open.
+
+    A cursor is not safe to share between threads, and Streamlit may start a new run
+    of a session's script while the previous one is still finishing (fast reruns),
+    so each thread gets its own cursor rather than each session.
+    """
     path = workspace_path()
     try:
         con = _open(path)
     except db.WorkspaceError as exc:
         st.error(str(exc), icon=":material/error:")
         st.stop()
-    key = f"db.cursor.{path}"
-    if key not in st.session_state:
-        st.session_state[key] = con.cursor()
-    return st.session_state[key]
+    cursors = _local.__dict__.setdefault("cursors", {})
+    if path not in cursors:
+        cursors[path] = con.cursor()
+    return cursors[path]
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
