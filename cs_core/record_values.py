@@ -168,10 +168,24 @@ def update_property(con: duckdb.DuckDBPyConnection, *, actor: User, object_name:
         raise ValueRefused(f"{prop.label} cannot be empty.")
     if as_text(old) == as_text(new):
         return None
-    return db.write(con, lambda cur: write_change(
-        cur, object_name=object_name, record_id=record_id, prop=prop.name, old=old, new=new,
-        now=now, actor_id=actor.id, source=source,
-    ))  # fmt: skip
+    change = db.write(
+        con,
+        lambda cur: write_change(
+            cur,
+            object_name=object_name,
+            record_id=record_id,
+            prop=prop.name,
+            old=old,
+            new=new,
+            now=now,
+            actor_id=actor.id,
+            source=source,
+        ),
+    )
+    from cs_core.health.engine import recompute_record  # scores read the edited inputs
+
+    recompute_record(con, object_name, record_id, now=now)
+    return change  # fmt: skip
 
 
 def property_history(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *,

@@ -216,3 +216,17 @@ def explain(details_json: str, profile: Profile) -> dict:
         out.append({"group": g["name"], "kind": g["kind"], "points": details["groups"][gi],
                     "max_points": g["max_points"], "included": bool(details["included"][gi]), "rules": rules})  # fmt: skip
     return {"groups": out}
+
+
+def recompute_record(
+    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, now: datetime
+) -> int:
+    """Rescore one record in every live profile of its object (after an edit or a new activity)."""
+    from cs_core.health.profiles import list_profiles
+
+    day = (now.astimezone(UTC) if now.tzinfo else now).date()
+    done = 0
+    for profile in list_profiles(con, object_name=object_name, live_only=True):
+        run(con, profile, score_date=day, now=now, record_id=record_id)
+        done += 1
+    return done
