@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cs_core import db, demo, imports
+from cs_core.health import cli as health_cli
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -95,8 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-invalid", action="store_true", help="import the valid rows, report the others"
     )
     p.add_argument("--rejects", help="where to write the report of rejected rows (CSV)")
+    health_cli.add_parser(sub)
     args = parser.parse_args(argv)
     try:
+        if args.command == "health":
+            return health_cli.run(args)
         return _demo(args) if args.command == "demo" else _import(args)
     except db.WorkspaceError as exc:
         print(str(exc), file=sys.stderr)

@@ -46,8 +46,8 @@ class Summary:
 
     def to_json(self) -> dict:
         return {
-            "count": self.count, "average": self.average,
-            "categories": {c: {"count": n, "percent": p} for c, (n, p) in self.categories.items()},
+            "average": self.average, "count": self.count,
+            **{c: {"count": n, "percent": p} for c, (n, p) in self.categories.items()},
             "distribution": self.distribution,
         }  # fmt: skip
 
