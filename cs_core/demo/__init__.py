@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from cs_core import db
 from cs_core.demo import accounts, engagement, revenue
+from cs_core.demo import health as demo_health
 from cs_core.demo import words as W
 from cs_core.demo.base import DAY, SCALES, Gen, Scale
 from cs_core.records import custom_object_ddl
@@ -188,6 +189,8 @@ def generate(
         _demo_settings(cur, now, settings_manager)
 
     db.write(con, _fill)
+    demo_health.add_profiles(con, now=now, history=scale == "demo")
+    counts["health scores"] = con.execute("SELECT count(*) FROM health_scores").fetchone()[0]
     return DemoSummary(scale=scale, seed=seed, counts=counts)
 
 

@@ -167,3 +167,29 @@ def test_a_workspace_with_data_is_not_overwritten(demo_con):
 def test_unknown_scale_is_refused(empty_con):
     with pytest.raises(ValueError, match="Unknown scale 'XL'; choose one of demo, S, M, L"):
         demo.generate(empty_con, scale="XL", seed=1, now=NOW)
+
+
+def test_the_demo_has_two_live_profiles_with_half_a_year_of_history(demo_con):
+    from cs_core.health import list_profiles, reports
+
+    live = list_profiles(demo_con, live_only=True)
+    assert [p.name for p in live] == ["Enterprise and Mid-Market", "SMB"]
+    for p in live:
+        first, last, dates = demo_con.execute(
+            "SELECT min(score_date), max(score_date), count(DISTINCT score_date) FROM health_scores "
+            "WHERE profile_id = ?", [p.id]).fetchone()  # fmt: skip
+        assert last == NOW.date() and (last - first).days == 175 and dates == 32
+        summary = reports.summary(demo_con, p)
+        assert all(n > 10 for n, _ in summary.categories.values())  # every category is populated
+    segments = demo_con.execute(
+        "SELECT count(*) FROM companies WHERE segment IN ('Enterprise', 'Mid-Market', 'SMB')").fetchone()[0]  # fmt: skip
+    scored_today = demo_con.execute(
+        "SELECT count(*) FROM health_scores WHERE score_date = ?", [NOW.date()]
+    ).fetchone()[0]
+    assert scored_today == segments == 400
+    assert (
+        demo_con.execute(
+            "SELECT count(*) FROM alerts WHERE expires_at > ?", [NOW.replace(tzinfo=None)]
+        ).fetchone()[0]
+        > 20
+    )

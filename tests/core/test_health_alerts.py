@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from cs_core import alerts, health, record_values
 from tests.conftest import CSM
 
@@ -13,6 +15,13 @@ PROFILE = {
     ]}],
 }  # fmt: skip
 T1 = datetime(2026, 11, 20, 6, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _only_this_profile(demo_con):
+    """The demo's own profiles would score and alert too: these tests start without them."""
+    for table in ("alerts", "health_scores", "health_profile_versions", "health_profiles"):
+        demo_con.execute(f"DELETE FROM {table}")
 
 
 def _company_of(con, csm: int) -> int:
