@@ -17,7 +17,7 @@ now = datetime.now(UTC)
 today = now.astimezone(ZoneInfo(user.time_zone)).date()
 chosen = settings.get_customer_settings(con)
 obj = records.get_object(con, chosen.object)
-props = {p.name: p for p in records.list_properties(con, obj.name)}
+props = record_list.listing_properties(con, obj.name)
 refs = record_table.reference_labels(con, obj.name)
 
 if "record" in st.query_params:
@@ -43,6 +43,7 @@ if st.session_state.get(f"{P}.loaded") != loaded:
     default_cols = views.default_columns(
         con, obj.name, chosen.owner_property, chosen.renewal_date_property
     )
+    default_cols += [c for c in (record_list.HEALTH_SCORE, record_list.HEALTH_CATEGORY) if c in props]
     st.session_state[f"{P}.columns"] = view.columns if view and view.columns else default_cols
     first_sort = (
         view.sort[0]

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from cs_core import filters
+from cs_core.health.reports import CATEGORIES, CATEGORY_LABELS, current_health_sql, has_live_profile
 from cs_core.record_values import title_sql
 from cs_core.records import Property, get_object, list_properties
 
@@ -39,6 +40,21 @@ class RecordPage:
         return max(1, -(-self.total // self.page_size))
 
 
+HEALTH_SCORE, HEALTH_CATEGORY = "health_score", "health_category"
+
+
+def listing_properties(con: duckdb.DuckDBPyConnection, object_name: str) -> dict[str, Property]:
+    """The object's catalog, plus health score and category when a live profile scores it."""
+    props = {p.name: p for p in list_properties(con, object_name)}
+    if has_live_profile(con, object_name):
+        for name, label, kind, options in ((HEALTH_SCORE, "Health score", "number", ()),
+                                           (HEALTH_CATEGORY, "Health category", "enumeration", CATEGORIES)):  # fmt: skip
+            props.setdefault(
+                name, Property(object_name, name, label, kind, options, "Health", False, True)
+            )
+    return props
+
+
 def _display(prop: Property, alias: str = "r") -> str:
     """A column as people read it: user names, pipeline and stage labels."""
     col = f'{alias}."{prop.name}"'
@@ -48,6 +64,9 @@ def _display(prop: Property, alias: str = "r") -> str:
         return f"(SELECT label FROM pipelines WHERE id = {col})"
     if prop.type == "stage":
         return f"(SELECT label FROM stages WHERE id = {col})"
+    if prop.name == HEALTH_CATEGORY and prop.group_name == "Health":
+        cases = " ".join(f"WHEN '{c}' THEN '{CATEGORY_LABELS[c]}'" for c in CATEGORIES)
+        return f"CASE {col} {cases} END"
     return col
 
 
@@ -62,7 +81,7 @@ def _sort_key(prop: Property, alias: str = "r") -> str:
 def _parts(con: duckdb.DuckDBPyConnection, query: Query, *, user_id: int | None, today: date):
     if get_object(con, query.object) is None:
         raise ValueError(f"There is no object {query.object!r}.")
-    props = {p.name: p for p in list_properties(con, query.object)}
+    props = listing_properties(con, query.object)
     where = filters.compile_filter(
         query.spec, props, today=today, me=user_id, owner=query.owner_property,
         object_name=query.object,
@@ -73,6 +92,16 @@ def _parts(con: duckdb.DuckDBPyConnection, query: Query, *, user_id: int | None,
              for name, d in query.sort if name in props]  # fmt: skip
     order_sql = ", ".join([*order, "r.id"])
     table = f'"{query.object}"'
+    used = (
+        {c["property"] for g in filters.normalise(query.spec) for c in g}
+        | set(query.columns)
+        | {name for name, _ in query.sort}
+    )
+    if used & {HEALTH_SCORE, HEALTH_CATEGORY} and HEALTH_SCORE in props:
+        health, health_params = current_health_sql(query.object)
+        table = (f"(SELECT o.*, hs.score AS {HEALTH_SCORE}, hs.category AS {HEALTH_CATEGORY} FROM {table} o "
+                 f"LEFT JOIN ({health}) hs ON hs.record_id = o.id)")  # fmt: skip
+        where = filters.Compiled(where.sql, [*health_params, *where.params])
     return table, where, select, order_sql
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 import duckdb
 
 from cs_core import db, filters
+from cs_core.record_list import listing_properties
 from cs_core.records import get_object, list_properties
 from cs_core.users import Action, PermissionDenied, User, can, require
 
@@ -150,7 +151,7 @@ def default_views(con: duckdb.DuckDBPyConnection, object_name: str) -> list[View
 
 
 def _check_content(con, object_name: str, spec, columns: list[str], sort: list[dict]) -> None:
-    props = {p.name: p for p in list_properties(con, object_name)}
+    props = listing_properties(con, object_name)
     filters.validate(spec, props)
     unknown = [c for c in columns if c not in props]
     if unknown:

@@ -12,7 +12,7 @@ from cs_core.merges import MergeRefused
 from cs_core.record_values import ValueRefused
 from cs_core.records import Property, get_object
 from cs_core.users import PermissionDenied, User
-from ui import state
+from ui import health_panel, state
 
 
 def _edit_input(prop: Property, current, key: str, users: dict[int, str]):
@@ -154,6 +154,7 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
             else "You no longer follow this record."
         )
         st.rerun()
+    health_panel.summary_line(con, object_name, record_id)
     _fields_block(p.fields)
     with st.expander("Edit a property", icon=":material/edit:"):
         edit_form(
@@ -232,8 +233,7 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
     with tabs[3]:
         history_table(con, object_name, record_id, prefix=f"{prefix}.page")
     with tabs[4]:
-        st.info("No health-score profile scores this record yet. Once a live profile exists, its score, "
-                "category, trend and the points each rule gave appear here.", icon=":material/favorite:")  # fmt: skip
+        health_panel.health_tab(con, object_name, record_id, prefix=prefix)  # fmt: skip
 
 
 def _timeline(con, object_name: str, record_id: int, *, prefix: str) -> None:

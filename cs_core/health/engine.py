@@ -71,8 +71,10 @@ def score_query(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date:
     params: list = []
     base_filter = filters.compile_filter([d["record_filter"]] if d.get("record_filter") else [], props,
                                          today=score_date, alias="r")  # fmt: skip
-    base = f'SELECT r.* FROM "{obj}" r WHERE {base_filter.sql}'
-    params += base_filter.params
+    # Records created after the score date did not exist yet: they have no score that day.
+    base = (f'SELECT r.* FROM "{obj}" r WHERE {base_filter.sql} '
+            "AND (r.created_at IS NULL OR r.created_at < ?)")  # fmt: skip
+    params += [*base_filter.params, _end_of(score_date)]
     if record_id is not None:
         base += " AND r.id = ?"
         params.append(record_id)

@@ -137,3 +137,24 @@ def export(con: duckdb.DuckDBPyConnection, profile: Profile) -> pd.DataFrame:
         "LEFT JOIN record_external_ids x ON x.object = ? AND x.record_id = s.record_id ORDER BY s.record_id",
         [*params, profile.object],
     ).df()
+
+
+def current_health_sql(object_name: str) -> tuple[str, list]:
+    """Each record's latest score and category from its object's live profiles (the lowest
+    profile id wins where two live profiles score one record)."""
+    return (
+        """
+        SELECT h.record_id, arg_min(h.score, h.profile_id) AS score, arg_min(h.category, h.profile_id) AS category
+        FROM health_scores h
+        JOIN health_profiles p ON p.id = h.profile_id AND p.status = 'live' AND p.object = ?
+        JOIN (SELECT profile_id, max(score_date) AS day FROM health_scores GROUP BY profile_id) l
+          ON l.profile_id = h.profile_id AND l.day = h.score_date
+        GROUP BY h.record_id
+        """,
+        [object_name],
+    )
+
+
+def has_live_profile(con: duckdb.DuckDBPyConnection, object_name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM health_profiles WHERE status = 'live' AND object = ?",
+                            [object_name]).fetchone()[0])  # fmt: skip

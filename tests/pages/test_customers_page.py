@@ -77,7 +77,7 @@ def test_create_a_private_view_with_two_filter_groups(app, demo_path):
     at.text_input(key=f"{P}.new.name").set_value("Enterprise or big healthcare").run()
     assert at.radio(key=f"{P}.new.sharing").disabled  # a CSM cannot share with everyone
     at.button(key=f"{P}.new.save").click().run()
-    assert not at.exception and not at.error
+    assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.title[0].value == "Enterprise or big healthcare"
     assert count_shown(at) == expected
     stored = scalar(
@@ -243,3 +243,39 @@ def test_a_half_written_condition_is_explained_and_the_rest_still_applies(app, d
     )
     assert count_shown(at) == big
     assert any(b.key == f"{P}.create" for b in at.button)  # the views column still shows
+
+
+def test_the_table_shows_health_and_filters_on_its_category(app, demo_path):
+    at = open_tab(app, CSM)
+    table = at.dataframe(key=f"{P}.table").value
+    assert {"Health score", "Health category"} <= set(table.columns)
+    assert set(table["Health category"].dropna()) <= {"At risk", "Neutral", "Successful"}
+    before = prop_keys(at)
+    at.button(key=f"{P}.add.0").click().run()
+    key = new_condition_keys(at, before)
+    at.selectbox(key=f"{key}.prop").set_value("health_category").run()
+    at.selectbox(key=f"{key}.value.health_category.eq").set_value("at_risk").run()
+    expected = scalar(
+        demo_path,
+        "SELECT count(*) FROM companies c JOIN health_scores h ON h.record_id = c.id AND h.score_date = "
+        "(SELECT max(score_date) FROM health_scores) WHERE c.csm_id = ? AND h.category = 'at_risk'",
+        [CSM],
+    )
+    assert count_shown(at) == expected > 0
+    assert set(at.dataframe(key=f"{P}.table").value["Health category"]) == {"At risk"}
+
+
+def test_the_record_page_explains_the_health_score(app, demo_path):
+    record = scalar(demo_path, "SELECT min(id) FROM companies WHERE segment = 'SMB'")
+    at = app(CSM)
+    at.query_params["record"] = str(record)
+    at.switch_page("app_pages/customers.py").run()
+    assert not at.exception
+    score = scalar(demo_path, "SELECT CAST(score AS INTEGER) FROM health_scores h JOIN health_profiles p "
+                              "ON p.id = h.profile_id WHERE p.name = 'SMB' AND record_id = ? "
+                              "ORDER BY score_date DESC LIMIT 1", [record])  # fmt: skip
+    assert any(m.label == "Health score" and m.value == str(score) for m in at.metric)
+    texts = [m.value for m in at.markdown]
+    assert any(t.startswith("**Fit and sentiment**:") for t in texts)
+    assert any(t.startswith("**Product engagement**:") for t in texts)
+    assert len(at.get("plotly_chart")) == 1

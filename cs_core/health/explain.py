@@ -1,0 +1,90 @@
+"""A record's health explained: score, category, trend, points per rule, what changed (HS-7)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import pandas as pd
+
+from cs_core import filters
+from cs_core.health.engine import explain
+from cs_core.health.profiles import Profile, list_profiles, version_changes
+from cs_core.records import list_properties
+
+
+@dataclass(frozen=True)
+class RecordHealth:
+    profile: Profile
+    score: int
+    category: str
+    score_date: date
+    previous_score: int | None
+    groups: list[
+        dict
+    ]  # group, kind, points, max_points, included, rules: [{rule, matched, points, text}]
+    changes: list[str]  # rules that started or stopped matching since the previous score
+    history: pd.DataFrame  # score_date, score, category, profile_version
+    versions: list[tuple[int, object]]  # (version, saved at)
+
+
+def describe_rule(rule: dict, props: dict) -> str:
+    """A rule in words, for the breakdown."""
+    if "when" in rule:
+        return " and ".join(filters.describe(c, props) for c in rule["when"])
+    types = ", ".join(t.replace("_", " ") for t in rule["activity_types"])
+    words = {"eq": "=", "neq": "≠", "gt": ">", "gte": "≥", "lt": "<", "lte": "≤"}
+    op, value = rule["operator"], rule.get("value")
+    test = {"is_known": "any", "is_unknown": "none"}.get(op) or (
+        f"between {value[0]} and {value[1]}" if op == "between" else f"{words[op]} {value}")  # fmt: skip
+    if rule["measure"] == "count":
+        return f"{types} in the last {rule['window_days']} days: {test}"
+    return f"days since the last {types}: {test}"
+
+
+def record_health(
+    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int
+) -> list[RecordHealth]:
+    """One entry per live profile that scores the record, from its latest run."""
+    out = []
+    props = {p.name: p for p in list_properties(con, object_name)}
+    for profile in list_profiles(con, object_name=object_name, live_only=True):
+        rows = con.execute(
+            "SELECT score_date, CAST(score AS INTEGER) AS score, category, profile_version, details "
+            "FROM health_scores WHERE profile_id = ? AND record_id = ? ORDER BY score_date",
+            [profile.id, record_id],
+        ).df()
+        if rows.empty:
+            continue
+        last = rows.iloc[-1]
+        groups = explain(last["details"], profile)["groups"]
+        for g in groups:
+            for r in g["rules"]:
+                r["text"] = describe_rule(r["rule"], props)
+        changes: list[str] = []
+        previous = None
+        if len(rows) > 1:
+            prev = rows.iloc[-2]
+            previous = int(prev["score"])
+            if int(prev["profile_version"]) == int(last["profile_version"]):
+                before = json.loads(prev["details"])["rules"]
+                now = json.loads(last["details"])["rules"]
+                flat = [r for g in groups for r in g["rules"]]
+                for was, is_, r in zip(before, now, flat, strict=True):
+                    if was != is_:
+                        verb = "now holds" if is_ else "no longer holds"
+                        changes.append(
+                            f"{r['text']} {verb} ({'+' if r['points'] > 0 else ''}{r['points']} points)"
+                        )
+            else:
+                changes.append(f"The profile changed (version {int(prev['profile_version'])} → "
+                               f"{int(last['profile_version'])}) since the previous score.")  # fmt: skip
+        out.append(RecordHealth(
+            profile=profile, score=int(last["score"]), category=last["category"], score_date=last["score_date"],
+            previous_score=previous, groups=groups, changes=changes,
+            history=rows[["score_date", "score", "category", "profile_version"]],
+            versions=version_changes(con, profile.id),
+        ))  # fmt: skip
+    return out

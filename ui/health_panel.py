@@ -1,0 +1,88 @@
+"""A record's health: score, category, trend chart, points per rule, and what changed (HS-7)."""
+
+from __future__ import annotations
+
+import duckdb
+import plotly.graph_objects as go
+import streamlit as st
+
+from cs_core.health.explain import RecordHealth, record_health
+from cs_core.health.reports import CATEGORY_LABELS
+
+COLORS = {"at_risk": "#dc2626", "neutral": "#d97706", "successful": "#16a34a"}
+
+
+def badge(category: str) -> str:
+    color = {"at_risk": "red", "neutral": "orange", "successful": "green"}[category]
+    return f":{color}-badge[{CATEGORY_LABELS[category]}]"
+
+
+def summary_line(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int) -> None:
+    """One line per live profile for the preview: score, category and the change."""
+    for h in record_health(con, object_name, record_id):
+        delta = (
+            ""
+            if h.previous_score is None
+            else f" ({h.score - h.previous_score:+d} since the previous score)"
+        )
+        st.markdown(f"**Health {h.score}** {badge(h.category)} · {h.profile.name}{delta}")
+
+
+def trend(h: RecordHealth) -> go.Figure:
+    fig = go.Figure()
+    low, high = h.profile.at_risk_max, h.profile.successful_min
+    for y0, y1, cat in ((0, low, "at_risk"), (low, high, "neutral"), (high, 100, "successful")):
+        fig.add_hrect(y0=y0, y1=y1, fillcolor=COLORS[cat], opacity=0.07, line_width=0)
+    frame = h.history
+    fig.add_trace(go.Scatter(x=frame["score_date"], y=frame["score"], mode="lines+markers", name="Score",
+                             line={"color": "#0f766e"}, hovertemplate="%{x|%d %b %Y}: %{y}<extra></extra>"))  # fmt: skip
+    for version, saved in h.versions[1:]:
+        fig.add_vline(x=saved, line_dash="dot", line_color="#64748b")
+        fig.add_annotation(x=saved, y=100, text=f"profile v{version}", showarrow=False, yanchor="bottom",
+                           font={"size": 10, "color": "#64748b"})  # fmt: skip
+    fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 20, "b": 10}, yaxis={"range": [0, 100]},
+                      showlegend=False)  # fmt: skip
+    return fig
+
+
+def health_tab(
+    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, prefix: str
+) -> None:
+    entries = record_health(con, object_name, record_id)
+    if not entries:
+        st.info("No live health-score profile scores this record. A CS settings manager can create one; "
+                "its score, trend and the points each rule gave will show here.", icon=":material/favorite:")  # fmt: skip
+        return
+    for i, h in enumerate(entries):
+        with st.container(border=True):
+            a, b, c = st.columns([1, 1, 2])
+            a.metric(
+                "Health score",
+                h.score,
+                delta=None if h.previous_score is None else h.score - h.previous_score,
+            )
+            b.markdown(f"**Category**\n\n{badge(h.category)}")
+            c.caption(f"Profile **{h.profile.name}** (version {h.profile.version}), scored {h.score_date:%d %b %Y}. "
+                      f"At risk up to {h.profile.at_risk_max}, successful from {h.profile.successful_min}.")  # fmt: skip
+            st.plotly_chart(
+                trend(h), key=f"{prefix}.health.trend.{i}", config={"displayModeBar": False}
+            )
+            if h.changes:
+                st.markdown(
+                    "**What changed since the previous score**\n\n"
+                    + "\n".join(f"- {t}" for t in h.changes)
+                )
+            for g in h.groups:
+                left_out = (
+                    ""
+                    if g["included"]
+                    else " (left out: no input data; its weight went to the others)"
+                )
+                st.markdown(
+                    f"**{g['group']}**: {g['points']} of {g['max_points']} points{left_out}"
+                )
+                st.markdown("\n".join(
+                    f"- {':material/check_circle:' if r['matched'] else ':material/radio_button_unchecked:'} "
+                    f"{r['text']}: {'+' if r['points'] > 0 else ''}{r['points']}"
+                    + ("" if r["matched"] else " (not met)")
+                    for r in g["rules"]))  # fmt: skip
