@@ -7,7 +7,7 @@ import streamlit as st
 from cs_core import settings
 from cs_core.settings import CustomerSettings, RevenueSettings, SettingsError
 from cs_core.users import Action, PermissionDenied, can
-from ui import auth, db, import_wizard, state
+from ui import auth, db, health_editor, import_wizard, state
 from ui.settings_form import object_label, object_settings, owner_and_renewal
 
 con = db.connection()
@@ -42,8 +42,8 @@ def last_saved(key: str) -> None:
         st.caption(f"Last saved {when:%d %b %Y, %H:%M} UTC by {who or 'the system'}.")
 
 
-customers_tab, services_tab, revenue_tab, import_tab = st.tabs(
-    ["Customers", "Services", "Revenue", "Import"]
+customers_tab, services_tab, revenue_tab, health_tab, import_tab = st.tabs(
+    ["Customers", "Services", "Revenue", "Health scores", "Import"]
 )
 
 with customers_tab:
@@ -157,5 +157,15 @@ with import_tab:
     else:
         st.info(
             "Importing data needs the permission to manage Customer Success settings.",
+            icon=":material/lock:",
+        )
+
+with health_tab:
+    if can(user, Action.EDIT_HEALTH_PROFILES):
+        health_editor.editor(con, user, settings.get_customer_settings(con).object)
+    else:
+        st.info(
+            "Creating or editing health-score profiles needs a service seat and the permission to manage "
+            "Customer Success settings.",
             icon=":material/lock:",
         )

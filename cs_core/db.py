@@ -100,7 +100,14 @@ def _check_not_newer(path: str) -> None:
     """Refuse a file from a newer schema before opening it for writing."""
     if path == ":memory:" or not Path(path).exists():
         return
-    con = _connect(path, read_only=True)
+    try:
+        con = duckdb.connect(path, read_only=True)
+    except duckdb.ConnectionException:
+        # This process has the file open already (read-write): migrate() checks the version
+        # itself before it changes anything.
+        return
+    except duckdb.Error:
+        con = _connect(path, read_only=True)  # raises the explained error
     try:
         found = schema_version(con)
     finally:

@@ -103,7 +103,7 @@ def _value_widget(prop: Property, op: str, current, key: str, *, refs: dict[str,
 
 
 def editor(prefix: str, props: dict[str, Property], *, owner_property: str | None,
-           refs: dict[str, dict]) -> list[list[dict]]:  # fmt: skip
+           refs: dict[str, dict], allow_or: bool = True) -> list[list[dict]]:  # fmt: skip
     """Render the editor for the draft under ``prefix``; returns the (cleaned) spec.
 
     ``refs`` maps the reference types (user, pipeline, stage) to {id: label} choices.
@@ -140,8 +140,8 @@ def editor(prefix: str, props: dict[str, Property], *, owner_property: str | Non
             if st.button("Add condition", icon=":material/add:", key=f"{prefix}.add.{g}"):
                 group.append(_blank(names))
                 st.rerun()
-    if st.button(
-        "Add an OR group" if groups else "Add a filter",
+    if (allow_or or not groups) and st.button(
+        "Add an OR group" if groups else "Add a condition",
         icon=":material/add:",
         key=f"{prefix}.add_group",
     ):

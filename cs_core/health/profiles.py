@@ -176,7 +176,7 @@ def get_profile(con: duckdb.DuckDBPyConnection, *, profile_id: int | None = None
 
 def save_profile(con: duckdb.DuckDBPyConnection, *, actor: User | None, definition: dict,
                  now: datetime) -> Profile:  # fmt: skip
-    """Create a profile, or replace the one with the same name; each changed save is a new version.
+    """Create a profile, or replace the one with the same name; a changed live profile is a new version.
 
     ``actor`` None is the command line.
     """
@@ -195,11 +195,19 @@ def save_profile(con: duckdb.DuckDBPyConnection, *, actor: User | None, definiti
                          now, now])  # fmt: skip
         else:
             pid = current.id
-            same = json.dumps(current.definition, sort_keys=True) == text
-            version = current.version if same else current.version + 1
+            scoring = {k: v for k, v in d.items() if k != "status"}
+            before = {k: v for k, v in current.definition.items() if k != "status"}
+            changed = json.dumps(before, sort_keys=True) != json.dumps(scoring, sort_keys=True)
+            # A live profile's changed rules are a new version; a draft is edited in place.
+            version = (
+                current.version + 1 if changed and current.status == "live" else current.version
+            )
             cur.execute("UPDATE health_profiles SET object = ?, status = ?, version = ?, definition = ?, "
                         "updated_at = ? WHERE id = ?", [d["object"], d["status"], version, text, now, pid])  # fmt: skip
-            if same:
+            if version == current.version:
+                cur.execute("INSERT INTO health_profile_versions VALUES (?, ?, ?, ?, ?) "
+                            "ON CONFLICT (profile_id, version) DO UPDATE SET definition = excluded.definition",
+                            [pid, version, text, actor.id if actor else None, now])  # fmt: skip
                 return pid
         cur.execute("INSERT INTO health_profile_versions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     [pid, version, text, actor.id if actor else None, now])  # fmt: skip
