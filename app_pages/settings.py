@@ -162,7 +162,11 @@ with import_tab:
 
 with health_tab:
     if can(user, Action.EDIT_HEALTH_PROFILES):
-        health_editor.editor(con, user, settings.get_customer_settings(con).object)
+        profiles_tab, backtest_tab = st.tabs(["Profiles", "Backtest"])
+        with profiles_tab:
+            health_editor.editor(con, user, settings.get_customer_settings(con).object)
+        with backtest_tab:
+            health_editor.backtest_section(con, settings.get_customer_settings(con).object)
     else:
         st.info(
             "Creating or editing health-score profiles needs a service seat and the permission to manage "

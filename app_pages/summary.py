@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import streamlit as st
 
-from cs_core.users import Action
+from cs_core.health.reports import CATEGORY_LABELS
+from cs_core.users import Action, can
 from ui import auth, db, summary_data
 
 con = db.connection()
@@ -39,4 +40,23 @@ if owned == 0:
 if not user.has_full_access:
     st.caption(
         "You can see this Summary tab and workspace settings; the other tabs need a service seat."
+    )
+
+# Health of the user's customers, per live profile (the full panel comes with SUM-5).
+health_rows = summary_data.health_numbers(con, user_id=user.id, object_name=numbers.object_name)
+if health_rows:
+    st.subheader("Customer health")
+    for name, figures in health_rows:
+        cols = st.columns(4)
+        cols[0].metric(
+            f"{name}: average",
+            "—" if figures.average is None else f"{figures.average:.1f}",
+            border=True,
+        )
+        for col, (cat, label) in zip(cols[1:], CATEGORY_LABELS.items(), strict=True):
+            count, percent = figures.categories[cat]
+            col.metric(label, f"{percent:.1f}%", help=f"{count:,} of your customers", border=True)
+if can(user, Action.EDIT_HEALTH_PROFILES):
+    st.page_link(
+        "app_pages/settings.py", label="Edit health-score profiles", icon=":material/tune:"
     )

@@ -15,7 +15,7 @@ from cs_core import record_list
 from cs_core.health import ProfileError, engine, list_profiles, save_profile, validate
 from cs_core.health.profiles import ACTIVITY_TYPES, ENGAGEMENT_OPERATORS, Profile
 from cs_core.health.reports import CATEGORY_LABELS
-from cs_core.records import get_object
+from cs_core.records import get_object, list_properties
 from cs_core.users import PermissionDenied, User
 from ui import filter_editor, state
 
@@ -285,3 +285,72 @@ def editor(con: duckdb.DuckDBPyConnection, user: User, account_object: str) -> N
                 state.flash(f"Draft “{saved.name}” saved.")
             _load(saved.definition)
             st.rerun()
+
+
+def backtest_section(con: duckdb.DuckDBPyConnection, account_object: str) -> None:
+    """HS-9: how well a profile's latest scores separate the accounts that churned."""
+    import plotly.graph_objects as go
+
+    from cs_core.filters import FilterError
+    from cs_core.health import reports
+
+    st.subheader("Backtest")
+    st.write("Check a profile against accounts whose outcome you know: does it put the ones that churned "
+             "in at risk?")  # fmt: skip
+    scored = [p for p in list_profiles(con) if reports.latest_date(con, p.id) is not None]
+    if not scored:
+        st.info("No profile has scores yet. Publish a profile first.", icon=":material/info:")
+        return
+    names = {p.name: p for p in scored}
+    profile = names[st.selectbox("Profile", list(names), key=f"{P}.bt.profile")]
+    props = {
+        p.name: p
+        for p in list_properties(con, profile.object)
+        if p.type in ("boolean", "enumeration", "string")
+    }
+    a, b = st.columns(2)
+    outcome = a.selectbox(
+        "Outcome property", list(props), format_func=lambda n: props[n].label, key=f"{P}.bt.prop"
+    )
+    prop = props[outcome]
+    if prop.type == "boolean":
+        value = b.selectbox("Churned when it is", ["Yes", "No"], key=f"{P}.bt.value")
+    elif prop.type == "enumeration":
+        value = b.selectbox("Churned when it is", list(prop.options), key=f"{P}.bt.value.{outcome}")
+    else:
+        value = b.text_input("Churned when it is", key=f"{P}.bt.text")
+    if not str(value).strip():
+        return
+    try:
+        result = reports.backtest(con, profile, outcome_property=outcome, churned_value=value)
+    except FilterError as exc:
+        st.error(str(exc))
+        return
+    if not result.churned or result.churned == result.records:
+        st.warning(f"{result.churned:,} of {result.records:,} scored records have that outcome: a backtest needs "
+                   "both churned and retained accounts.")  # fmt: skip
+        return
+    cols = st.columns(4)
+    cols[0].metric(
+        "ROC AUC", f"{result.auc:.3f}", help="0.5 is a coin toss, 1.0 separates them perfectly"
+    )
+    cols[1].metric(
+        "Precision of at risk",
+        f"{result.precision:.0%}",
+        help="of the at-risk accounts, how many churned",
+    )
+    cols[2].metric(
+        "Recall of at risk",
+        f"{result.recall:.0%}",
+        help="of the churned accounts, how many were at risk",
+    )
+    cols[3].metric("Churned", f"{result.churned:,} of {result.records:,}")
+    cats = list(CATEGORY_LABELS)
+    fig = go.Figure(go.Bar(x=[CATEGORY_LABELS[c] for c in cats],
+                           y=[(result.churn_rate[c] or 0) * 100 for c in cats],
+                           marker_color=["#dc2626", "#d97706", "#16a34a"],
+                           text=[f"{(result.churn_rate[c] or 0):.0%}" for c in cats], textposition="outside"))  # fmt: skip
+    fig.update_layout(
+        height=300, yaxis_title="Churn rate (%)", margin={"l": 10, "r": 10, "t": 30, "b": 10}
+    )
+    st.plotly_chart(fig, key=f"{P}.bt.chart", config={"displayModeBar": False})

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import duckdb
 import plotly.graph_objects as go
 import streamlit as st
 
+from cs_core.health import overrides
 from cs_core.health.explain import RecordHealth, record_health
 from cs_core.health.reports import CATEGORY_LABELS
+from cs_core.users import PermissionDenied, User
+from ui import state
 
 COLORS = {"at_risk": "#dc2626", "neutral": "#d97706", "successful": "#16a34a"}
 
@@ -45,9 +50,42 @@ def trend(h: RecordHealth) -> go.Figure:
     return fig
 
 
-def health_tab(
-    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, prefix: str
-) -> None:
+def _override(con, h: RecordHealth, record_id: int, user: User, key: str) -> None:
+    """Show an active override beside the computed score, and set or remove one."""
+    now = datetime.now(UTC)
+    active = overrides.active_override(con, profile_id=h.profile.id, record_id=record_id, now=now)
+    if active:
+        st.warning(f"**Overridden to {active.score}** until {active.expires_on:%d %b %Y} by {active.by or 'a user'}: "
+                   f"{active.reason}. The computed score is {h.score}.", icon=":material/edit_note:")  # fmt: skip
+    with st.expander("Override this score", icon=":material/edit_note:"):
+        a, b = st.columns(2)
+        score = a.number_input(
+            "Score", 0, 100, value=active.score if active else h.score, step=1, key=f"{key}.score"
+        )
+        until = b.date_input("Until", value=now.date() + timedelta(days=30), key=f"{key}.until")
+        reason = st.text_input(
+            "Reason", key=f"{key}.reason", placeholder="e.g. exec sponsor confirmed the renewal"
+        )
+        c, d = st.columns(2)
+        if c.button("Save override", key=f"{key}.save", type="primary"):
+            try:
+                overrides.set_override(con, actor=user, profile_id=h.profile.id, record_id=record_id,
+                                       score=int(score), reason=reason, expires_on=until, now=now)  # fmt: skip
+            except (overrides.OverrideRefused, PermissionDenied) as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                state.flash("Override saved.")
+                st.rerun()
+        if active and d.button("Remove override", key=f"{key}.remove"):
+            overrides.remove_override(
+                con, actor=user, profile_id=h.profile.id, record_id=record_id, now=now
+            )
+            state.flash("Override removed.")
+            st.rerun()
+
+
+def health_tab(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, prefix: str,
+               user: User) -> None:  # fmt: skip
     entries = record_health(con, object_name, record_id)
     if not entries:
         st.info("No live health-score profile scores this record. A CS settings manager can create one; "
@@ -64,6 +102,7 @@ def health_tab(
             b.markdown(f"**Category**\n\n{badge(h.category)}")
             c.caption(f"Profile **{h.profile.name}** (version {h.profile.version}), scored {h.score_date:%d %b %Y}. "
                       f"At risk up to {h.profile.at_risk_max}, successful from {h.profile.successful_min}.")  # fmt: skip
+            _override(con, h, record_id, user, f"{prefix}.health.override.{i}")
             st.plotly_chart(
                 trend(h), key=f"{prefix}.health.trend.{i}", config={"displayModeBar": False}
             )

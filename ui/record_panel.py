@@ -233,7 +233,7 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
     with tabs[3]:
         history_table(con, object_name, record_id, prefix=f"{prefix}.page")
     with tabs[4]:
-        health_panel.health_tab(con, object_name, record_id, prefix=prefix)  # fmt: skip
+        health_panel.health_tab(con, object_name, record_id, prefix=prefix, user=user)  # fmt: skip
 
 
 def _timeline(con, object_name: str, record_id: int, *, prefix: str) -> None:

@@ -9,11 +9,14 @@ import duckdb
 import streamlit as st
 
 from cs_core import records, settings, tasks, users
+from cs_core.health import list_profiles
+from cs_core.health.reports import Summary, summary
 from ui import db
 
 
 @dataclass(frozen=True)
 class WelcomeNumbers:
+    object_name: str
     object_label: str
     owner_label: str
     owned: int
@@ -35,6 +38,7 @@ def _welcome(version: int, user_id: int, now: datetime) -> WelcomeNumbers:
         obj = records.get_object(con, chosen.object)
         owner = records.get_property(con, chosen.object, chosen.owner_property)
         return WelcomeNumbers(
+            object_name=obj.name,
             object_label=obj.label_plural,
             owner_label=owner.label if owner else chosen.owner_property,
             owned=records.count_owned(
@@ -42,3 +46,21 @@ def _welcome(version: int, user_id: int, now: datetime) -> WelcomeNumbers:
             ),
             tasks=tasks.task_counts(con, user=user, now=now),
         )
+
+
+def health_numbers(
+    con: duckdb.DuckDBPyConnection, *, user_id: int, object_name: str
+) -> list[tuple[str, Summary]]:
+    """Per live profile of the account object: the summary figures of the user's customers."""
+    return _health(db.data_version(con), user_id, object_name)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _health(version: int, user_id: int, object_name: str) -> list[tuple[str, Summary]]:
+    with db.fresh_cursor() as con:
+        out = []
+        for profile in list_profiles(con, object_name=object_name, live_only=True):
+            figures = summary(con, profile, owner_id=user_id)
+            if figures.count:
+                out.append((profile.name, figures))
+        return out

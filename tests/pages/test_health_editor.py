@@ -62,3 +62,54 @@ def test_a_settings_manager_drafts_tests_and_publishes_a_profile(app, demo_path)
     at.switch_page("app_pages/customers.py").run()
     table = at.dataframe(key="customers.table").value
     assert table["Health score"].notna().all()
+
+
+def test_summary_shows_the_users_customer_health(app, demo_path):
+    at = app(CSM)
+    metrics = {m.label: m.value for m in at.metric}
+    at_risk, owned = (scalar(demo_path, sql, [CSM]) for sql in (
+        "SELECT count(*) FROM health_scores h JOIN health_profiles p ON p.id = h.profile_id AND p.name = 'SMB' "
+        "JOIN companies c ON c.id = h.record_id AND c.csm_id = ? WHERE h.category = 'at_risk' "
+        "AND h.score_date = (SELECT max(score_date) FROM health_scores)",
+        "SELECT count(*) FROM health_scores h JOIN health_profiles p ON p.id = h.profile_id AND p.name = 'SMB' "
+        "JOIN companies c ON c.id = h.record_id AND c.csm_id = ? "
+        "WHERE h.score_date = (SELECT max(score_date) FROM health_scores)"))  # fmt: skip
+    assert "SMB: average" in metrics
+    smb_at_risk = [m for m in at.metric if m.label == "At risk"][
+        1
+    ]  # profiles in name order: Enterprise…, SMB
+    assert smb_at_risk.value == f"{100 * at_risk / owned:.1f}%"
+
+
+def test_a_csm_overrides_a_score_on_the_record_page(app, demo_path):
+    record = scalar(
+        demo_path, "SELECT min(id) FROM companies WHERE segment = 'SMB' AND csm_id = ?", [CSM]
+    )
+    at = app(CSM)
+    at.query_params["record"] = str(record)
+    at.switch_page("app_pages/customers.py").run()
+    key = "customers.health.override.0"
+    at.number_input(key=f"{key}.score").set_value(90).run()
+    at.button(key=f"{key}.save").click().run()
+    assert "Say why the score is overridden" in at.error[0].value
+    at.text_input(key=f"{key}.reason").set_value("Signed a two-year renewal").run()
+    at.button(key=f"{key}.save").click().run()
+    assert any(w.value.startswith("**Overridden to 90** until") and "Signed a two-year renewal" in w.value
+               for w in at.warning)  # fmt: skip
+    assert scalar(demo_path, "SELECT count(*) FROM health_overrides WHERE record_id = ? AND removed_at IS NULL",
+                  [record]) == 1  # fmt: skip
+
+
+def test_the_backtest_section_reports_auc_and_churn_by_category(app, demo_path):
+    at = app(SETTINGS_MANAGER)
+    at.switch_page("app_pages/settings.py").run()
+    at.selectbox(key="health.bt.profile").set_value("SMB").run()
+    at.selectbox(key="health.bt.prop").set_value("lifecycle_stage").run()
+    at.selectbox(key="health.bt.value.lifecycle_stage").set_value("Former customer").run()
+    metrics = {m.label: m.value for m in at.metric}
+    churned = scalar(demo_path, "SELECT count(*) FROM health_scores h JOIN health_profiles p ON p.id = h.profile_id "
+                                "AND p.name = 'SMB' JOIN companies c ON c.id = h.record_id "
+                                "WHERE c.lifecycle_stage = 'Former customer' AND h.score_date = "
+                                "(SELECT max(score_date) FROM health_scores)")  # fmt: skip
+    assert metrics["Churned"].startswith(f"{churned:,} of ")
+    assert 0.0 <= float(metrics["ROC AUC"]) <= 1.0
