@@ -14,13 +14,15 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from cs_core import db
+from cs_core.health import engine as health_engine
+from cs_core.health.profiles import list_profiles as list_health_profiles
 from cs_core.imports import events, writing
 from cs_core.imports.mapping import (
     ASSOCIATE,
@@ -328,6 +330,14 @@ def run_import(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: lis
             records=events.record_ids(con, account, rows[id_col]).reset_index(drop=True), now=now,
             actor_id=actor.id if actor else None, file_name=file_name, rejected=len(bad_rows),
         )  # fmt: skip
+        if object_name == "activities":  # engagement rules read activities: rescore today
+            for profile in list_health_profiles(con, object_name=account, live_only=True):
+                health_engine.run(
+                    con,
+                    profile,
+                    score_date=(now.astimezone(UTC) if now.tzinfo else now).date(),
+                    now=now,
+                )
         say(1.0, "Done")
         return ImportResult(object_name, len(frame), added, 0, len(bad_rows), report, written=True)
     ext = rows[id_col].astype("string").str.strip().replace("", pd.NA) if id_col else None

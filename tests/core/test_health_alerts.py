@@ -81,3 +81,21 @@ def test_many_alerts_can_be_active(demo_con):
     owned = demo_con.execute("SELECT count(*) FROM companies WHERE csm_id = ?", [CSM]).fetchone()[0]
     assert result.alerts == owned > 25
     assert len(alerts.active_alerts(demo_con, user_id=CSM, now=T1 + timedelta(days=1))) == owned
+
+
+def test_imported_activities_rescore_the_accounts(demo_con, tmp_path):
+    from cs_core import imports
+
+    engagement = {"name": "Calls", "object": "companies", "status": "live", "groups": [
+        {"name": "E", "kind": "engagement", "max_points": 100, "rules": [
+            {"activity_types": ["call"], "window_days": 7, "measure": "count", "operator": "gte", "value": 5,
+             "points": 100}]}]}  # fmt: skip
+    profile = health.save_profile(demo_con, actor=None, definition=engagement, now=T1)
+    health.run(demo_con, profile, score_date=T1.date(), now=T1)
+    demo_con.execute("INSERT INTO record_external_ids VALUES ('companies', 'ACME-1', 1)")
+    path = tmp_path / "calls.csv"
+    path.write_text("Record ID,Activity type,Activity date\n" + "".join(
+        f"ACME-1,call,2026-11-19 1{i}:00\n" for i in range(5)))  # fmt: skip
+    imports.import_file(demo_con, path, object_name="activities", actor=None, now=T1)
+    assert demo_con.execute("SELECT score FROM health_scores WHERE profile_id = ? AND record_id = 1 AND score_date = ?",
+                            [profile.id, T1.date()]).fetchone()[0] == 100  # fmt: skip
