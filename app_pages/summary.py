@@ -47,9 +47,10 @@ health_rows = summary_data.health_numbers(con, user_id=user.id, object_name=numb
 if health_rows:
     st.subheader("Customer health")
     for name, figures in health_rows:
+        st.caption(f"Profile **{name}** · {figures.count:,} of your customers scored")
         cols = st.columns(4)
         cols[0].metric(
-            f"{name}: average",
+            "Average score",
             "—" if figures.average is None else f"{figures.average:.1f}",
             border=True,
         )

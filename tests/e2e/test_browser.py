@@ -142,7 +142,9 @@ def test_update_readme_screenshot(page: Page, app):
     page.set_viewport_size({"width": 1400, "height": 900})
     page.goto(app.url)
     expect(page.get_by_role("heading", name=GREETING)).to_be_visible()
-    expect(page.get_by_test_id("stMetric")).to_have_count(4)
+    expect(page.get_by_test_id("stMetric")).to_have_count(
+        12
+    )  # 4 workday figures, 4 per live profile
     expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
     expect_no_exception(page)
     page.evaluate("document.fonts.ready")

@@ -15,7 +15,7 @@ def test_upload_and_import_the_telco_file(page: Page, own_server):
     page.goto(f"{own_server.url}/settings")
     expect(page.get_by_role("heading", name="Customer Success settings")).to_be_visible()
     page.get_by_role("tab", name="Import").click()
-    page.locator('input[type="file"]').set_input_files(str(TELCO))
+    page.locator('input[type="file"][accept*=".csv"]').set_input_files(str(TELCO))
     expect(page.get_by_text("7,043 rows, 21 columns")).to_be_visible()
     page.get_by_role("button", name="Check the file").click()
     expect(page.get_by_text("All 7,043 rows can be imported.")).to_be_visible()

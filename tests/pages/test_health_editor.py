@@ -74,7 +74,10 @@ def test_summary_shows_the_users_customer_health(app, demo_path):
         "SELECT count(*) FROM health_scores h JOIN health_profiles p ON p.id = h.profile_id AND p.name = 'SMB' "
         "JOIN companies c ON c.id = h.record_id AND c.csm_id = ? "
         "WHERE h.score_date = (SELECT max(score_date) FROM health_scores)"))  # fmt: skip
-    assert "SMB: average" in metrics
+    assert "Average score" in metrics
+    assert any(
+        c.value == f"Profile **SMB** · {owned:,} of your customers scored" for c in at.caption
+    )
     smb_at_risk = [m for m in at.metric if m.label == "At risk"][
         1
     ]  # profiles in name order: Enterprise…, SMB
