@@ -14,6 +14,7 @@ from datetime import datetime
 import duckdb
 
 from cs_core import db
+from cs_core.errors import Problems
 from cs_core.pipelines import list_pipelines
 from cs_core.records import get_object, list_objects, list_properties
 from cs_core.users import Action, User, require
@@ -22,12 +23,8 @@ LAYOUTS = ("table", "board")
 MAX_REVENUE_OBJECTS = 2
 
 
-class SettingsError(ValueError):
+class SettingsError(Problems):
     """Settings were refused; ``problems`` lists every reason, in words for the user."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__(" ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import datetime
 import duckdb
 
 from cs_core import db, filters
+from cs_core.errors import Problems
 from cs_core.records import get_object, list_properties
 from cs_core.users import Action, User, require
 
@@ -22,12 +23,8 @@ ACTIVITY_TYPES = (
 )  # fmt: skip
 
 
-class ProfileError(ValueError):
+class ProfileError(Problems):
     """A profile that cannot be used; ``problems`` names every problem."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__(" ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)

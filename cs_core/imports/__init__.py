@@ -21,6 +21,7 @@ import duckdb
 import pandas as pd
 
 from cs_core import db
+from cs_core.errors import Problems
 from cs_core.health import engine as health_engine
 from cs_core.health.profiles import list_profiles as list_health_profiles
 from cs_core.imports import events, writing
@@ -51,12 +52,8 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _SETTABLE_READ_ONLY = {"created_at", "last_activity_at"}
 
 
-class MappingError(ValueError):
+class MappingError(Problems):
     """A mapping that cannot be used; ``problems`` lists every reason."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__(" ".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
