@@ -197,3 +197,20 @@ def test_a_changed_live_profile_is_a_new_version(con):
     newer = health.save_profile(con, actor=None, definition=changed, now=datetime(2026, 11, 3))
     assert (first.version, same.version, newer.version) == (1, 1, 2)
     assert [v for v, _ in health.profiles.version_changes(con, first.id)] == [1, 2]
+
+
+# Company 1 has 2 meetings/calls in the 30-day window; company 5 has 2; company 2 has none (0).
+@pytest.mark.parametrize(
+    ("operator", "value", "expected"),
+    [("eq", 2, {1, 5}), ("neq", 2, set(COMPANIES) - {1, 5}), ("gt", 1, {1, 5}), ("gte", 3, set()),
+     ("lt", 1, set(COMPANIES) - {1, 5}), ("lte", 2, set(COMPANIES)), ("between", [1, 2], {1, 5}),
+     ("is_known", None, set(COMPANIES)), ("is_unknown", None, set())],
+)  # fmt: skip
+def test_every_engagement_operator_on_a_count(con, operator, value, expected):
+    rule = {"activity_types": ["meeting", "call"], "window_days": 30, "measure": "count", "operator": operator,
+            "points": 100}  # fmt: skip
+    if value is not None:
+        rule["value"] = value
+    got = scores(con, {**BASE, "name": f"op {operator}", "groups": [
+        {"name": "E", "kind": "engagement", "max_points": 100, "rules": [rule]}]})  # fmt: skip
+    assert {k for k, v in got.items() if v[0] == 100} == expected
