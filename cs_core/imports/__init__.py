@@ -10,7 +10,6 @@ property history source "import".
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,8 +19,6 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from cs_core import db
-from cs_core.errors import Problems
 from cs_core.health import engine as health_engine
 from cs_core.health.profiles import list_profiles as list_health_profiles
 from cs_core.imports import events, writing
@@ -37,6 +34,7 @@ from cs_core.imports.mapping import (
     suggest,
 )  # fmt: skip
 from cs_core.imports.reading import ImportFileError, read_table
+from cs_core.imports.saved import MappingError, load_mapping_file, save_mapping, saved_mappings
 from cs_core.imports.validation import REPORT_COLUMNS, check_rows, lookups, targets, typed
 from cs_core.records import PROPERTY_TYPES, get_object, list_objects, list_properties
 from cs_core.settings import get_customer_settings
@@ -45,15 +43,12 @@ from cs_core.users import Action, User, require
 EVENT_OBJECTS = events.EVENT_OBJECTS
 
 __all__ = ["EVENT_OBJECTS", "ColumnMap", "ImportFileError", "ImportResult", "MappingError", "check", "import_file",
-           "read_table", "run_import", "suggest_mapping", "snake_case", "infer_type"]  # fmt: skip
+           "load_mapping_file", "read_table", "run_import", "save_mapping", "saved_mappings", "suggest_mapping",
+           "snake_case", "infer_type"]  # fmt: skip
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # System properties an import may set (the file knows when a record was created).
 _SETTABLE_READ_ONLY = {"created_at", "last_activity_at"}
-
-
-class MappingError(Problems):
-    """A mapping that cannot be used; ``problems`` lists every reason."""
 
 
 @dataclass(frozen=True)
@@ -359,46 +354,3 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, object_name
         mapping = suggest_mapping(con, frame, object_name=object_name, id_column=id_column)
     return run_import(con, frame, mapping, object_name=object_name, actor=actor, now=now,
                       file_name=Path(path).name, skip_invalid=skip_invalid, progress=progress)  # fmt: skip
-
-
-# --- saved mappings -------------------------------------------------------------------
-
-
-def save_mapping(con: duckdb.DuckDBPyConnection, *, actor: User, name: str, object_name: str,
-                 mapping: list[ColumnMap], now: datetime) -> int:  # fmt: skip
-    """Save (or replace, by name and object) a mapping to reuse for the next file."""
-    require(actor, Action.IMPORT_DATA)
-    name = (name or "").strip()
-    if not name:
-        raise MappingError(["Give the mapping a name."])
-    text = json.dumps([m.to_json() for m in mapping])
-
-    def _save(cur):
-        row = cur.execute("SELECT id FROM import_mappings WHERE object = ? AND lower(name) = lower(?)",
-                          [object_name, name]).fetchone()  # fmt: skip
-        if row:
-            cur.execute(
-                "UPDATE import_mappings SET mapping = ?, updated_at = ? WHERE id = ?",
-                [text, now, row[0]],
-            )
-            return row[0]
-        mapping_id = db.new_id(cur, "import_mappings")
-        cur.execute("INSERT INTO import_mappings VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [mapping_id, name, object_name, text, actor.id, now, now])  # fmt: skip
-        return mapping_id
-
-    return db.write(con, _save)
-
-
-def saved_mappings(con: duckdb.DuckDBPyConnection, object_name: str) -> dict[str, list[ColumnMap]]:
-    rows = con.execute("SELECT name, mapping FROM import_mappings WHERE object = ? ORDER BY lower(name)",
-                       [object_name]).fetchall()  # fmt: skip
-    return {name: [ColumnMap.from_json(m) for m in json.loads(text)] for name, text in rows}
-
-
-def load_mapping_file(path: str | Path) -> list[ColumnMap]:
-    """A mapping saved as JSON (a list of column maps, as :meth:`ColumnMap.to_json` writes)."""
-    try:
-        return [ColumnMap.from_json(m) for m in json.loads(Path(path).read_text(encoding="utf-8"))]
-    except (OSError, ValueError, TypeError) as exc:
-        raise MappingError([f"The mapping file {path} could not be read: {exc}"]) from None
