@@ -31,8 +31,12 @@ from typing import Any
 
 import duckdb
 
-from cs_core import db, record_detail, record_list, records, settings, tasks, users
+from bench import health_pandas
+from cs_core import db, health, record_detail, record_list, records, settings, tasks, users
 from cs_core.demo import SCALES, create_demo_workspace, is_empty
+from cs_core.demo import health as demo_health
+from cs_core.health import engine as health_engine
+from cs_core.health import reports as health_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKSPACES = ROOT / "bench" / "workspaces"
@@ -107,19 +111,27 @@ class Operation:
     set-up out of the figure. ``budget`` is in seconds: a number for the row
     named ``name`` (or ``name (detail)``, so a self-timed row can say what it
     measured, e.g. how many rows), or a mapping of row name to seconds.
+    ``scale_budgets`` replaces ``budget`` at the scales it names (e.g. ``{"L": 3.0}``).
     Phases: "generate" and "file" run with no connection held (the file is free),
     "query" with ``ctx.con`` open, "server" with the file free for the app.
+    ``finish(ctx, results)``, if given, runs once after the last run, to name or
+    judge rows from the figures of all runs (e.g. a ratio of two medians).
     """
 
     name: str
     run: Callable[[Context], Timings]
     budget: float | Mapping[str, float] | None = None
     phase: str = "query"
+    scale_budgets: Mapping[str, float | Mapping[str, float]] | None = None
+    finish: Callable[[Context, Results], None] | None = None
 
-    def budget_for(self, row: str) -> float | None:
-        if isinstance(self.budget, Mapping):
-            return self.budget.get(row)
-        return self.budget if row == self.name or row.startswith(f"{self.name} (") else None
+    def budget_for(self, row: str, scale: str | None = None) -> float | None:
+        budget = self.budget
+        if self.scale_budgets and scale in self.scale_budgets:
+            budget = self.scale_budgets[scale]
+        if isinstance(budget, Mapping):
+            return budget.get(row)
+        return budget if row == self.name or row.startswith(f"{self.name} (") else None
 
 
 DEFAULT_REPEATS = {"generate": 3, "file": 5, "query": 5, "server": 3}
@@ -300,6 +312,150 @@ def import_companies(ctx: Context) -> Timings:
     return {f"{IMPORT} (peak memory about {peak:,.0f} MB)": figures["seconds"]}
 
 
+# Health scores, with the demo's two live profiles (every demo scale has them; a bench
+# workspace from before they existed gets them once, untimed). Each full recompute
+# replaces today's scores of the profile in the bench workspace.
+ENTERPRISE = demo_health.ENTERPRISE["name"]  # "Enterprise and Mid-Market"
+SMB = demo_health.SMB["name"]
+ONE_RECORD = "health: one-record recompute"
+OWNER_SUMMARY = "health: summary for one owner"
+PANDAS = "health: same profile in pandas"
+PANDAS_CHECK = "health: pandas scores equal DuckDB's"
+PANDAS_MIN_RATIO = 3.0  # DuckDB at least this many times faster than pandas at M
+
+
+def full_recompute_name(profile_name: str) -> str:
+    return f"health: full recompute ({profile_name})"
+
+
+def score_only_name(profile_name: str) -> str:
+    return f"health: score without storing ({profile_name})"
+
+
+def health_profile(ctx: Context, name: str) -> health.Profile:
+    """The demo profile by name, looked up once (and added first if the workspace lacks it)."""
+    key = f"health profile {name}"
+    if key not in ctx.cache:
+        profile = health.get_profile(ctx.con, name=name)
+        if profile is None:
+            say("    no health profiles in this workspace: adding the demo's two (untimed)")
+            demo_health.add_profiles(ctx.con, now=ctx.now, history=False)
+            profile = health.get_profile(ctx.con, name=name)
+        if profile is None:
+            raise RuntimeError(f"no health profile named {name!r}")
+        ctx.cache[key] = profile
+    return ctx.cache[key]
+
+
+def full_recompute(profile_name: str) -> Callable[[Context], Timings]:
+    """Score every record of the profile for today and store the scores (and alerts)."""
+
+    def run(ctx: Context) -> Timings:
+        profile = health_profile(ctx, profile_name)
+        start = time.perf_counter()
+        health_engine.run(ctx.con, profile, score_date=ctx.today, now=ctx.now)
+        return {full_recompute_name(profile_name): time.perf_counter() - start}
+
+    return run
+
+
+def score_only(ctx: Context) -> Timings:
+    """The Enterprise profile's scores as a data frame, nothing stored (engine.compute):
+    what the pandas row below does, to tell scoring from storing in the full recompute."""
+    profile = health_profile(ctx, ENTERPRISE)
+    start = time.perf_counter()
+    health_engine.compute(ctx.con, profile, score_date=ctx.today)
+    return {score_only_name(ENTERPRISE): time.perf_counter() - start}
+
+
+def busiest_scored(ctx: Context, profile: health.Profile) -> tuple[int, int]:
+    """(id, activities) of the company with the most activities that the profile scores."""
+    if "busiest scored" not in ctx.cache:
+        scored = health_engine.compute(ctx.con, profile, score_date=ctx.today)[["id"]]
+        counts = ctx.con.execute(
+            "SELECT company_id AS id, count(*) AS n FROM activities "
+            "WHERE company_id IS NOT NULL GROUP BY 1"
+        ).df()
+        both = scored.merge(counts, on="id", how="left").fillna({"n": 0})
+        top = both.sort_values(["n", "id"], ascending=[False, True]).iloc[0]
+        ctx.cache["busiest scored"] = (int(top["id"]), int(top["n"]))
+    return ctx.cache["busiest scored"]
+
+
+def one_record_recompute(ctx: Context) -> Timings:
+    """Rescore and store one record (as after an edit); the busiest scored company."""
+    profile = health_profile(ctx, ENTERPRISE)
+    record_id, n = busiest_scored(ctx, profile)
+    start = time.perf_counter()
+    health_engine.run(ctx.con, profile, score_date=ctx.today, now=ctx.now, record_id=record_id)
+    elapsed = time.perf_counter() - start
+    return {f"{ONE_RECORD} (company with {n:,} activities)": elapsed}
+
+
+def owner_summary(ctx: Context) -> Timings:
+    """The Summary tab's health figures for CSM user 4's accounts."""
+    profile = health_profile(ctx, ENTERPRISE)
+    start = time.perf_counter()
+    found = health_reports.summary(ctx.con, profile, owner_id=CSM_USER_ID)
+    elapsed = time.perf_counter() - start
+    return {f"{OWNER_SUMMARY} (user {CSM_USER_ID}, {found.count:,} scored)": elapsed}
+
+
+def pandas_matches(ctx: Context) -> tuple[int, int]:
+    """(records, differing) over both demo profiles: pandas' scores against DuckDB's."""
+    total = differ = 0
+    for name in (ENTERPRISE, SMB):
+        profile = health_profile(ctx, name)
+        ours = health_engine.compute(ctx.con, profile, score_date=ctx.today)
+        theirs = health_pandas.scores(ctx.con, profile, score_date=ctx.today)
+        both = ours[["id", "score", "category"]].merge(
+            theirs, on="id", how="outer", suffixes=("", "_pandas"), indicator=True
+        )
+        bad = (
+            (both["_merge"] != "both")
+            | (both["score"] != both["score_pandas"])
+            | (both["category"] != both["category_pandas"])
+        )
+        total += len(both)
+        differ += int(bad.sum())
+    return total, differ
+
+
+def pandas_same_profile(ctx: Context) -> Timings:
+    """The Enterprise profile scored in pandas, loading its data from DuckDB; checked once."""
+    profile = health_profile(ctx, ENTERPRISE)
+    if "pandas check" not in ctx.cache:
+        ctx.cache["pandas check"] = pandas_matches(ctx)  # once, untimed
+    start = time.perf_counter()
+    health_pandas.scores(ctx.con, profile, score_date=ctx.today)
+    return {PANDAS: time.perf_counter() - start}
+
+
+def judge_pandas(ctx: Context, results: Results) -> None:
+    """Name the pandas row by its ratios to DuckDB's full recompute (judged) and to its
+    scoring without storing (for information); report the check."""
+    total, differ = ctx.cache["pandas check"]
+    check = results.row(f"{PANDAS_CHECK} ({total:,} records, both profiles)", None)
+    check.budget_text = "all equal"
+    if differ:
+        check.note = f"FAILED: {differ:,} of {total:,} differ"
+        results.failed = True
+    else:
+        check.note = "yes"
+    duck = results.rows.get(full_recompute_name(ENTERPRISE))
+    if duck is None or not duck.times:
+        return
+    pandas_median = statistics.median(results.rows[PANDAS].times)
+    ratio = pandas_median / statistics.median(duck.times)
+    name = f"{PANDAS} ({ratio:.1f}x the DuckDB time"
+    scoring = results.rows.get(score_only_name(ENTERPRISE))
+    if scoring is not None and scoring.times:
+        name += f"; {pandas_median / statistics.median(scoring.times):.1f}x its scoring alone"
+    row = results.rename(PANDAS, name + ")")
+    row.budget_text = f">= {PANDAS_MIN_RATIO:g}x DuckDB"
+    row.note = "yes" if ratio >= PANDAS_MIN_RATIO else "NO"
+
+
 # The registry: (name, callable, budget in seconds, phase). Add new operations here.
 OPERATIONS: list[Operation] = [
     Operation(
@@ -329,6 +485,18 @@ OPERATIONS: list[Operation] = [
     Operation(ALL_BY_NAME, open_view(ALL_BY_NAME, []), 0.05),
     Operation(PREVIEW, preview_busiest, 0.05),
     Operation(EXPORT, export_view, 1.0),
+    Operation(
+        full_recompute_name(ENTERPRISE),
+        full_recompute(ENTERPRISE),
+        0.3,
+        scale_budgets={"L": 3.0},
+    ),
+    Operation(full_recompute_name(SMB), full_recompute(SMB)),
+    Operation(score_only_name(ENTERPRISE), score_only),
+    Operation(ONE_RECORD, one_record_recompute, 0.01),
+    Operation(OWNER_SUMMARY, owner_summary, 0.02),
+    # After the full recompute and scoring above: their medians are the pandas row's yardsticks.
+    Operation(PANDAS, pandas_same_profile, finish=judge_pandas),
     Operation("app start-up", app_start, {FIRST_PAGE: 3.0}, "server"),
 ]
 
@@ -417,9 +585,10 @@ class Row:
     budget: float | None = None
     times: list[float] = field(default_factory=list)
     note: str = ""
+    budget_text: str = ""  # a budget that is not a time (the note then says if it was met)
 
     def cells(self) -> list[str]:
-        budget = f"< {self.budget:g} s" if self.budget is not None else "-"
+        budget = f"< {self.budget:g} s" if self.budget is not None else self.budget_text or "-"
         if not self.times:
             return [self.name, "0", "-", "-", "-", budget, self.note or "-"]
         median = statistics.median(self.times)
@@ -445,6 +614,12 @@ class Results:
     def row(self, name: str, budget: float | None) -> Row:
         return self.rows.setdefault(name, Row(name, budget))
 
+    def rename(self, old: str, new: str) -> Row:
+        """Give a row a new name, keeping its place in the table."""
+        self.rows = {(new if k == old else k): r for k, r in self.rows.items()}
+        self.rows[new].name = new
+        return self.rows[new]
+
     def measure(self, op: Operation, ctx: Context, repeats: int) -> None:
         say(f"  {op.name} × {repeats}")
         for _ in range(repeats):
@@ -453,14 +628,17 @@ class Results:
                 timings = op.run(ctx)
             except Exception as exc:  # a benchmark reports a failure and carries on
                 self.failed = True
-                self.row(op.name, op.budget_for(op.name)).note = f"FAILED: {exc}".splitlines()[0]
+                budget = op.budget_for(op.name, ctx.scale)
+                self.row(op.name, budget).note = f"FAILED: {exc}".splitlines()[0]
                 say(f"    failed: {exc}")
                 return
             elapsed = time.perf_counter() - start
             if timings is None or not isinstance(timings, Mapping):
                 timings = {op.name: elapsed}
             for name, seconds in timings.items():
-                self.row(name, op.budget_for(name)).times.append(seconds)
+                self.row(name, op.budget_for(name, ctx.scale)).times.append(seconds)
+        if op.finish is not None:
+            op.finish(ctx, self)
 
 
 def ensure_workspace(scale: str, rebuild: bool, now: datetime, results: Results) -> Path:
@@ -606,7 +784,7 @@ def main(argv: list[str] | None = None) -> int:
     if no_browser:
         for op in OPERATIONS:
             if op.phase == "server":
-                results.row(FIRST_PAGE, op.budget_for(FIRST_PAGE)).note = no_browser
+                results.row(FIRST_PAGE, op.budget_for(FIRST_PAGE, ctx.scale)).note = no_browser
 
     print()
     print(f"Machine ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
@@ -620,7 +798,10 @@ def main(argv: list[str] | None = None) -> int:
     print(table(headers, [r.cells() for r in results.rows.values()], {1, 2, 3, 4}))
     print()
     print("Budgets are judged on the median. App start-up is timed from launching streamlit;")
-    print("the first page counts until the Summary heading shows in Chromium.")
+    print("the first page counts until the Summary heading shows in Chromium. Health: the full")
+    print(
+        "recompute's budget is 3 s at scale L; pandas should take 3x DuckDB's full recompute or more."
+    )
     over = [r.name for r in results.rows.values() if r.cells()[-1] == "NO"]
     if over:
         print(f"Over budget: {', '.join(over)}")
