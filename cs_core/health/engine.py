@@ -119,8 +119,14 @@ def score_query(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date:
         group_sql.append(
             f"least(greatest({' + '.join(terms)}, 0), {int(g['max_points'])}) AS g{gi}"
         )
+    all_types = sorted({t for g in d["groups"] if g["kind"] == "engagement" for r in g["rules"]
+                        for t in r["activity_types"]})  # fmt: skip
+    scope = f"{key} = ?" if record_id is not None else f"{key} IN (SELECT id FROM base)"
     eng = (f"SELECT {key} AS rid, {', '.join(aggs)} FROM activities a "
-           f"WHERE {key} IN (SELECT id FROM base) GROUP BY 1") if aggs else "SELECT NULL::BIGINT AS rid WHERE FALSE"  # fmt: skip
+           f"WHERE {scope} AND list_contains(?, a.activity_type) GROUP BY 1"
+           ) if aggs else "SELECT NULL::BIGINT AS rid WHERE FALSE"  # fmt: skip
+    where_params = [*key_params, record_id] if record_id is not None else list(key_params)
+    eng_params = [*key_params, *agg_params, *where_params, all_types] if aggs else []
     maxes = [int(g["max_points"]) for g in d["groups"]]
     k = range(len(maxes))
     if d["missing_data"] == "redistribute":
@@ -139,7 +145,7 @@ def score_query(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date:
     SELECT *, CASE WHEN score <= ? THEN 'at_risk' WHEN score >= ? THEN 'successful' ELSE 'neutral' END AS category
     FROM s WHERE score IS NOT NULL
     """
-    return sql, [*params, *key_params, *agg_params, *rule_params, *included_params, *group_params,
+    return sql, [*params, *eng_params, *rule_params, *included_params, *group_params,
                  profile.at_risk_max, profile.successful_min]  # fmt: skip
 
 
@@ -167,40 +173,59 @@ def run(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date, n
     now = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
     settings = get_customer_settings(con)
     owner = settings.owner_property if settings.object == profile.object else None
-    one = " AND record_id = ?" if record_id is not None else ""
     scope = [profile.id, score_date] + ([record_id] if record_id is not None else [])
+
+    live = profile.definition["status"] == "live" and owner is not None
+    insert = (f"INSERT INTO health_scores SELECT ?, id, ?, ?, score, category, {_details(profile)}, ? "
+              f"FROM ({sql})")  # fmt: skip
+    insert_params = [profile.id, score_date, profile.version, now, *params]
+
+    def _raise(cur, changed) -> int:
+        for rid, old, new, user_id in changed:
+            cur.execute("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [db.new_id(cur, "alerts"), user_id, profile.object, rid, profile.id, old, new, now,
+                         now + timedelta(days=ALERT_DAYS)])  # fmt: skip
+        return len(changed)
+
+    def _store_one(cur) -> RunResult:
+        # One record (after an edit): few statements, as this runs while the user waits.
+        before = cur.execute(
+            "SELECT arg_max(category, score_date) FROM health_scores WHERE profile_id = ? AND record_id = ? "
+            "AND score_date <= ?", [profile.id, record_id, score_date]).fetchone()[0]  # fmt: skip
+        cur.execute(
+            "DELETE FROM health_scores WHERE profile_id = ? AND score_date = ? AND record_id = ?",
+            scope,
+        )
+        scored = cur.execute(insert, insert_params).fetchone()[0]
+        alerts = 0
+        if live and scored and before is not None:
+            row = cur.execute(
+                f'SELECT h.category, r."{owner}" FROM health_scores h JOIN "{profile.object}" r ON r.id = h.record_id '
+                "WHERE h.profile_id = ? AND h.score_date = ? AND h.record_id = ?", scope).fetchone()  # fmt: skip
+            if row and row[0] != before and row[1] is not None:
+                alerts = _raise(cur, [(record_id, before, row[0], row[1])])
+        return RunResult(profile.id, score_date, scored, alerts)
 
     def _store(cur) -> RunResult:
         cur.execute(
             "CREATE OR REPLACE TEMP TABLE _previous AS SELECT record_id, arg_max(category, score_date) AS category "
-            f"FROM health_scores WHERE profile_id = ? AND score_date <= ?{one} GROUP BY record_id", scope,
+            "FROM health_scores WHERE profile_id = ? AND score_date <= ? GROUP BY record_id", scope,
         )  # fmt: skip
-        cur.execute(
-            f"DELETE FROM health_scores WHERE profile_id = ? AND score_date = ?{one}", scope
-        )
-        cur.execute(
-            f"INSERT INTO health_scores SELECT ?, id, ?, ?, score, category, {_details(profile)}, ? FROM ({sql})",
-            [profile.id, score_date, profile.version, now, *params],
-        )
-        scored = cur.execute(f"SELECT count(*) FROM health_scores WHERE profile_id = ? AND score_date = ?{one}",
-                             scope).fetchone()[0]  # fmt: skip
+        cur.execute("DELETE FROM health_scores WHERE profile_id = ? AND score_date = ?", scope)
+        scored = cur.execute(insert, insert_params).fetchone()[0]
         alerts = 0
-        if profile.definition["status"] == "live" and owner:
-            changed = cur.execute(
+        if live:
+            alerts = _raise(cur, cur.execute(
                 f'SELECT h.record_id, p.category, h.category, r."{owner}" FROM health_scores h '
                 f'JOIN _previous p ON p.record_id = h.record_id JOIN "{profile.object}" r ON r.id = h.record_id '
-                f'WHERE h.profile_id = ? AND h.score_date = ?{one.replace("record_id", "h.record_id")} '
-                f'AND h.category <> p.category AND r."{owner}" IS NOT NULL',
+                f'WHERE h.profile_id = ? AND h.score_date = ? AND h.category <> p.category AND r."{owner}" IS NOT NULL',
                 scope,
-            ).fetchall()  # fmt: skip
-            for rid, old, new, user_id in changed:
-                cur.execute("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [db.new_id(cur, "alerts"), user_id, profile.object, rid, profile.id, old, new, now,
-                             now + timedelta(days=ALERT_DAYS)])  # fmt: skip
-            alerts = len(changed)
+            ).fetchall())  # fmt: skip
         cur.execute("DROP TABLE _previous")
         return RunResult(profile.id, score_date, scored, alerts)
 
+    if record_id is not None:
+        return db.write(con, _store_one)
     return db.write(con, _store)
 
 
