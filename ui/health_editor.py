@@ -88,14 +88,14 @@ def _engagement_rule(rule: dict, key: str) -> None:
                                    format_func=OP_WORDS.get, key=f"{key}.op")  # fmt: skip
     if rule["operator"] == "between":
         v = rule.get("value") if isinstance(rule.get("value"), list) else [0, 0]
-        lo = b.number_input("From", value=float(v[0]), key=f"{key}.lo")
-        hi = b.number_input("To", value=float(v[1]), key=f"{key}.hi")
+        lo = b.number_input("From", value=int(v[0]), step=1, key=f"{key}.lo")
+        hi = b.number_input("To", value=int(v[1]), step=1, key=f"{key}.hi")
         rule["value"] = [lo, hi]
     elif rule["operator"] in ("is_known", "is_unknown"):
         rule.pop("value", None)
     else:
         value = rule.get("value") if isinstance(rule.get("value"), int | float) else 1
-        rule["value"] = b.number_input("Value", value=float(value), step=1.0, key=f"{key}.value")
+        rule["value"] = b.number_input("Value", value=int(value), step=1, key=f"{key}.value")
     rule["points"] = int(
         c.number_input("Points", value=int(rule.get("points", 10)), step=5, key=f"{key}.points")
     )
