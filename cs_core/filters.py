@@ -152,7 +152,8 @@ def _column(prop: Property, alias: str) -> str:
     return col
 
 
-def _known(prop: Property, alias: str) -> str:
+def known_sql(prop: Property, alias: str) -> str:
+    """SQL that holds when the property has a value (not NULL, and not blank for text)."""
     col = f'{alias}."{prop.name}"'
     if _is_text(prop):
         return f"({col} IS NOT NULL AND trim({col}) <> '')"
@@ -175,7 +176,7 @@ def _condition(cond: Mapping, props: Mapping[str, Property], *, alias: str, toda
     if op not in OPERATORS_BY_TYPE.get(prop.type, ()):
         raise FilterError(f"{prop.label} cannot be filtered with {op!r} (a {prop.type} property).")
     value = cond.get("value")
-    col, known = _column(prop, alias), _known(prop, alias)
+    col, known = _column(prop, alias), known_sql(prop, alias)
     if op == "is_known":
         return Compiled(known, [])
     if op == "is_unknown":

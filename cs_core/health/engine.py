@@ -93,7 +93,7 @@ def score_query(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date:
             included_sql.append(f"coalesce(e.any{gi}, FALSE) AS i{gi}")
         else:
             read = sorted({c["property"] for r in g["rules"] for c in r["when"]})
-            known = [f"{filters._known(props[p], 'b')}" for p in read if p in props]  # noqa: SLF001
+            known = [f"{filters.known_sql(props[p], 'b')}" for p in read if p in props]
             included_sql.append(f"({' OR '.join(known) or 'FALSE'}) AS i{gi}")
         for ri, rule in enumerate(g["rules"]):
             if g["kind"] == "property":
