@@ -195,3 +195,18 @@ def test_an_older_workspace_is_upgraded_in_place_keeping_its_data(tmp_path, monk
         ("Renewing soon", None, None)
     ]
     con.close()
+
+
+def test_no_custom_object_can_take_the_name_of_a_workspace_table(empty_con):
+    """A custom object is a table: every table the migrations create is a reserved name."""
+    from cs_core import records
+
+    tables = [r[0] for r in empty_con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
+        "AND table_name NOT IN (SELECT name FROM objects)").fetchall()]  # fmt: skip
+    assert "health_current" in tables and "import_runs" in tables
+    for name in tables:
+        with pytest.raises(ValueError, match="reserved name"):
+            records.custom_object_ddl(
+                empty_con, name=name, label="X", label_plural="Xs", properties=[]
+            )
