@@ -73,11 +73,12 @@ def merge_records(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: s
         cur.execute(
             "DELETE FROM follows WHERE object = ? AND record_id = ?", [object_name, merged_id]
         )
-        cur.execute(
-            "DELETE FROM health_scores WHERE record_id = ? AND profile_id IN "
-            "(SELECT id FROM health_profiles WHERE object = ?)",
-            [merged_id, object_name],
-        )
+        for table in ("health_scores", "health_current"):
+            cur.execute(
+                f"DELETE FROM {table} WHERE record_id = ? AND profile_id IN "
+                "(SELECT id FROM health_profiles WHERE object = ?)",
+                [merged_id, object_name],
+            )
         if object_name == "companies":
             for table in ("contacts", "deals", "services"):
                 moved[table] = _update(

@@ -184,7 +184,7 @@ def update_property(con: duckdb.DuckDBPyConnection, *, actor: User, object_name:
     )
     from cs_core.health.engine import recompute_record  # scores read the edited inputs
 
-    recompute_record(con, object_name, record_id, now=now)
+    recompute_record(con, object_name, record_id, now=now, changed=prop.name)
     return change  # fmt: skip
 
 

@@ -297,7 +297,7 @@ def backtest_section(con: duckdb.DuckDBPyConnection, account_object: str) -> Non
     st.subheader("Backtest")
     st.write("Check a profile against accounts whose outcome you know: does it put the ones that churned "
              "in at risk?")  # fmt: skip
-    scored = [p for p in list_profiles(con) if reports.latest_date(con, p.id) is not None]
+    scored = [p for p in list_profiles(con) if reports.is_scored(con, p.id)]
     if not scored:
         st.info("No profile has scores yet. Publish a profile first.", icon=":material/info:")
         return

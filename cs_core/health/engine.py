@@ -121,12 +121,18 @@ def score_query(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date:
         )
     all_types = sorted({t for g in d["groups"] if g["kind"] == "engagement" for r in g["rules"]
                         for t in r["activity_types"]})  # fmt: skip
-    scope = f"{key} = ?" if record_id is not None else f"{key} IN (SELECT id FROM base)"
-    eng = (f"SELECT {key} AS rid, {', '.join(aggs)} FROM activities a "
-           f"WHERE {scope} AND list_contains(?, a.activity_type) GROUP BY 1"
-           ) if aggs else "SELECT NULL::BIGINT AS rid WHERE FALSE"  # fmt: skip
-    where_params = [*key_params, record_id] if record_id is not None else list(key_params)
-    eng_params = [*key_params, *agg_params, *where_params, all_types] if aggs else []
+    if record_id is None:  # every record's activities of the types the rules read
+        # (A join with the scored records: about a fifth faster than "IN (SELECT id FROM base)".)
+        eng = (f"SELECT {key} AS rid, {', '.join(aggs)} FROM activities a JOIN base x ON x.id = {key} "
+               "WHERE list_contains(?, a.activity_type) GROUP BY 1"
+               ) if aggs else "SELECT NULL::BIGINT AS rid WHERE FALSE"  # fmt: skip
+        eng_params = [*key_params, *agg_params, *key_params, all_types] if aggs else []
+        joined = "base b LEFT JOIN e ON e.rid = b.id"
+    else:  # one record: one row of aggregates, its activities read by the account index alone
+        eng = (f"SELECT {', '.join(aggs)} FROM activities a WHERE {key} = ?"
+               if aggs else "SELECT NULL AS none")  # fmt: skip
+        eng_params = [*agg_params, *key_params, record_id] if aggs else []
+        joined = "base b, e"
     maxes = [int(g["max_points"]) for g in d["groups"]]
     k = range(len(maxes))
     if d["missing_data"] == "redistribute":
@@ -139,7 +145,7 @@ def score_query(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date:
     WITH base AS ({base}),
     e AS ({eng}),
     m AS (SELECT b.id, {", ".join(rules_sql)}, {", ".join(included_sql)}
-          FROM base b LEFT JOIN e ON e.rid = b.id),
+          FROM {joined}),
     g AS (SELECT *, {", ".join(group_sql)} FROM m),
     s AS (SELECT *, {score} AS score FROM g)
     SELECT *, CASE WHEN score <= ? THEN 'at_risk' WHEN score >= ? THEN 'successful' ELSE 'neutral' END AS category
@@ -156,72 +162,136 @@ def compute(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: dat
     return con.execute(sql + " ORDER BY id", params).df()
 
 
+def _columns(profile: Profile) -> tuple[list[str], list[str], list[str]]:
+    """The score query's columns of group points, included flags and rule matches."""
+    groups = profile.definition["groups"]
+    rules = [f"r{gi}_{ri}" for gi, g in enumerate(groups) for ri in range(len(g["rules"]))]
+    return [f"g{i}" for i in range(len(groups))], [f"i{i}" for i in range(len(groups))], rules
+
+
 def _details(profile: Profile) -> str:
-    d = profile.definition
-    groups = ", ".join(f"g{i}" for i in range(len(d["groups"])))
-    included = ", ".join(f"i{i}" for i in range(len(d["groups"])))
-    rules = ", ".join(
-        f"r{gi}_{ri}" for gi, g in enumerate(d["groups"]) for ri in range(len(g["rules"]))
-    )
+    """SQL for the stored explanation: JSON of group points, included groups and rule matches."""
+    groups, included, rules = (", ".join(c) for c in _columns(profile))
     return f"to_json({{'groups': [{groups}], 'included': [{included}], 'rules': [{rules}]}})"
+
+
+def _details_of(profile: Profile, row: dict) -> str:
+    """The same JSON, made from one scored row in Python (tested to be the same text)."""
+    groups, included, rules = _columns(profile)
+    return json.dumps({"groups": [row[c] for c in groups], "included": [row[c] for c in included],
+                       "rules": [row[c] for c in rules]}, separators=(",", ":"))  # fmt: skip
+
+
+_STORED = (
+    "profile_id, record_id, score_date, profile_version, score, category, details, computed_at"
+)
+_UPDATED = "profile_version = ?, score = ?, category = ?, details = ?, computed_at = ?"
+
+
+def _affected(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> int:
+    """How many rows an UPDATE or DELETE changed."""
+    return cur.execute(sql, params).fetchone()[0]
 
 
 def run(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date, now: datetime,
         record_id: int | None = None) -> RunResult:  # fmt: skip
-    """Score and store (replacing that date's rows), then raise alerts for category changes."""
+    """Score and store: the dated history row (replacing that date's) and the current score,
+    then raise alerts for category changes.
+
+    A run dated before a record's current score (a backfill) writes history only: the current
+    score stays, and no alert is raised, as alerts tell what changed now.
+    """
     sql, params = score_query(con, profile, score_date=score_date, record_id=record_id)
     now = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
     settings = get_customer_settings(con)
     owner = settings.owner_property if settings.object == profile.object else None
-    scope = [profile.id, score_date] + ([record_id] if record_id is not None else [])
-
     live = profile.definition["status"] == "live" and owner is not None
-    insert = (f"INSERT INTO health_scores SELECT ?, id, ?, ?, score, category, {_details(profile)}, ? "
-              f"FROM ({sql})")  # fmt: skip
-    insert_params = [profile.id, score_date, profile.version, now, *params]
-
-    def _raise(cur, changed) -> int:
-        for rid, old, new, user_id in changed:
-            cur.execute("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [db.new_id(cur, "alerts"), user_id, profile.object, rid, profile.id, old, new, now,
-                         now + timedelta(days=ALERT_DAYS)])  # fmt: skip
-        return len(changed)
 
     def _store_one(cur) -> RunResult:
-        # One record (after an edit): few statements, as this runs while the user waits.
-        before = cur.execute(
-            "SELECT arg_max(category, score_date) FROM health_scores WHERE profile_id = ? AND record_id = ? "
-            "AND score_date <= ?", [profile.id, record_id, score_date]).fetchone()[0]  # fmt: skip
-        cur.execute(
-            "DELETE FROM health_scores WHERE profile_id = ? AND score_date = ? AND record_id = ?",
-            scope,
-        )
-        scored = cur.execute(insert, insert_params).fetchone()[0]
-        alerts = 0
-        if live and scored and before is not None:
-            row = cur.execute(
-                f'SELECT h.category, r."{owner}" FROM health_scores h JOIN "{profile.object}" r ON r.id = h.record_id '
-                "WHERE h.profile_id = ? AND h.score_date = ? AND h.record_id = ?", scope).fetchone()  # fmt: skip
-            if row and row[0] != before and row[1] is not None:
-                alerts = _raise(cur, [(record_id, before, row[0], row[1])])
-        return RunResult(profile.id, score_date, scored, alerts)
+        # One record, while the user waits after an edit: the record's owner, its current
+        # score and its new score come from one statement, and are written as values.
+        owner_sql = f'r."{owner}"' if owner else "NULL"
+        result = cur.execute(
+            f'SELECT {owner_sql} AS _owner, c.score_date AS _current_date, c.category AS _before, s.* '
+            f'FROM "{profile.object}" r LEFT JOIN health_current c ON c.profile_id = ? AND c.record_id = r.id '
+            f"LEFT JOIN ({sql}) s ON s.id = r.id WHERE r.id = ?",
+            [profile.id, *params, record_id],
+        )  # fmt: skip
+        names = [d[0] for d in result.description]
+        found = dict(zip(names, result.fetchone() or (None,) * len(names), strict=True))
+        user_id, current_date, before = found["_owner"], found["_current_date"], found["_before"]
+        row = None  # as stored, or None: the profile does not score the record
+        if found["score"] is not None:
+            row = (profile.id, record_id, score_date, profile.version, found["score"], found["category"],
+                   _details_of(profile, found), now)  # fmt: skip
+        values = list(row[3:]) if row is not None else []  # version, score, category, details, time
+        where = [profile.id, score_date, record_id]
+        # The history row of the date, replaced. (A current score dated earlier means there is none.)
+        replaced = row is not None and current_date == score_date and _affected(
+            cur, f"UPDATE health_scores SET {_UPDATED} WHERE profile_id = ? AND score_date = ? AND record_id = ?",
+            [*values, *where])  # fmt: skip
+        if not replaced and (current_date is None or current_date >= score_date):
+            cur.execute(
+                "DELETE FROM health_scores WHERE profile_id = ? AND score_date = ? AND record_id = ?",
+                where,
+            )
+        if not replaced and row is not None:
+            cur.execute(
+                f"INSERT INTO health_scores ({_STORED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row
+            )
+        if current_date is not None and current_date > score_date:  # a backfill
+            return RunResult(profile.id, score_date, int(row is not None), 0)
+        # The current score: replaced, added, or removed when the profile no longer scores the record.
+        if row is None and current_date is not None:
+            cur.execute(
+                "DELETE FROM health_current WHERE profile_id = ? AND record_id = ?",
+                [profile.id, record_id],
+            )
+        elif row is not None:
+            replaced = current_date is not None and _affected(
+                cur, "UPDATE health_current SET score_date = ?, score = ?, category = ? WHERE profile_id = ? "
+                "AND record_id = ?", [score_date, row[4], row[5], profile.id, record_id])  # fmt: skip
+            if not replaced:
+                cur.execute(
+                    "INSERT INTO health_current VALUES (?, ?, ?, ?, ?)", [*row[:3], *row[4:6]]
+                )
+        if row is None or before is None or row[5] == before or not live or user_id is None:
+            return RunResult(profile.id, score_date, int(row is not None), 0)
+        cur.execute("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [db.new_id(cur, "alerts"), user_id, profile.object, record_id, profile.id, before, row[5],
+                     now, now + timedelta(days=ALERT_DAYS)])  # fmt: skip
+        return RunResult(profile.id, score_date, 1, 1)
 
     def _store(cur) -> RunResult:
-        cur.execute(
-            "CREATE OR REPLACE TEMP TABLE _previous AS SELECT record_id, arg_max(category, score_date) AS category "
-            "FROM health_scores WHERE profile_id = ? AND score_date <= ? GROUP BY record_id", scope,
-        )  # fmt: skip
-        cur.execute("DELETE FROM health_scores WHERE profile_id = ? AND score_date = ?", scope)
-        scored = cur.execute(insert, insert_params).fetchone()[0]
+        day = [profile.id, score_date]
+        cur.execute("DELETE FROM health_scores WHERE profile_id = ? AND score_date = ?", day)
+        scored = cur.execute(
+            f"INSERT INTO health_scores ({_STORED}) SELECT ?, id, ?, ?, score, category, {_details(profile)}, ? "
+            f"FROM ({sql})", [profile.id, score_date, profile.version, now, *params]).fetchone()[0]  # fmt: skip
+        latest = cur.execute("SELECT max(score_date) FROM health_current WHERE profile_id = ?",
+                             [profile.id]).fetchone()[0]  # fmt: skip
+        if latest is not None and latest > score_date:
+            return RunResult(profile.id, score_date, scored, 0)  # a backfill
         alerts = 0
         if live:
-            alerts = _raise(cur, cur.execute(
-                f'SELECT h.record_id, p.category, h.category, r."{owner}" FROM health_scores h '
-                f'JOIN _previous p ON p.record_id = h.record_id JOIN "{profile.object}" r ON r.id = h.record_id '
-                f'WHERE h.profile_id = ? AND h.score_date = ? AND h.category <> p.category AND r."{owner}" IS NOT NULL',
-                scope,
-            ).fetchall())  # fmt: skip
-        cur.execute("DROP TABLE _previous")
+            # Every changed record's alert in one statement, ids taken from the counter after it.
+            found = cur.execute("SELECT value FROM counters WHERE name = 'ids.alerts'").fetchone()
+            if found is None:
+                cur.execute("INSERT INTO counters VALUES ('ids.alerts', 0)")
+            last_id = found[0] if found else 0
+            alerts = cur.execute(
+                "INSERT INTO alerts SELECT ? + row_number() OVER (ORDER BY h.record_id), "
+                f'r."{owner}", ?, h.record_id, ?, c.category, h.category, ?, ? FROM health_scores h '
+                "JOIN health_current c ON c.profile_id = h.profile_id AND c.record_id = h.record_id "
+                f'JOIN "{profile.object}" r ON r.id = h.record_id '
+                f'WHERE h.profile_id = ? AND h.score_date = ? AND h.category <> c.category AND r."{owner}" IS NOT NULL',
+                [last_id, profile.object, profile.id, now, now + timedelta(days=ALERT_DAYS), *day],
+            ).fetchone()[0]
+            cur.execute("UPDATE counters SET value = value + ? WHERE name = 'ids.alerts'", [alerts])
+        cur.execute("DELETE FROM health_current WHERE profile_id = ?", [profile.id])
+        cur.execute("INSERT INTO health_current SELECT profile_id, record_id, score_date, score, category "
+                    "FROM health_scores "
+                    "WHERE profile_id = ? AND score_date = ?", day)  # fmt: skip
         return RunResult(profile.id, score_date, scored, alerts)
 
     if record_id is not None:
@@ -229,7 +299,7 @@ def run(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date, n
     return db.write(con, _store)
 
 
-def explain(details_json: str, profile: Profile) -> dict:
+def explain_details(details_json: str, profile: Profile) -> dict:
     """Points per group and which rules matched, from a stored score's details."""
     details = json.loads(details_json)
     out, n = [], 0
@@ -245,15 +315,23 @@ def explain(details_json: str, profile: Profile) -> dict:
     return {"groups": out}
 
 
-def recompute_record(
-    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, now: datetime
-) -> int:
-    """Rescore one record in every live profile of its object (after an edit or a new activity)."""
+def recompute_record(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, now: datetime,
+                     changed: str | None = None) -> int:  # fmt: skip
+    """Rescore one record in the live profiles of its object (after an edit or a new activity):
+    with ``changed``, a property name, only in those whose score reads it. Returns how many."""
     from cs_core.health.profiles import list_profiles
 
     day = (now.astimezone(UTC) if now.tzinfo else now).date()
+    owner = get_customer_settings(con).owner_property if changed is not None else None
     done = 0
     for profile in list_profiles(con, object_name=object_name, live_only=True):
+        reads = profile.reads
+        if (
+            changed is not None
+            and changed not in reads
+            and not (changed == owner and filters.OWNER in reads)
+        ):
+            continue
         run(con, profile, score_date=day, now=now, record_id=record_id)
         done += 1
     return done

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 from cs_core import filters
-from cs_core.health.engine import explain
+from cs_core.health.engine import explain_details
 from cs_core.health.profiles import Profile, list_profiles, version_changes
 from cs_core.records import list_properties
 
@@ -47,19 +47,22 @@ def describe_rule(rule: dict, props: dict) -> str:
 def record_health(
     con: duckdb.DuckDBPyConnection, object_name: str, record_id: int
 ) -> list[RecordHealth]:
-    """One entry per live profile that scores the record, from its latest run."""
+    """One entry per live profile that scores the record now: its current score, explained,
+    with the dated history up to it."""
     out = []
     props = {p.name: p for p in list_properties(con, object_name)}
     for profile in list_profiles(con, object_name=object_name, live_only=True):
         rows = con.execute(
             "SELECT score_date, CAST(score AS INTEGER) AS score, category, profile_version, details "
-            "FROM health_scores WHERE profile_id = ? AND record_id = ? ORDER BY score_date",
-            [profile.id, record_id],
-        ).df()
-        if rows.empty:
+            "FROM health_scores WHERE profile_id = ? AND record_id = ? "
+            "AND score_date <= (SELECT score_date FROM health_current WHERE profile_id = ? AND record_id = ?) "
+            "ORDER BY score_date",
+            [profile.id, record_id, profile.id, record_id],
+        ).df()  # fmt: skip
+        if rows.empty:  # not scored by this profile (now)
             continue
         last = rows.iloc[-1]
-        groups = explain(last["details"], profile)["groups"]
+        groups = explain_details(last["details"], profile)["groups"]
         for g in groups:
             for r in g["rules"]:
                 r["text"] = describe_rule(r["rule"], props)

@@ -44,6 +44,18 @@ class Profile:
     def successful_min(self) -> int:
         return int(self.definition["thresholds"]["successful_min"])
 
+    @property
+    def reads(self) -> frozenset[str]:
+        """The properties its score depends on: those of the record filter and the property rules
+        (``$owner`` stands for the owner property of the settings)."""
+        d = self.definition
+        record_filter = [d["record_filter"]] if d.get("record_filter") else []
+        conditions = [c for g in filters.normalise(record_filter) for c in g]
+        conditions += [
+            c for g in d["groups"] if g["kind"] == "property" for r in g["rules"] for c in r["when"]
+        ]
+        return frozenset(c["property"] for c in conditions)
+
 
 def _int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)

@@ -17,24 +17,34 @@ CATEGORIES = ("at_risk", "neutral", "successful")
 CATEGORY_LABELS = {"at_risk": "At risk", "neutral": "Neutral", "successful": "Successful"}
 
 
-def latest_date(con: duckdb.DuckDBPyConnection, profile_id: int) -> date | None:
-    return con.execute(
-        "SELECT max(score_date) FROM health_scores WHERE profile_id = ?", [profile_id]
-    ).fetchone()[0]
+def is_scored(con: duckdb.DuckDBPyConnection, profile_id: int) -> bool:
+    """Whether the profile has current scores."""
+    return (
+        con.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM health_current WHERE profile_id = ? LIMIT 1)",
+            [profile_id],
+        ).fetchone()[0]
+        > 0
+    )
 
 
 def current_scores(con: duckdb.DuckDBPyConnection, profile: Profile, *, owner_id: int | None = None,
                    score_date: date | None = None) -> tuple[str, list]:  # fmt: skip
-    """SQL for the scores of the profile's latest run (or a date), optionally of one owner's records."""
-    day = score_date or latest_date(con, profile.id)
-    sql = "SELECT h.record_id, h.score, h.category FROM health_scores h"
+    """SQL for the profile's current scores (or those of a past date's run), optionally of one
+    owner's records."""
+    table = "health_scores" if score_date else "health_current"
+    sql = f"SELECT h.record_id, h.score, h.category FROM {table} h"
     params: list = []
     if owner_id is not None:
         owner = get_customer_settings(con).owner_property
         sql += f' JOIN "{profile.object}" r ON r.id = h.record_id AND r."{owner}" = ?'
         params.append(owner_id)
-    sql += " WHERE h.profile_id = ? AND h.score_date = ?"
-    return sql, [*params, profile.id, day]
+    sql += " WHERE h.profile_id = ?"
+    params.append(profile.id)
+    if score_date:
+        sql += " AND h.score_date = ?"
+        params.append(score_date)
+    return sql, params
 
 
 @dataclass(frozen=True)
@@ -140,15 +150,13 @@ def export(con: duckdb.DuckDBPyConnection, profile: Profile) -> pd.DataFrame:
 
 
 def current_health_sql(object_name: str) -> tuple[str, list]:
-    """Each record's latest score and category from its object's live profiles (the lowest
+    """Each record's current score and category from its object's live profiles (the lowest
     profile id wins where two live profiles score one record)."""
     return (
         """
         SELECT h.record_id, arg_min(h.score, h.profile_id) AS score, arg_min(h.category, h.profile_id) AS category
-        FROM health_scores h
+        FROM health_current h
         JOIN health_profiles p ON p.id = h.profile_id AND p.status = 'live' AND p.object = ?
-        JOIN (SELECT profile_id, max(score_date) AS day FROM health_scores GROUP BY profile_id) l
-          ON l.profile_id = h.profile_id AND l.day = h.score_date
         GROUP BY h.record_id
         """,
         [object_name],

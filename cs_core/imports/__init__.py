@@ -341,6 +341,16 @@ def run_import(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: lis
         now=now, actor_id=actor.id if actor else None, file_name=file_name, rejected=len(bad_rows),
         progress=say,
     )  # fmt: skip
+    # Scores that read the imported properties are brought up to date at once.
+    written = {m.property for m in mapping if m.action in ("existing", "new") and m.property}
+    for profile in list_health_profiles(con, object_name=object_name, live_only=True):
+        if written & profile.reads or counts["created"]:
+            health_engine.run(
+                con,
+                profile,
+                score_date=(now.astimezone(UTC) if now.tzinfo else now).date(),
+                now=now,
+            )
     return ImportResult(object_name, len(frame), counts["created"], counts["updated"], len(bad_rows), report,
                         written=True)  # fmt: skip
 

@@ -20,7 +20,13 @@ T1 = datetime(2026, 11, 20, 6, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _only_this_profile(demo_con):
     """The demo's own profiles would score and alert too: these tests start without them."""
-    for table in ("alerts", "health_scores", "health_profile_versions", "health_profiles"):
+    for table in (
+        "alerts",
+        "health_scores",
+        "health_current",
+        "health_profile_versions",
+        "health_profiles",
+    ):
         demo_con.execute(f"DELETE FROM {table}")
 
 
@@ -99,3 +105,35 @@ def test_imported_activities_rescore_the_accounts(demo_con, tmp_path):
     imports.import_file(demo_con, path, object_name="activities", actor=None, now=T1)
     assert demo_con.execute("SELECT score FROM health_scores WHERE profile_id = ? AND record_id = 1 AND score_date = ?",
                             [profile.id, T1.date()]).fetchone()[0] == 100  # fmt: skip
+
+
+def test_alerts_of_a_full_run_get_their_own_ids_after_those_already_raised(demo_con, user):
+    demo_con.execute("UPDATE companies SET nps = 10")
+    profile = health.save_profile(demo_con, actor=None, definition=PROFILE, now=T1)
+    health.run(demo_con, profile, score_date=date(2026, 11, 20), now=T1)
+    first, second = demo_con.execute(
+        "SELECT id FROM companies WHERE csm_id IS NOT NULL ORDER BY id LIMIT 2").fetchall()  # fmt: skip
+    t2 = T1 + timedelta(days=1)
+    record_values.update_property(demo_con, actor=user(CSM), object_name="companies", record_id=first[0],
+                                  property_name="nps", value="6", now=t2)  # fmt: skip
+    demo_con.execute("UPDATE companies SET nps = 1 WHERE csm_id IS NOT NULL")
+    result = health.run(
+        demo_con, profile, score_date=date(2026, 11, 22), now=t2 + timedelta(days=1)
+    )
+    owned = demo_con.execute("SELECT count(*) FROM companies WHERE csm_id IS NOT NULL").fetchone()[
+        0
+    ]
+    assert result.alerts == owned
+    rows = demo_con.execute(
+        "SELECT id, record_id, old_category, new_category FROM alerts ORDER BY id"
+    ).fetchall()
+    assert len({r[0] for r in rows}) == len(rows) == owned + 1
+    # The edit's alert came first; the run's follow in record order, from the one before.
+    assert rows[0][1:] == (first[0], "successful", "neutral")
+    assert rows[1][1:] == (first[0], "neutral", "at_risk")
+    assert rows[2][1:] == (second[0], "successful", "at_risk")
+    assert [r[0] for r in rows] == list(range(rows[0][0], rows[0][0] + owned + 1))
+    # The next alert takes the next id.
+    record_values.update_property(demo_con, actor=user(CSM), object_name="companies", record_id=first[0],
+                                  property_name="nps", value="10", now=t2 + timedelta(days=2))  # fmt: skip
+    assert demo_con.execute("SELECT max(id) FROM alerts").fetchone()[0] == rows[-1][0] + 1

@@ -157,7 +157,7 @@ def test_a_stored_run_replaces_its_date_and_keeps_others(con):
     details = con.execute(
         "SELECT details FROM health_scores WHERE record_id = 1 AND score_date = ?", [DAY]
     ).fetchone()[0]
-    explained = health.explain(details, profile)
+    explained = health.explain_details(details, profile)
     assert [(g["group"], g["points"], g["included"]) for g in explained["groups"]] == [
         ("Fit", 55, True), ("Engagement", 25, True)]  # fmt: skip
     assert [r["matched"] for r in explained["groups"][0]["rules"]] == [True, True, True]
