@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cs_core.health import overrides
-from cs_core.health.explain import RecordHealth, record_health
+from cs_core.health.explain import RecordHealth, current_health, record_health
 from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.users import PermissionDenied, User
 from ui import state
@@ -24,13 +24,13 @@ def badge(category: str) -> str:
 
 def summary_line(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int) -> None:
     """One line per live profile for the preview: score, category and the change."""
-    for h in record_health(con, object_name, record_id):
+    for h in current_health(con, object_name, record_id):
         delta = (
             ""
             if h.previous_score is None
             else f" ({h.score - h.previous_score:+d} since the previous score)"
         )
-        st.markdown(f"**Health {h.score}** {badge(h.category)} · {h.profile.name}{delta}")
+        st.markdown(f"**Health {h.score}** {badge(h.category)} · {h.profile_name}{delta}")
 
 
 def trend(h: RecordHealth) -> go.Figure:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
@@ -28,6 +28,44 @@ class RecordHealth:
     changes: list[str]  # rules that started or stopped matching since the previous score
     history: pd.DataFrame  # score_date, score, category, profile_version
     versions: list[tuple[int, object]]  # (version, saved at)
+
+
+@dataclass(frozen=True)
+class CurrentHealth:
+    profile_name: str
+    score: int
+    category: str
+    score_date: date
+    previous_score: int | None
+
+
+def current_health(
+    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int
+) -> list[CurrentHealth]:
+    """The record's current score in each live profile of its object, with the score before it:
+    the one line a preview shows, without reading the record's whole history."""
+    rows = con.execute(
+        "SELECT p.id, p.name, CAST(c.score AS INTEGER), c.category, c.score_date FROM health_current c "
+        "JOIN health_profiles p ON p.id = c.profile_id AND p.status = 'live' AND p.object = ? "
+        "WHERE c.record_id = ? ORDER BY p.id", [object_name, record_id]).fetchall()  # fmt: skip
+    return [CurrentHealth(name, score, category, day, _previous_score(con, profile_id, record_id, day))
+            for profile_id, name, score, category, day in rows]  # fmt: skip
+
+
+def _previous_score(
+    con: duckdb.DuckDBPyConnection, profile_id: int, record_id: int, day: date
+) -> int | None:
+    # Scores are daily: the last week's history (skipped to by the dates' zone maps) nearly
+    # always has it; only a record without one there needs the whole history read.
+    sql = ("SELECT CAST(arg_max(score, score_date) AS INTEGER) FROM health_scores "
+           "WHERE profile_id = ? AND record_id = ? AND score_date < ?")  # fmt: skip
+    found = con.execute(
+        sql + " AND score_date >= ?", [profile_id, record_id, day, day - timedelta(days=7)]
+    )
+    previous = found.fetchone()[0]
+    if previous is None:
+        previous = con.execute(sql, [profile_id, record_id, day]).fetchone()[0]
+    return previous
 
 
 def describe_rule(rule: dict, props: dict) -> str:

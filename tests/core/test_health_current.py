@@ -10,7 +10,7 @@ import pytest
 
 from cs_core import health, record_list, record_values
 from cs_core.health import reports
-from cs_core.health.explain import record_health
+from cs_core.health.explain import current_health, record_health
 from cs_core.record_list import Query
 from tests.conftest import CSM, NOW
 
@@ -215,3 +215,21 @@ def test_a_one_record_run_stores_what_the_full_run_stores(demo_con, name):
     assert demo_con.execute(stored, [profile.id, day]).fetchall() == full
     assert {r[5] for r in full} == {at}
     assert '"rules":[' in full[0][3] and " " not in full[0][3]
+
+
+def test_the_preview_line_has_the_current_score_and_the_one_before(demo_con):
+    record = demo_con.execute("SELECT min(record_id) FROM health_current").fetchone()[0]
+    history = demo_con.execute(
+        "SELECT p.name, h.score_date, CAST(h.score AS INTEGER), h.category FROM health_scores h "
+        "JOIN health_profiles p ON p.id = h.profile_id WHERE h.record_id = ? ORDER BY h.score_date",
+        [record]).fetchall()  # fmt: skip
+    assert len(history) == 32  # 26 weekly scores and the last week's daily ones (one date in both)
+    (line,) = current_health(demo_con, "companies", record)
+    assert (line.profile_name, line.score_date, line.score, line.category) == history[-1]
+    assert line.previous_score == history[-2][2]
+    # Rescored ten days later: the score before it is then older than a week.
+    profile = health.get_profile(demo_con, name=history[-1][0])
+    later = NOW + timedelta(days=10)
+    health.run(demo_con, profile, score_date=later.date(), now=later, record_id=record)
+    (line,) = current_health(demo_con, "companies", record)
+    assert (line.score_date, line.previous_score) == (later.date(), history[-1][2])

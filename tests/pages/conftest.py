@@ -48,10 +48,12 @@ def metric_values(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def scalar(path: Path, sql: str, params: list | None = None):
-    """One value from the workspace file the app has open (same process, same configuration)."""
+def scalar(path: Path, sql: str, params: list | None = None, *, row: bool = False):
+    """One value (or, with ``row``, the first row) from the workspace file the app has open
+    (same process, same configuration)."""
     con = duckdb.connect(str(path))
     try:
-        return con.execute(sql, params or []).fetchone()[0]
+        found = con.execute(sql, params or []).fetchone()
+        return found if row else found[0]
     finally:
         con.close()

@@ -145,6 +145,18 @@ def test_selecting_a_row_opens_its_preview(app, demo_path):
     name = scalar(demo_path, "SELECT name FROM companies WHERE id = ?", [first_id])
     assert at.subheader[-1].value == name
     assert at.session_state[f"{P}.record_id"] == first_id
+    # Its health line: the current score and the change since the score before it.
+    profile, score, before = scalar(demo_path, """
+        SELECT p.name, CAST(c.score AS INTEGER), CAST((SELECT arg_max(h.score, h.score_date) FROM health_scores h
+               WHERE h.profile_id = c.profile_id AND h.record_id = c.record_id AND h.score_date < c.score_date)
+               AS INTEGER)
+        FROM health_current c JOIN health_profiles p ON p.id = c.profile_id WHERE c.record_id = ?""",
+        [first_id], row=True)  # fmt: skip
+    line = f"**Health {score}**"
+    shown = [m.value for m in at.markdown if m.value.startswith(line)]
+    assert len(shown) == 1 and shown[0].endswith(
+        f"· {profile} ({score - before:+d} since the previous score)"
+    )
 
 
 @pytest.mark.parametrize(
