@@ -63,3 +63,16 @@ def demo_con(demo_path):
 def user(demo_con):
     """Look a demo user up by id: ``user(CSM)``."""
     return lambda user_id: users.get_user(demo_con, user_id)
+
+
+def without_health_profiles(con) -> None:
+    """Remove the demo's health profiles with their scores and alerts, for tests whose own
+    profile must be the only one (the demo's would score and alert too)."""
+    for table in (
+        "alerts",
+        "health_scores",
+        "health_current",
+        "health_profile_versions",
+        "health_profiles",
+    ):
+        con.execute(f"DELETE FROM {table}")

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from cs_core import alerts, health, record_values
-from tests.conftest import CSM
+from tests.conftest import CSM, without_health_profiles
 
 PROFILE = {
     "name": "NPS", "object": "companies", "status": "live",
@@ -20,14 +20,7 @@ T1 = datetime(2026, 11, 20, 6, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _only_this_profile(demo_con):
     """The demo's own profiles would score and alert too: these tests start without them."""
-    for table in (
-        "alerts",
-        "health_scores",
-        "health_current",
-        "health_profile_versions",
-        "health_profiles",
-    ):
-        demo_con.execute(f"DELETE FROM {table}")
+    without_health_profiles(demo_con)
 
 
 def _company_of(con, csm: int) -> int:

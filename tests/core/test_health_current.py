@@ -12,7 +12,7 @@ from cs_core import health, record_list, record_values
 from cs_core.health import reports
 from cs_core.health.explain import current_health, record_health
 from cs_core.record_list import Query
-from tests.conftest import CSM, NOW
+from tests.conftest import CSM, NOW, without_health_profiles
 
 PROFILE = {
     "name": "NPS", "object": "companies", "status": "live",
@@ -28,14 +28,7 @@ T1 = datetime(2026, 11, 20, 6, tzinfo=UTC)
 
 @pytest.fixture
 def profile(demo_con):
-    for table in (
-        "alerts",
-        "health_scores",
-        "health_current",
-        "health_profile_versions",
-        "health_profiles",
-    ):
-        demo_con.execute(f"DELETE FROM {table}")
+    without_health_profiles(demo_con)
     demo_con.execute("UPDATE companies SET nps = 10, plan = 'pro'")
     saved = health.save_profile(demo_con, actor=None, definition=PROFILE, now=T1)
     health.run(demo_con, saved, score_date=DAY1, now=T1)
