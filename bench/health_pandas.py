@@ -15,20 +15,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from cs_core import activities as record_activities
 from cs_core.health.profiles import Profile
 from cs_core.records import Property, list_properties
+from cs_core.sql import ident
 
 TEXT_TYPES = ("string", "enumeration")
 ID_TYPES = ("user", "pipeline", "stage")
-
-
-def _activity_key(object_name: str) -> tuple[str, list]:
-    """The activities column naming the scored record (companies carry their contacts' too)."""
-    if object_name == "companies":
-        return "company_id", []
-    if object_name == "contacts":
-        return "contact_id", []
-    return "CASE WHEN object = ? THEN record_id END", [object_name]
 
 
 def _value(prop: Property, value):
@@ -74,10 +67,10 @@ def _condition(frame: pd.DataFrame, prop: Property, cond: dict, day: date) -> pd
         return known
     if op == "is_unknown":
         return ~known
-    if op in ("in_last_days", "more_than_days_ago"):
+    if op in ("in_last_days", "more_than_days_ago"):  # the N days ending on the score date
         today = pd.Timestamp(day)
         since = today - pd.Timedelta(days=int(value))
-        held = col.between(since, today) if op == "in_last_days" else col < since
+        held = ((col > since) & (col <= today)) if op == "in_last_days" else col < since
     elif op == "between":
         held = col.between(_value(prop, value[0]), _value(prop, value[1]))
     elif op in ("in", "not_in"):
@@ -146,16 +139,15 @@ def scores(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date
     # The data: the columns the rules read, and the activities of the types they name.
     read = {c["property"] for c in record_filter}
     read |= {c["property"] for g in groups if g["kind"] == "property" for r in g["rules"] for c in r["when"]}  # fmt: skip
-    columns = ", ".join(f'"{p}"' for p in sorted(read - {"id", "created_at"}))
+    columns = ", ".join(ident(p) for p in sorted(read - {"id", "created_at"}))
     records = con.execute(
-        f'SELECT id, created_at{", " + columns if columns else ""} FROM "{obj}"'
+        f"SELECT id, created_at{', ' + columns if columns else ''} FROM {ident(obj)}"
     ).df()
     types = sorted({t for g in groups if g["kind"] == "engagement" for r in g["rules"] for t in r["activity_types"]})  # fmt: skip
-    key, key_params = _activity_key(obj)
+    linked, linked_params = record_activities.linked(obj)  # the one rule for a record's activities
     activities = con.execute(
-        f"SELECT {key} AS rid, activity_type, occurred_at FROM activities "
-        f"WHERE {key} IS NOT NULL AND list_contains(?, activity_type)",
-        [*key_params, types],
+        f"SELECT rid, activity_type, occurred_at FROM ({linked}) a WHERE list_contains(?, activity_type)",
+        [*linked_params, types],
     ).df()
 
     # The records scored: those meeting the record filter that existed by the end of the day.
@@ -177,7 +169,8 @@ def scores(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date
             included.append(np.logical_or.reduce(known))
         else:
             group_types = {t for r in g["rules"] for t in r["activity_types"]}
-            ever = activities.loc[activities["activity_type"].isin(group_types), "rid"]
+            by_then = activities["occurred_at"] <= end  # a score date sees no later activity
+            ever = activities.loc[activities["activity_type"].isin(group_types) & by_then, "rid"]
             included.append(base["id"].isin(ever).to_numpy())
             for rule in g["rules"]:
                 mine = activities[activities["activity_type"].isin(rule["activity_types"])]

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 import pandas as pd
 
+from cs_core import clock
 from cs_core.record_values import title_sql
-
-
-def _naive(now: datetime) -> datetime:
-    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+from cs_core.records import list_objects
+from cs_core.sql import ident
 
 
 def active_alerts(
     con: duckdb.DuckDBPyConnection, *, user_id: int, now: datetime, limit: int = 200
 ) -> pd.DataFrame:
     """The user's alerts that have not expired, newest first (more than 25 can be active)."""
+    # Tables come from the object catalog, never from stored alert rows.
+    catalog = {o.name for o in list_objects(con, enabled_only=False)}
     objects = [
         r[0]
         for r in con.execute(
             "SELECT DISTINCT object FROM alerts WHERE user_id = ?", [user_id]
         ).fetchall()
+        if r[0] in catalog
     ]
     if not objects:
         return pd.DataFrame(
@@ -30,11 +32,18 @@ def active_alerts(
         )
     parts = [
         f'SELECT a.id, a.object, a.record_id, {title_sql(con, o, "r")} AS "Customer", a.old_category AS "From", '
-        f'a.new_category AS "To", a.raised_at AS "Raised" FROM alerts a JOIN "{o}" r ON r.id = a.record_id '
+        f'a.new_category AS "To", a.raised_at AS "Raised" FROM alerts a JOIN {ident(o)} r ON r.id = a.record_id '
         "WHERE a.object = ? AND a.user_id = ? AND a.expires_at > ?"
         for o in objects
     ]
-    params = [p for o in objects for p in (o, user_id, _naive(now))]
+    params = [p for o in objects for p in (o, user_id, clock.utc_naive(now))]
     return con.execute(
         " UNION ALL ".join(parts) + ' ORDER BY "Raised" DESC, id DESC LIMIT ?', [*params, limit]
     ).df()
+
+
+def expire(cur: duckdb.DuckDBPyConnection, *, now: datetime) -> int:
+    """Delete the alerts that have expired (inside a write transaction); returns how many."""
+    return cur.execute(
+        "DELETE FROM alerts WHERE expires_at <= ?", [clock.utc_naive(now)]
+    ).fetchone()[0]

@@ -1,18 +1,18 @@
 """Open a workspace database, apply migrations, and run writes safely.
 
-One DuckDB connection per process; sessions and threads work on ``con.cursor()``.
-Every write goes through :func:`transaction`, which serialises writers in this
-process, retries on a write-write conflict, and bumps the data version that the
-UI caches on.
+One DuckDB connection per process (:func:`shared_workspace`); sessions and threads
+work on ``con.cursor()``. The connection runs in UTC and cannot reach files or URLs
+through SQL (external access is off; the app hands DuckDB its data as registered
+tables). Every write goes through :func:`transaction`, which serialises writers in
+this process and bumps the data version that the UI caches on.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -57,9 +57,18 @@ def latest_version() -> int:
     return migrations()[-1].version
 
 
+# The workspace connection's configuration (every connection to a file in one process must
+# use the same): SQL cannot read or write files or URLs (``read_text('/etc/...')``, COPY, ...).
+CONFIG = {"enable_external_access": False}
+
+
 def _connect(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(path, read_only=read_only)
+        con = duckdb.connect(path, read_only=read_only, config=CONFIG)
+        # Timestamps are stored in UTC: an aware datetime parameter is converted in UTC,
+        # whatever the server's zone. (ICU loads with the connection, so this comes after.)
+        con.execute("SET GLOBAL TimeZone = 'UTC'")
+        return con
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():
@@ -101,7 +110,7 @@ def _check_not_newer(path: str) -> None:
     if path == ":memory:" or not Path(path).exists():
         return
     try:
-        con = duckdb.connect(path, read_only=True)
+        con = duckdb.connect(path, read_only=True, config=CONFIG)
     except duckdb.ConnectionException:
         # This process has the file open already (read-write): migrate() checks the version
         # itself before it changes anything.
@@ -169,42 +178,45 @@ def open_workspace(path: str | Path) -> duckdb.DuckDBPyConnection:
 
 # --- writes -------------------------------------------------------------------------
 
+# Writers in this process take turns (DuckDB lets one process write a file, so this is
+# every writer). A write transaction therefore never meets a write-write conflict, and
+# nothing is retried: a block that failed is reported, not run twice.
 _WRITE_LOCK = threading.RLock()
-_RETRIES = 5
 
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """One write transaction: serialised within the process, committed or rolled back whole.
 
-    The block may run more than once only if the caller uses :func:`write`; here a
-    conflict is raised to the caller after the rollback.
+    Every read a write depends on belongs inside the block (on the cursor it yields), so it
+    sees the state the write applies to.
     """
     with _WRITE_LOCK:
         cur = con.cursor()
-        cur.execute("BEGIN TRANSACTION")
         try:
-            yield cur
-            cur.execute("UPDATE counters SET value = value + 1 WHERE name = 'data_version'")
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+                cur.execute("UPDATE counters SET value = value + 1 WHERE name = 'data_version'")
+            except BaseException:
+                _rollback(cur)
+                raise
+            # A failed COMMIT ends the transaction itself: its error is the one to report.
             cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
         finally:
             cur.close()
 
 
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, keeping the error that caused it (a transaction DuckDB ended has none left)."""
+    with suppress(duckdb.Error):
+        cur.execute("ROLLBACK")
+
+
 def write(con: duckdb.DuckDBPyConnection, fn, *args, **kwargs):
-    """Run ``fn(cur, *args, **kwargs)`` in one transaction, retrying on a write conflict."""
-    for attempt in range(_RETRIES):
-        try:
-            with transaction(con) as cur:
-                return fn(cur, *args, **kwargs)
-        except duckdb.TransactionException:
-            if attempt == _RETRIES - 1:
-                raise
-            time.sleep(0.02 * (attempt + 1))
-    raise AssertionError("unreachable")
+    """Run ``fn(cur, *args, **kwargs)`` in one write transaction and return its result."""
+    with transaction(con) as cur:
+        return fn(cur, *args, **kwargs)
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -222,3 +234,38 @@ def allocate_ids(cur: duckdb.DuckDBPyConnection, name: str, count: int = 1) -> r
 
 def new_id(cur: duckdb.DuckDBPyConnection, name: str) -> int:
     return allocate_ids(cur, name, 1)[0]
+
+
+def affected(cur: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> int:
+    """How many rows an INSERT, UPDATE or DELETE changed (for compare-and-set writes)."""
+    return cur.execute(sql, params or []).fetchone()[0]
+
+
+# --- the process's one connection per workspace file -----------------------------------
+
+_SHARED: dict[str, duckdb.DuckDBPyConnection] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_workspace(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """The process's connection to the workspace at ``path``, opened on first use.
+
+    The app's sessions and its daily job share it (work on ``.cursor()``), so their writes
+    take turns through :func:`transaction`.
+    """
+    key = str(path)
+    with _SHARED_LOCK:
+        con = _SHARED.get(key)
+        if con is None:
+            con = _SHARED[key] = open_workspace(key)
+        return con
+
+
+def close_shared(path: str | Path | None = None) -> None:
+    """Close the shared connection to ``path`` (every one without a path)."""
+    with _SHARED_LOCK:
+        keys = list(_SHARED) if path is None else [str(path)]
+        for key in keys:
+            con = _SHARED.pop(key, None)
+            if con is not None:
+                con.close()

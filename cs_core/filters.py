@@ -10,9 +10,16 @@ in_last_days, more_than_days_ago; and, for user properties,
 ``assigned_to_me_in_last_days`` (the record is the user's, and its owner changed to
 them within N days, from the property history).
 
-Property names must be in the object's property catalog and values only ever
-reach the database as parameters. A condition on an empty value (NULL or a blank
-string) is false for every operator but ``is_unknown``.
+Property names must be in the object's property catalog (and are quoted by
+:func:`cs_core.sql.ident`); values only ever reach the database as parameters, each
+checked first (numbers finite, ids within BIGINT, days 0..36,500), so a spec that
+cannot be applied raises :class:`FilterError` and nothing else. A condition on an
+empty value (NULL or a blank string) is false for every operator but ``is_unknown``.
+
+Days are calendar days in the acting user's time zone: ``today`` is the user's
+date and ``time_zone`` their zone. ``in_last_days N`` holds for the N days ending
+today (``today - N < day <= today``; N = 1 is today); a datetime property is
+compared by the local day it falls on, through that day's UTC start and end.
 
 Two special property names stand for settings-dependent things: ``$owner`` is the
 object's owner property (from settings), and the value ``$me`` is the acting user.
@@ -23,9 +30,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
+from cs_core import clock
+from cs_core.filter_values import ME, FilterError, days_value, scalar, shown
 from cs_core.records import Property
+from cs_core.sql import col as sql_col
+
+__all__ = ["ME", "OWNER", "Compiled", "FilterError", "applicable", "compile_filter", "describe",
+           "known_sql", "normalise", "validate"]  # fmt: skip
 
 OPERATORS = (
     "eq", "neq", "gt", "gte", "lt", "lte", "between", "in", "not_in", "contains",
@@ -55,12 +68,7 @@ OPERATOR_LABELS = {
 }  # fmt: skip
 DATE_OPERATOR_LABELS = {"gt": "is after", "gte": "is on or after", "lt": "is before",
                         "lte": "is on or before"}  # fmt: skip
-ME = "$me"
 OWNER = "$owner"
-
-
-class FilterError(ValueError):
-    """A filter spec that cannot be applied; the message names the condition's problem."""
 
 
 @dataclass(frozen=True)
@@ -73,80 +81,9 @@ def _is_text(prop: Property) -> bool:
     return prop.type in ("string", "enumeration")
 
 
-def _number(prop: Property, value) -> float:
-    if isinstance(value, bool):
-        raise FilterError(f"{prop.label} needs a number, not {value!r}.")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise FilterError(f"{prop.label} needs a number, not {value!r}.") from None
-
-
-def _date(prop: Property, value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip()[:10])
-    except ValueError:
-        raise FilterError(f"{prop.label} needs a date (YYYY-MM-DD), not {value!r}.") from None
-
-
-def _boolean(prop: Property, value) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "yes"):
-        return True
-    if text in ("false", "no"):
-        return False
-    raise FilterError(f"{prop.label} needs true or false, not {value!r}.")
-
-
-def _days(prop: Property, value) -> int:
-    try:
-        days = int(value)
-    except (TypeError, ValueError):
-        raise FilterError(
-            f"{prop.label}: the number of days must be a whole number, not {value!r}."
-        ) from None
-    if days < 0:
-        raise FilterError(f"{prop.label}: the number of days cannot be negative.")
-    return days
-
-
-def _id(prop: Property, value, me: int | None) -> int:
-    if value == ME:
-        if me is None:
-            raise FilterError(f"{prop.label}: 'me' needs a signed-in user.")
-        return me
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise FilterError(f"{prop.label} needs a user or id, not {value!r}.") from None
-
-
-def _scalar(prop: Property, value, me: int | None):
-    """The value as the type the column compares with."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise FilterError(f"{prop.label}: enter a value to compare with.")
-    if prop.type == "number":
-        return _number(prop, value)
-    if prop.type in ("date", "datetime"):
-        return _date(prop, value)
-    if prop.type == "boolean":
-        return _boolean(prop, value)
-    if prop.type in ("user", "pipeline", "stage"):
-        return _id(prop, value, me)
-    return str(value).strip().lower()
-
-
 def _column(prop: Property, alias: str) -> str:
-    """The SQL expression compared: dates of datetimes, trimmed lower-case text."""
-    col = f'{alias}."{prop.name}"'
-    if prop.type == "datetime":
-        return f"CAST({col} AS DATE)"
+    """The SQL expression compared: trimmed lower-case text, else the column."""
+    col = sql_col(alias, prop.name)
     if _is_text(prop):
         return f"lower(trim({col}))"
     return col
@@ -154,68 +91,130 @@ def _column(prop: Property, alias: str) -> str:
 
 def known_sql(prop: Property, alias: str) -> str:
     """SQL that holds when the property has a value (not NULL, and not blank for text)."""
-    col = f'{alias}."{prop.name}"'
+    col = sql_col(alias, prop.name)
     if _is_text(prop):
         return f"({col} IS NOT NULL AND trim({col}) <> '')"
     return f"({col} IS NOT NULL)"
 
 
+def _day_range(col: str, first: date | None, last: date | None, time_zone: str) -> Compiled:
+    """A datetime column within the local days first..last (None: unbounded), as UTC instants."""
+    parts, params = [], []
+    try:
+        if first is not None:
+            parts.append(f"{col} >= ?")
+            params.append(clock.day_start(first, time_zone))
+        if last is not None:
+            parts.append(f"{col} < ?")
+            params.append(clock.day_start(last + timedelta(days=1), time_zone))
+    except (OverflowError, ValueError):
+        raise FilterError("That date is outside the dates a filter can use.") from None
+    return Compiled(" AND ".join(parts), params)
+
+
+def _datetime_condition(op: str, col: str, known: str, value, prop: Property, *, today: date,
+                        time_zone: str, me: int | None) -> Compiled:  # fmt: skip
+    """A datetime property compared by the local day it falls on."""
+    one = timedelta(days=1)
+    if op in ("eq", "neq", "gt", "gte", "lt", "lte"):
+        day = scalar(prop, value, me)
+        first, last = {"eq": (day, day), "neq": (day, day), "gt": (day + one, None),
+                       "gte": (day, None), "lt": (None, day - one), "lte": (None, day)}[op]  # fmt: skip
+        within = _day_range(col, first, last, time_zone)
+        test = f"NOT ({within.sql})" if op == "neq" else within.sql
+        return Compiled(f"({known} AND {test})", within.params)
+    if op == "between":
+        if not isinstance(value, list | tuple) or len(value) != 2:
+            raise FilterError(f"{prop.label}: 'between' needs a low and a high value.")
+        low, high = scalar(prop, value[0], me), scalar(prop, value[1], me)
+        if low > high:
+            raise FilterError(f"{prop.label}: the low value is above the high value.")
+        within = _day_range(col, low, high, time_zone)
+    else:
+        days = days_value(prop, value)
+        if op == "in_last_days":
+            if days == 0:
+                return Compiled("FALSE", [])
+            within = _day_range(col, _shift(today, 1 - days, prop), today, time_zone)
+        else:  # more_than_days_ago: before the day N days ago
+            within = _day_range(col, None, _shift(today, -days - 1, prop), time_zone)
+    return Compiled(f"({known} AND {within.sql})", within.params)
+
+
+def _shift(day: date, days: int, prop: Property) -> date:
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        raise FilterError(f"{prop.label}: that many days reach past the calendar.") from None
+
+
 def _condition(cond: Mapping, props: Mapping[str, Property], *, alias: str, today: date,
-               me: int | None, owner: str | None, object_name: str | None) -> Compiled:  # fmt: skip
+               time_zone: str, me: int | None, owner: str | None,
+               object_name: str | None) -> Compiled:  # fmt: skip
     if not isinstance(cond, Mapping):
-        raise FilterError(f"A filter condition must be an object, not {cond!r}.")
+        raise FilterError(f"A filter condition must be an object, not {shown(cond)}.")
     name = cond.get("property")
     if name == OWNER:
         if owner is None:
             raise FilterError("This object has no owner property in settings.")
         name = owner
     op = cond.get("operator")
-    if name not in props:
-        raise FilterError(f"There is no property {name!r} to filter on.")
+    if not isinstance(name, str) or name not in props:
+        raise FilterError(f"There is no property {shown(name)} to filter on.")
     prop = props[name]
-    if op not in OPERATORS_BY_TYPE.get(prop.type, ()):
-        raise FilterError(f"{prop.label} cannot be filtered with {op!r} (a {prop.type} property).")
+    if not isinstance(op, str) or op not in OPERATORS_BY_TYPE.get(prop.type, ()):
+        raise FilterError(
+            f"{prop.label} cannot be filtered with {shown(op)} (a {prop.type} property)."
+        )
     value = cond.get("value")
     col, known = _column(prop, alias), known_sql(prop, alias)
     if op == "is_known":
         return Compiled(known, [])
     if op == "is_unknown":
         return Compiled(f"NOT {known}", [])
+    if prop.type == "datetime" and op != "assigned_to_me_in_last_days":
+        return _datetime_condition(op, col, known, value, prop, today=today, time_zone=time_zone,
+                                   me=me)  # fmt: skip
     if op in ("eq", "neq"):
         sign = "=" if op == "eq" else "<>"
-        return Compiled(f"({known} AND {col} {sign} ?)", [_scalar(prop, value, me)])
+        return Compiled(f"({known} AND {col} {sign} ?)", [scalar(prop, value, me)])
     if op in ("gt", "gte", "lt", "lte"):
         sign = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
-        return Compiled(f"({known} AND {col} {sign} ?)", [_scalar(prop, value, me)])
+        return Compiled(f"({known} AND {col} {sign} ?)", [scalar(prop, value, me)])
     if op == "between":
         if not isinstance(value, list | tuple) or len(value) != 2:
             raise FilterError(f"{prop.label}: 'between' needs a low and a high value.")
-        low, high = _scalar(prop, value[0], me), _scalar(prop, value[1], me)
+        low, high = scalar(prop, value[0], me), scalar(prop, value[1], me)
         if low > high:
             raise FilterError(f"{prop.label}: the low value is above the high value.")
         return Compiled(f"({known} AND {col} BETWEEN ? AND ?)", [low, high])
     if op in ("in", "not_in"):
         if not isinstance(value, list | tuple) or not value:
             raise FilterError(f"{prop.label}: choose at least one value.")
-        values = [_scalar(prop, v, me) for v in value]
+        if len(value) > 1_000:
+            raise FilterError(f"{prop.label}: choose at most 1,000 values.")
+        values = [scalar(prop, v, me) for v in value]
         test = f"list_contains(?, {col})"
         return Compiled(f"({known} AND {'' if op == 'in' else 'NOT '}{test})", [values])
     if op == "contains":
-        text = _scalar(prop, value, me)
+        text = scalar(prop, value, me)
         return Compiled(f"({known} AND contains({col}, ?))", [text])
-    days = _days(prop, value)
+    days = days_value(prop, value)
     if op == "assigned_to_me_in_last_days":
-        user = _id(prop, ME, me)
-        since = datetime.combine(today - timedelta(days=days), datetime.min.time())
+        user = scalar(prop, ME, me)
+        if days == 0:
+            return Compiled("FALSE", [])
+        since = clock.day_start(_shift(today, 1 - days, prop), time_zone)
         return Compiled(
-            f'({alias}."{prop.name}" = ? AND {alias}.id IN (SELECT record_id FROM property_history '
+            f"({sql_col(alias, prop.name)} = ? AND {alias}.id IN (SELECT record_id FROM property_history "
             "WHERE object = ? AND property = ? AND new_value = ? AND changed_at >= ?))",
             [user, object_name, prop.name, str(user), since],
+        )  # fmt: skip
+    if op == "in_last_days":  # the N days ending today
+        return Compiled(
+            f"({known} AND {col} > ? AND {col} <= ?)", [_shift(today, -days, prop), today]
         )
-    day_col = f'CAST({alias}."{prop.name}" AS DATE)'
-    if op == "in_last_days":
-        return Compiled(f"({day_col} BETWEEN ? AND ?)", [today - timedelta(days=days), today])
-    return Compiled(f"({day_col} < ?)", [today - timedelta(days=days)])
+    return Compiled(f"({known} AND {col} < ?)", [_shift(today, -days, prop)])
 
 
 def normalise(spec) -> list[list[dict]]:
@@ -237,13 +236,18 @@ def normalise(spec) -> list[list[dict]]:
             raise FilterError("Each filter group must be a list of conditions.")
         if group:
             groups.append([dict(c) if isinstance(c, Mapping) else c for c in group])
+    if sum(len(g) for g in groups) > 200:
+        raise FilterError("A filter can have at most 200 conditions.")
     return groups
 
 
-def compile_filter(spec, props: Mapping[str, Property], *, today: date, me: int | None = None,
-                   owner: str | None = None, object_name: str | None = None,
+def compile_filter(spec, props: Mapping[str, Property], *, today: date, time_zone: str = "UTC",
+                   me: int | None = None, owner: str | None = None, object_name: str | None = None,
                    alias: str = "r") -> Compiled:  # fmt: skip
-    """``spec`` as ``(sql, params)`` for a WHERE clause over the object's table aliased ``alias``."""
+    """``spec`` as ``(sql, params)`` for a WHERE clause over the object's table aliased ``alias``.
+
+    ``today`` is the acting user's date in ``time_zone``, their zone.
+    """
     groups = normalise(spec)
     if not groups:
         return Compiled("TRUE", [])
@@ -251,8 +255,15 @@ def compile_filter(spec, props: Mapping[str, Property], *, today: date, me: int 
     for group in groups:
         compiled = [
             _condition(
-                c, props, alias=alias, today=today, me=me, owner=owner, object_name=object_name
-            )
+                c,
+                props,
+                alias=alias,
+                today=today,
+                time_zone=time_zone,
+                me=me,
+                owner=owner,
+                object_name=object_name,
+            )  # fmt: skip
             for c in group
         ]
         parts.append("(" + " AND ".join(c.sql for c in compiled) + ")")
@@ -266,6 +277,7 @@ def applicable(
     props: Mapping[str, Property],
     *,
     today: date,
+    time_zone: str = "UTC",
     me: int | None = None,
     owner: str | None = None,
 ) -> tuple[list[list[dict]], list[str]]:
@@ -279,7 +291,8 @@ def applicable(
         good = []
         for cond in group:
             try:
-                compile_filter([[cond]], props, today=today, me=me, owner=owner, object_name="_")
+                compile_filter([[cond]], props, today=today, time_zone=time_zone, me=me,
+                               owner=owner, object_name="_")  # fmt: skip
             except FilterError as exc:
                 problems.append(str(exc))
             else:
@@ -289,10 +302,14 @@ def applicable(
     return kept, problems
 
 
+# Checks compile a spec on a fixed day: whether it can be applied does not depend on the date.
+_CHECK_DAY = date(2000, 1, 1)
+
+
 def validate(spec, props: Mapping[str, Property]) -> None:
     """Raise FilterError if the spec could not be applied to an object with these properties."""
     owner = next((p.name for p in props.values() if p.type == "user"), None)
-    compile_filter(spec, props, today=date.today(), me=0, owner=owner, object_name="_")
+    compile_filter(spec, props, today=_CHECK_DAY, me=1, owner=owner, object_name="_")
 
 
 def describe(cond: Mapping, props: Mapping[str, Property], *, owner: str | None = None) -> str:

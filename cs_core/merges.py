@@ -4,6 +4,9 @@ The survivor keeps its id and its values; an empty value of the survivor takes t
 merged record's. Associations, activities, tasks, meetings, follows, alerts and the
 property history move to the survivor, the merge is recorded (and shown in the
 survivor's history), and the merged record is deleted, so it appears in no view.
+Both records are read inside the merge's transaction, so of two merges of the same
+pair at once (either way round) the second finds a record gone and is refused; the
+change path then moves the merged record's external ids and rescores the survivor.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from datetime import datetime
 
 import duckdb
 
-from cs_core import db
+from cs_core import activities, changes, clock, db
 from cs_core.record_values import as_text, get_record, record_title, write_change
-from cs_core.records import list_properties
+from cs_core.records import get_object, list_properties
+from cs_core.sql import ident
 from cs_core.users import Action, User, require
 
 MERGE_PROPERTY = "_merged_record"
@@ -39,17 +43,21 @@ def merge_records(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: s
     require(actor, Action.EDIT_RECORDS)
     if survivor_id == merged_id:
         raise MergeRefused("Choose two different records to merge.")
-    survivor = get_record(con, object_name, survivor_id)
-    merged = get_record(con, object_name, merged_id)
-    if survivor is None or merged is None:
-        raise MergeRefused("One of the two records does not exist any more.")
-    merged_name = record_title(con, object_name, merged_id)
-    props = [p for p in list_properties(con, object_name) if not p.is_read_only]
-    fill = [
-        p.name for p in props if survivor.get(p.name) is None and merged.get(p.name) is not None
-    ]
+    if get_object(con, object_name) is None:
+        raise MergeRefused(f"There is no object {object_name!r}.")
+    now = clock.utc_naive(now)
 
     def _merge(cur) -> MergeResult:
+        survivor = get_record(cur, object_name, survivor_id)
+        merged = get_record(cur, object_name, merged_id)
+        if survivor is None or merged is None:
+            raise MergeRefused("One of the two records does not exist any more (it may just have been "
+                               "merged); reload the page.")  # fmt: skip
+        merged_name = record_title(cur, object_name, merged_id)
+        props = [p for p in list_properties(cur, object_name) if not p.is_read_only]
+        fill = [
+            p.name for p in props if survivor.get(p.name) is None and merged.get(p.name) is not None
+        ]
         moved: dict[str, int] = {}
         for name in fill:
             write_change(cur, object_name=object_name, record_id=survivor_id, prop=name, old=None,
@@ -73,12 +81,6 @@ def merge_records(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: s
         cur.execute(
             "DELETE FROM follows WHERE object = ? AND record_id = ?", [object_name, merged_id]
         )
-        for table in ("health_scores", "health_current"):
-            cur.execute(
-                f"DELETE FROM {table} WHERE record_id = ? AND profile_id IN "
-                "(SELECT id FROM health_profiles WHERE object = ?)",
-                [merged_id, object_name],
-            )
         if object_name == "companies":
             for table in ("contacts", "deals", "services"):
                 moved[table] = _update(
@@ -92,7 +94,7 @@ def merge_records(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: s
                 [survivor_id, merged_id],
             )  # fmt: skip
         cur.execute(
-            f'UPDATE "{object_name}" SET last_activity_at = greatest(last_activity_at, ?), updated_at = ? '
+            f"UPDATE {ident(object_name)} SET last_activity_at = greatest(last_activity_at, ?), updated_at = ? "
             "WHERE id = ?",
             [merged.get("last_activity_at"), now, survivor_id],
         )
@@ -107,7 +109,12 @@ def merge_records(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: s
             [db.new_id(cur, "property_history"), object_name, survivor_id, MERGE_PROPERTY,
              str(merged_id), merged_name, now, actor.id],
         )  # fmt: skip
-        cur.execute(f'DELETE FROM "{object_name}" WHERE id = ?', [merged_id])
+        if _update(cur, f"DELETE FROM {ident(object_name)} WHERE id = ?", [merged_id]) != 1:
+            raise MergeRefused("The other record was merged or deleted meanwhile; reload the page.")
+        followed = changes.apply(
+            cur, changes.RecordsMerged(object_name, survivor_id, merged_id), now=now
+        )
+        moved["external_ids"] = followed.moved_ids
         return MergeResult(survivor_id, merged_id, tuple(fill), moved)
 
     return db.write(con, _merge)
@@ -145,20 +152,15 @@ def _move_associations(cur, object_name: str, survivor_id: int, merged_id: int) 
 
 
 def _move_activities(cur, object_name: str, survivor_id: int, merged_id: int) -> int:
+    """Every activity that belongs to the merged record (by :mod:`cs_core.activities`) now
+    belongs to the survivor; returns how many were the merged record's own."""
     moved = _update(
         cur, "UPDATE activities SET record_id = ? WHERE object = ? AND record_id = ?",
         [survivor_id, object_name, merged_id],
     )  # fmt: skip
-    if object_name == "companies":
+    column = activities.OWN_COLUMN.get(object_name)
+    if column is not None:
         moved = _update(
-            cur,
-            "UPDATE activities SET company_id = ? WHERE company_id = ?",
-            [survivor_id, merged_id],
-        )
-    if object_name == "contacts":
-        _update(
-            cur,
-            "UPDATE activities SET contact_id = ? WHERE contact_id = ?",
-            [survivor_id, merged_id],
+            cur, f"UPDATE activities SET {column} = ? WHERE {column} = ?", [survivor_id, merged_id]
         )
     return moved

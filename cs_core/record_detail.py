@@ -7,9 +7,12 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from cs_core import activities as record_activities
+from cs_core import clock
 from cs_core.follows import is_following
 from cs_core.record_values import as_text, get_record, title_sql
 from cs_core.records import Property, get_object, list_properties
+from cs_core.sql import ident
 from cs_core.users import User
 
 # The properties a preview shows first, per standard object; others show their first ten.
@@ -60,8 +63,9 @@ def _labels(
 
 
 def fields(con: duckdb.DuckDBPyConnection, object_name: str, record: dict,
-           props: list[Property]) -> list[Field]:  # fmt: skip
-    """Display values for these properties (user names, pipeline and stage labels)."""
+           props: list[Property], *, time_zone: str = "UTC") -> list[Field]:  # fmt: skip
+    """Display values for these properties (user names, pipeline and stage labels; dates and
+    times in ``time_zone``)."""
     refs = {
         "user": ("users", "name"),
         "pipeline": ("pipelines", "label"),
@@ -75,7 +79,7 @@ def fields(con: duckdb.DuckDBPyConnection, object_name: str, record: dict,
         if p.type in refs and value is not None:
             display = names[p.type].get(value, f"#{value}")
         elif p.type == "datetime" and value is not None:
-            display = value.strftime("%Y-%m-%d %H:%M")
+            display = clock.shown(value, time_zone)
         elif p.type == "number" and value is not None:
             display = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
         else:
@@ -84,18 +88,12 @@ def fields(con: duckdb.DuckDBPyConnection, object_name: str, record: dict,
     return out
 
 
-def _activity_filter(object_name: str, record_id: int) -> tuple[str, list]:
-    if object_name == "companies":
-        return "a.company_id = ?", [record_id]
-    if object_name == "contacts":
-        return "a.contact_id = ?", [record_id]
-    return "a.object = ? AND a.record_id = ?", [object_name, record_id]
-
-
 def activities(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *,
-               types: list[str] | None = None, limit: int = 10, offset: int = 0) -> pd.DataFrame:  # fmt: skip
-    """The record's activities newest first (a company's include its contacts')."""
-    where, params = _activity_filter(object_name, record_id)
+               types: list[str] | None = None, limit: int = 10, offset: int = 0,
+               time_zone: str = "UTC") -> pd.DataFrame:  # fmt: skip
+    """The record's activities newest first (a company's include its contacts'), their times in
+    ``time_zone``."""
+    where, params = record_activities.of_record(object_name, record_id)
     if types:
         where += " AND list_contains(?, a.activity_type)"
         params.append(list(types))
@@ -113,12 +111,19 @@ def activities(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int,
         [*params, limit, offset],
     ).df()
     frame.insert(1, "Type", frame.pop("type").map(ACTIVITY_LABELS))
+    frame["When"] = local_times(frame["When"], time_zone)
     return frame
+
+
+def local_times(stored: pd.Series, time_zone: str) -> pd.Series:
+    """Stored (naive UTC) timestamps as wall-clock times in ``time_zone``."""
+    moments = pd.to_datetime(stored)
+    return moments.dt.tz_localize("UTC").dt.tz_convert(clock.zone(time_zone)).dt.tz_localize(None)
 
 
 def activity_count(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *,
                    types: list[str] | None = None) -> int:  # fmt: skip
-    where, params = _activity_filter(object_name, record_id)
+    where, params = record_activities.of_record(object_name, record_id)
     if types:
         where += " AND list_contains(?, a.activity_type)"
         params.append(list(types))
@@ -143,7 +148,7 @@ def associations(con: duckdb.DuckDBPyConnection, object_name: str, record_id: in
         frames[info.label_plural] = con.execute(
             f"""
             SELECT r.id, {title_sql(con, other)} AS "Name"
-            FROM associations a JOIN "{other}" r ON r.id = a.to_id
+            FROM associations a JOIN {ident(other)} r ON r.id = a.to_id
             WHERE a.from_object = ? AND a.from_id = ? AND a.to_object = ?
             ORDER BY lower("Name"), r.id LIMIT ?
             """,
@@ -166,14 +171,14 @@ def preview(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int,
     assoc, counts = associations(con, object_name, record_id)
     info = get_object(con, object_name)
     title = con.execute(
-        f'SELECT {title_sql(con, object_name)} FROM "{info.name}" r WHERE id = ?', [record_id]
+        f"SELECT {title_sql(con, object_name)} FROM {ident(info.name)} r WHERE id = ?", [record_id]
     ).fetchone()[0]
     return Preview(
         object=object_name,
         id=record_id,
         title=title,
-        fields=tuple(fields(con, object_name, record, wanted)),
-        activities=activities(con, object_name, record_id, limit=10),
+        fields=tuple(fields(con, object_name, record, wanted, time_zone=user.time_zone)),
+        activities=activities(con, object_name, record_id, limit=10, time_zone=user.time_zone),
         associations=assoc,
         association_counts=counts,
         following=is_following(con, user=user, object_name=object_name, record_id=record_id),
@@ -181,7 +186,7 @@ def preview(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int,
 
 
 def all_fields(
-    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int
+    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, time_zone: str = "UTC"
 ) -> dict[str, list[Field]]:
     """Every property of the record, grouped as the catalog groups them."""
     record = get_record(con, object_name, record_id)
@@ -189,6 +194,8 @@ def all_fields(
         return {}
     grouped: dict[str, list[Field]] = {}
     props = list_properties(con, object_name)
-    for f, p in zip(fields(con, object_name, record, props), props, strict=True):
+    for f, p in zip(
+        fields(con, object_name, record, props, time_zone=time_zone), props, strict=True
+    ):
         grouped.setdefault(p.group_name, []).append(f)
     return grouped

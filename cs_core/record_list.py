@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 
 import duckdb
 import pandas as pd
 
-from cs_core import filters
+from cs_core import clock, filters
 from cs_core.health.reports import CATEGORIES, CATEGORY_LABELS, current_health_sql, has_live_profile
 from cs_core.record_values import title_sql
 from cs_core.records import Property, get_object, list_properties
+from cs_core.sql import col, ident, literal
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -26,6 +27,19 @@ class Query:
     columns: tuple[str, ...]
     sort: tuple[tuple[str, str], ...] = ()
     owner_property: str | None = None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who looks, and when: the acting user's id and zone, and the clock."""
+
+    user_id: int | None
+    now: datetime
+    time_zone: str = "UTC"
+
+    @property
+    def today(self):
+        return clock.local_date(self.now, self.time_zone)
 
 
 @dataclass(frozen=True)
@@ -57,68 +71,84 @@ def listing_properties(con: duckdb.DuckDBPyConnection, object_name: str) -> dict
 
 def _display(prop: Property, alias: str = "r") -> str:
     """A column as people read it: user names, pipeline and stage labels."""
-    col = f'{alias}."{prop.name}"'
+    column = col(alias, prop.name)
     if prop.type == "user":
-        return f"(SELECT name FROM users WHERE id = {col})"
+        return f"(SELECT name FROM users WHERE id = {column})"
     if prop.type == "pipeline":
-        return f"(SELECT label FROM pipelines WHERE id = {col})"
+        return f"(SELECT label FROM pipelines WHERE id = {column})"
     if prop.type == "stage":
-        return f"(SELECT label FROM stages WHERE id = {col})"
+        return f"(SELECT label FROM stages WHERE id = {column})"
     if prop.name == HEALTH_CATEGORY and prop.group_name == "Health":
-        cases = " ".join(f"WHEN '{c}' THEN '{CATEGORY_LABELS[c]}'" for c in CATEGORIES)
-        return f"CASE {col} {cases} END"
-    return col
+        cases = " ".join(
+            f"WHEN {literal(c)} THEN {literal(CATEGORY_LABELS[c])}" for c in CATEGORIES
+        )
+        return f"CASE {column} {cases} END"
+    return column
 
 
 def _sort_key(prop: Property, alias: str = "r") -> str:
     if prop.type in ("user", "pipeline", "stage"):
         return _display(prop, alias)
     if prop.type in ("string", "enumeration"):
-        return f'lower({alias}."{prop.name}")'
-    return f'{alias}."{prop.name}"'
+        return f"lower({col(alias, prop.name)})"
+    return col(alias, prop.name)
 
 
-def _parts(con: duckdb.DuckDBPyConnection, query: Query, *, user_id: int | None, today: date):
+def headings(columns: list[Property], *, taken: tuple[str, ...] = ("id",)) -> list[str]:
+    """The columns' labels as table headings, made unique (with the internal name) where two
+    properties share a label or a label is ``taken`` by another column."""
+    seen = set(taken)
+    out = []
+    for p in columns:
+        label = p.label if p.label not in seen else f"{p.label} ({p.name})"
+        seen.add(label)
+        out.append(label)
+    return out
+
+
+def _parts(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer):
+    """FROM, WHERE, select list (aliased c0, c1, ... by position) and ORDER BY of a query."""
     if get_object(con, query.object) is None:
         raise ValueError(f"There is no object {query.object!r}.")
     props = listing_properties(con, query.object)
     where = filters.compile_filter(
-        query.spec, props, today=today, me=user_id, owner=query.owner_property,
-        object_name=query.object,
+        query.spec, props, today=viewer.today, time_zone=viewer.time_zone, me=viewer.user_id,
+        owner=query.owner_property, object_name=query.object,
     )  # fmt: skip
     columns = [props[c] for c in query.columns if c in props]
-    select = ", ".join(f'{_display(p)} AS "{p.label}"' for p in columns)
+    # Aliased by position: labels are people's text and never enter SQL.
+    select = ", ".join(f"{_display(p)} AS c{i}" for i, p in enumerate(columns))
     order = [f"{_sort_key(props[name])} {'DESC' if d == 'desc' else 'ASC'} NULLS LAST"
              for name, d in query.sort if name in props]  # fmt: skip
     order_sql = ", ".join([*order, "r.id"])
-    table = f'"{query.object}"'
+    table = ident(query.object)
     used = (
-        {c["property"] for g in filters.normalise(query.spec) for c in g}
+        {c.get("property") for g in filters.normalise(query.spec) for c in g if isinstance(c, dict)}
         | set(query.columns)
         | {name for name, _ in query.sort}
     )
     if used & {HEALTH_SCORE, HEALTH_CATEGORY} and HEALTH_SCORE in props:
-        health, health_params = current_health_sql(query.object)
+        health, health_params = current_health_sql(query.object, day=clock.score_date(viewer.now))
         table = (f"(SELECT o.*, hs.score AS {HEALTH_SCORE}, hs.category AS {HEALTH_CATEGORY} FROM {table} o "
                  f"LEFT JOIN ({health}) hs ON hs.record_id = o.id)")  # fmt: skip
         where = filters.Compiled(where.sql, [*health_params, *where.params])
-    return table, where, select, order_sql
+    return table, where, select, order_sql, columns
 
 
-def count(con: duckdb.DuckDBPyConnection, query: Query, *, user_id: int | None, today: date) -> int:
+def count(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> int:
     """How many records the query matches."""
-    table, where, _, _ = _parts(con, query, user_id=user_id, today=today)
+    table, where, _, _, _ = _parts(con, query, viewer)
     return con.execute(
         f"SELECT count(*) FROM {table} r WHERE {where.sql}", where.params
     ).fetchone()[0]
 
 
-def page(con: duckdb.DuckDBPyConnection, query: Query, *, user_id: int | None, today: date,
-         number: int = 1, size: int = 25) -> RecordPage:  # fmt: skip
+def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number: int = 1,
+         size: int = 25) -> RecordPage:  # fmt: skip
     """One page (1-based) of matching records and the total count."""
     if size not in PAGE_SIZES:
         raise ValueError(f"A page has {', '.join(map(str, PAGE_SIZES))} rows, not {size}.")
-    table, where, select, order = _parts(con, query, user_id=user_id, today=today)
+    table, where, select, order, columns = _parts(con, query, viewer)
     total = con.execute(
         f"SELECT count(*) FROM {table} r WHERE {where.sql}", where.params
     ).fetchone()[0]
@@ -129,21 +159,25 @@ def page(con: duckdb.DuckDBPyConnection, query: Query, *, user_id: int | None, t
         f"ORDER BY {order} LIMIT ? OFFSET ?",
         [*where.params, size, (number - 1) * size],
     ).df()
+    rows.columns = ["id", *headings(columns)]
     return RecordPage(rows=rows, total=total, page=number, page_size=size)
 
 
-def export_csv(
-    con: duckdb.DuckDBPyConnection, query: Query, *, user_id: int | None, today: date
-) -> bytes:
-    """Every matching record (not just a page) as CSV, columns headed by their labels."""
-    table, where, select, order = _parts(con, query, user_id=user_id, today=today)
+def export_frame(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> pd.DataFrame:
+    """Every matching record (not just a page), columns headed by their labels."""
+    table, where, select, order, columns = _parts(con, query, viewer)
     frame = con.execute(
-        f'SELECT r.id AS "Record ID"{", " + select if select else ""} FROM {table} r '
-        f"WHERE {where.sql} ORDER BY {order}",
+        f"SELECT r.id{', ' + select if select else ''} FROM {table} r WHERE {where.sql} ORDER BY {order}",
         where.params,
     ).df()
+    frame.columns = ["Record ID", *headings(columns, taken=("Record ID",))]
+    return frame
+
+
+def export_csv(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> bytes:
+    """Every matching record as CSV, columns headed by their labels."""
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
+    export_frame(con, query, viewer).to_csv(buffer, index=False)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -155,7 +189,7 @@ def search(con: duckdb.DuckDBPyConnection, object_name: str, text: str, *, limit
     title = title_sql(con, object_name)
     needle = (text or "").strip().lower()
     rows = con.execute(
-        f'SELECT r.id, {title} AS t FROM "{object_name}" r '
+        f"SELECT r.id, {title} AS t FROM {ident(object_name)} r "
         f"WHERE contains(lower({title}), ?) AND r.id IS DISTINCT FROM ? "
         "ORDER BY NOT starts_with(lower(t), ?), lower(t), r.id LIMIT ?",
         [needle, exclude, needle, limit],

@@ -9,15 +9,21 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from cs_core import db
+from cs_core import changes, clock, db
 from cs_core.records import Property, get_object, get_property, list_properties
+from cs_core.sql import col, ident, literal
 from cs_core.users import Action, User, require
 
 MAX_TEXT = 10_000
+NOT_GIVEN = object()  # update_property's ``expected`` when the caller saw no value
 
 
 class ValueRefused(ValueError):
     """A value that does not fit its property; the message names the property and the problem."""
+
+
+class StaleEdit(ValueRefused):
+    """The value changed after the user saw it: nothing was overwritten."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,7 @@ def get_record(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int)
     """The record's stored values by property name (with its id), or None."""
     if get_object(con, object_name) is None:
         raise ValueError(f"There is no object {object_name!r}.")
-    cur = con.execute(f'SELECT * FROM "{object_name}" WHERE id = ?', [record_id])
+    cur = con.execute(f"SELECT * FROM {ident(object_name)} WHERE id = ?", [record_id])
     row = cur.fetchone()
     if row is None:
         return None
@@ -44,12 +50,15 @@ def title_sql(con: duckdb.DuckDBPyConnection, object_name: str, alias: str = "r"
         return (f"coalesce(nullif(trim(concat_ws(' ', {alias}.first_name, {alias}.last_name)), ''), "
                 f"{alias}.email, 'Contact ' || {alias}.id)")  # fmt: skip
     info = get_object(con, object_name)
-    return f"coalesce({alias}.\"{info.primary_property}\", '{info.label} ' || {alias}.id)"
+    return (
+        f"coalesce({col(alias, info.primary_property)}, {literal(info.label + ' ')} || {alias}.id)"
+    )
 
 
 def record_title(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int) -> str | None:
     row = con.execute(
-        f'SELECT {title_sql(con, object_name)} FROM "{object_name}" r WHERE id = ?', [record_id]
+        f"SELECT {title_sql(con, object_name)} FROM {ident(object_name)} r WHERE id = ?",
+        [record_id],
     ).fetchone()
     return row[0] if row else None
 
@@ -69,8 +78,11 @@ def as_text(value) -> str | None:
     return str(value)
 
 
-def parse_value(con: duckdb.DuckDBPyConnection, prop: Property, raw):
-    """``raw`` (typed or text) as the property's type; None clears it. Raises ValueRefused."""
+def parse_value(con: duckdb.DuckDBPyConnection, prop: Property, raw, *, time_zone: str = "UTC"):
+    """``raw`` (typed or text) as the property's type; None clears it. Raises ValueRefused.
+
+    A date and time without a zone is read in ``time_zone`` (the user's) and stored in UTC.
+    """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     text = raw.strip() if isinstance(raw, str) else raw
@@ -97,14 +109,17 @@ def parse_value(con: duckdb.DuckDBPyConnection, prop: Property, raw):
                 f"{prop.label} must be a date like 2026-12-31; {raw!r} is not one."
             ) from None
     if kind == "datetime":
-        if isinstance(text, datetime):
-            return text
-        try:
-            return datetime.fromisoformat(str(text))
-        except ValueError:
-            raise ValueRefused(
-                f"{prop.label} must be a date and time like 2026-12-31 14:00; {raw!r} is not one."
-            ) from None
+        moment = text
+        if not isinstance(moment, datetime):
+            try:
+                moment = datetime.fromisoformat(str(text))
+            except ValueError:
+                raise ValueRefused(
+                    f"{prop.label} must be a date and time like 2026-12-31 14:00; {raw!r} is not one."
+                ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=clock.zone(time_zone))
+        return clock.utc_naive(moment)
     if kind == "boolean":
         if isinstance(text, bool):
             return text
@@ -123,6 +138,8 @@ def parse_value(con: duckdb.DuckDBPyConnection, prop: Property, raw):
             ref = int(text)
         except (TypeError, ValueError):
             raise ValueRefused(f"{prop.label} must name a {kind}; {raw!r} does not.") from None
+        if not -(2**63) <= ref < 2**63:
+            raise ValueRefused(f"{prop.label}: there is no {kind} with id {ref}.")
         table = {"user": "users", "pipeline": "pipelines", "stage": "stages"}[kind]
         if not con.execute(f"SELECT count(*) FROM {table} WHERE id = ?", [ref]).fetchone()[0]:
             raise ValueRefused(f"{prop.label}: there is no {kind} with id {ref}.")
@@ -135,11 +152,20 @@ def parse_value(con: duckdb.DuckDBPyConnection, prop: Property, raw):
 
 def write_change(cur, *, object_name: str, record_id: int, prop: str, old, new, now: datetime,
                  actor_id: int | None, source: str) -> Change:  # fmt: skip
-    """Store one property change and its history row (inside a write transaction)."""
-    cur.execute(
-        f'UPDATE "{object_name}" SET "{prop}" = ?, updated_at = ? WHERE id = ?',
-        [new, now, record_id],
-    )
+    """Store one property change and its history row (inside a write transaction).
+
+    A compare-and-set: the row is changed only while it still holds ``old``; otherwise
+    StaleEdit is raised and the caller's transaction writes nothing.
+    """
+    now = clock.utc_naive(now)
+    column = ident(prop)
+    if not db.affected(
+        cur,
+        f"UPDATE {ident(object_name)} SET {column} = ?, updated_at = ? "
+        f"WHERE id = ? AND {column} IS NOT DISTINCT FROM ?",
+        [new, now, record_id, old],
+    ):
+        raise StaleEdit("This record changed while you were editing it; reload it and try again.")
     change = Change(prop, as_text(old), as_text(new))
     cur.execute(
         "INSERT INTO property_history (id, object, record_id, property, old_value, new_value, "
@@ -151,41 +177,49 @@ def write_change(cur, *, object_name: str, record_id: int, prop: str, old, new, 
 
 
 def update_property(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: str, record_id: int,
-                    property_name: str, value, now: datetime, source: str = "ui") -> Change | None:  # fmt: skip
-    """Set one property of one record; returns the change, or None when nothing changed."""
-    require(actor, Action.EDIT_RECORDS)
-    prop = get_property(con, object_name, property_name)
-    if prop is None:
-        raise ValueRefused(f"There is no property {property_name!r}.")
-    if prop.is_read_only:
-        raise ValueRefused(f"{prop.label} is set by the system and cannot be edited.")
-    new = parse_value(con, prop, value)
-    record = get_record(con, object_name, record_id)
-    if record is None:
-        raise ValueRefused("That record does not exist any more.")
-    old = record[prop.name]
-    if prop.name == "name" and new is None:
-        raise ValueRefused(f"{prop.label} cannot be empty.")
-    if as_text(old) == as_text(new):
-        return None
-    change = db.write(
-        con,
-        lambda cur: write_change(
-            cur,
-            object_name=object_name,
-            record_id=record_id,
-            prop=prop.name,
-            old=old,
-            new=new,
-            now=now,
-            actor_id=actor.id,
-            source=source,
-        ),
-    )
-    from cs_core.health.engine import recompute_record  # scores read the edited inputs
+                    property_name: str, value, now: datetime, source: str = "ui",
+                    expected=NOT_GIVEN, time_zone: str | None = None) -> Change | None:  # fmt: skip
+    """Set one property of one record; returns the change, or None when nothing changed.
 
-    recompute_record(con, object_name, record_id, now=now, changed=prop.name)
-    return change  # fmt: skip
+    Everything the change depends on is read inside its transaction, so its history row
+    holds the true prior value. With ``expected`` (the value the user saw), an edit of a
+    value someone changed meanwhile is refused with StaleEdit and nothing is overwritten.
+    What follows the change (rescoring) runs in the same transaction. A typed date and time
+    is read in ``time_zone`` (default: the actor's).
+    """
+    require(actor, Action.EDIT_RECORDS)
+    if get_object(con, object_name) is None:
+        raise ValueRefused(f"There is no object {object_name!r}.")
+
+    def _edit(cur) -> Change | None:
+        prop = get_property(cur, object_name, property_name)
+        if prop is None:
+            raise ValueRefused(f"There is no property {property_name!r}.")
+        if prop.is_read_only:
+            raise ValueRefused(f"{prop.label} is set by the system and cannot be edited.")
+        new = parse_value(cur, prop, value, time_zone=time_zone or actor.time_zone)
+        if prop.name == "name" and new is None:
+            raise ValueRefused(f"{prop.label} cannot be empty.")
+        row = cur.execute(
+            f"SELECT {ident(prop.name)} FROM {ident(object_name)} WHERE id = ?", [record_id]
+        ).fetchone()
+        if row is None:
+            raise ValueRefused("That record does not exist any more (it may have been merged).")
+        old = row[0]
+        if expected is not NOT_GIVEN and as_text(old) != as_text(expected):
+            shown = as_text(old)
+            raise StaleEdit(f"{prop.label} was changed by someone else while you were editing it "
+                            f"(it is now {shown if shown is not None else 'empty'}). Nothing was "
+                            "overwritten.")  # fmt: skip
+        if as_text(old) == as_text(new):
+            return None
+        change = write_change(cur, object_name=object_name, record_id=record_id, prop=prop.name,
+                              old=old, new=new, now=now, actor_id=actor.id, source=source)  # fmt: skip
+        changes.apply(cur, changes.RecordsChanged(object_name, (record_id,), frozenset({prop.name})),
+                      now=now)  # fmt: skip
+        return change
+
+    return db.write(con, _edit)
 
 
 def property_history(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *,

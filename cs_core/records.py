@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import duckdb
 
 from cs_core import db
+from cs_core.sql import NameRefused, clean_label, ident
 from cs_core.users import Action, User, require
 
 PROPERTY_TYPES = ("string", "number", "date", "datetime", "boolean", "enumeration", "user")
@@ -66,6 +67,7 @@ _RESERVED = {
     "record_external_ids",
     "import_mappings",
     "import_runs",
+    "job_runs",
 }
 
 
@@ -138,7 +140,7 @@ def get_property(con: duckdb.DuckDBPyConnection, object_name: str, name: str) ->
 def count_records(con: duckdb.DuckDBPyConnection, object_name: str) -> int:
     if get_object(con, object_name) is None:
         raise ValueError(f"There is no object named {object_name!r}.")
-    return con.execute(f'SELECT count(*) FROM "{object_name}"').fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {ident(object_name)}").fetchone()[0]
 
 
 def custom_object_ddl(
@@ -165,6 +167,15 @@ def custom_object_ddl(
         )
     if get_object(con, name) is not None:
         raise ValueError(f"An object named {name!r} exists already.")
+    try:
+        label = clean_label(label, what="An object's label", max_length=100)
+        label_plural = clean_label(label_plural, what="An object's plural label", max_length=100)
+        properties = [
+            {**p, "label": clean_label(p.get("label"), what=f"The label of {p.get('name')!r}")}
+            for p in properties
+        ]
+    except NameRefused as exc:
+        raise ValueError(str(exc)) from None
     base = [{"name": "name", "label": "Name", "type": "string"}]
     if has_pipeline:
         base += [
@@ -197,13 +208,13 @@ def custom_object_ddl(
             )
     all_props = base + list(properties) + tail
     columns = ", ".join(
-        f'"{p["name"]}" {_SQL_TYPES[p["type"]]}'
+        f"{ident(p['name'])} {_SQL_TYPES[p['type']]}"
         + (" NOT NULL" if p["name"] in ("name", "created_at", "updated_at") else "")
         for p in all_props
     )
     position = con.execute("SELECT coalesce(max(position), 0) + 1 FROM objects").fetchone()[0]
     statements: list[tuple[str, list]] = [
-        (f'CREATE TABLE "{name}" (id BIGINT PRIMARY KEY, {columns})', []),
+        (f"CREATE TABLE {ident(name)} (id BIGINT PRIMARY KEY, {columns})", []),
         (
             "INSERT INTO objects VALUES (?, ?, ?, TRUE, TRUE, 'name', ?)",
             [name, label, label_plural, position],
@@ -243,16 +254,14 @@ def create_custom_object(
 ) -> ObjectInfo:
     """Create a custom object (settings managers only); see :func:`custom_object_ddl`."""
     require(actor, Action.MANAGE_SETTINGS)
-    statements = custom_object_ddl(
-        con,
-        name=name,
-        label=label,
-        label_plural=label_plural,
-        properties=properties,
-        has_pipeline=has_pipeline,
-    )
 
     def _create(cur):
+        # Made inside the transaction: the name check and the next position see every object
+        # created before this one, so two at once cannot take one name or one place.
+        statements = custom_object_ddl(
+            cur, name=name, label=label, label_plural=label_plural,
+            properties=properties, has_pipeline=has_pipeline,
+        )  # fmt: skip
         for sql, params in statements:
             cur.execute(sql, params)
 
@@ -268,5 +277,5 @@ def count_owned(
     if prop is None or prop.type != "user":
         raise ValueError(f"{owner_property!r} is not a user property of {object_name!r}.")
     return con.execute(
-        f'SELECT count(*) FROM "{object_name}" WHERE "{prop.name}" = ?', [user_id]
+        f"SELECT count(*) FROM {ident(object_name)} WHERE {ident(prop.name)} = ?", [user_id]
     ).fetchone()[0]

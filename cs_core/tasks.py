@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import duckdb
 
+from cs_core import clock
 from cs_core.users import User
 
 
@@ -23,15 +23,9 @@ def local_day_bounds(
     now: datetime, time_zone: str, *, days_ahead: int = 0
 ) -> tuple[datetime, datetime]:
     """The UTC start and end of a calendar day in ``time_zone`` (today, or days ahead)."""
-    tz = ZoneInfo(time_zone)
-    day = now.astimezone(tz).date() + timedelta(days=days_ahead)
-    start = datetime.combine(day, time.min, tz)
-    end = datetime.combine(day + timedelta(days=1), time.min, tz)
-    return _utc_naive(start), _utc_naive(end)
-
-
-def _utc_naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    return clock.day_bounds(
+        clock.local_date(now, time_zone) + timedelta(days=days_ahead), time_zone
+    )
 
 
 def task_counts(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime) -> TaskCounts:

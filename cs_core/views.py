@@ -2,19 +2,23 @@
 
 A view is a name, a sharing (private or everyone), a filter spec, columns and a
 sort. Views are stored per object, so every tab that lists records reuses them.
+Every change reads the view inside its own transaction and writes only the fields
+it changes, so two people changing one view at once (one renames it, the other
+picks columns) both keep their change.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 
-from cs_core import db, filters
+from cs_core import clock, db, filters
 from cs_core.record_list import listing_properties
 from cs_core.records import get_object, list_properties
+from cs_core.sql import NameRefused, clean_label, ident
 from cs_core.users import Action, PermissionDenied, User, can, require
 
 SHARING = ("private", "everyone")
@@ -96,24 +100,27 @@ def default_columns(con: duckdb.DuckDBPyConnection, object_name: str, owner_prop
 def ensure_standard_views(
     con: duckdb.DuckDBPyConnection, object_name: str, *, now: datetime
 ) -> None:
-    """Create the object's standard views once (a deleted one is not created again)."""
+    """Create the object's standard views once (a deleted one is not created again).
+
+    The key (object, standard_key) is unique, so two first sessions at once add them once.
+    """
     present = {
         r[0]
         for r in con.execute(
             "SELECT standard_key FROM views WHERE object = ? AND is_standard", [object_name]
         ).fetchall()
     }
-    missing = [k for k in STANDARD_VIEWS if k not in present]
-    if not missing:
+    if all(k in present for k in STANDARD_VIEWS):
         return
+    now = clock.utc_naive(now)
 
     def _add(cur):
-        for key in missing:
-            name, spec = STANDARD_VIEWS[key]
+        for key, (name, spec) in STANDARD_VIEWS.items():
             cur.execute(
                 "INSERT INTO views (id, object, name, owner_id, sharing, is_standard, filters, "
                 "columns, sort, is_default, created_at, updated_at, standard_key) "
-                "VALUES (?, ?, ?, NULL, 'everyone', TRUE, ?, '[]', '[]', FALSE, ?, ?, ?)",
+                "VALUES (?, ?, ?, NULL, 'everyone', TRUE, ?, '[]', '[]', FALSE, ?, ?, ?) "
+                "ON CONFLICT (object, standard_key) DO NOTHING",
                 [db.new_id(cur, "views"), object_name, name, json.dumps(spec), now, now, key],
             )
 
@@ -164,11 +171,12 @@ def _check_content(con, object_name: str, spec, columns: list[str], sort: list[d
 
 
 def _check_name(con, object_name: str, name: str, owner_id: int, exclude: int | None) -> str:
-    name = (name or "").strip()
-    if not name:
+    if not (name or "").strip():
         raise ViewError("Give the view a name.")
-    if len(name) > MAX_NAME:
-        raise ViewError(f"A view name can have at most {MAX_NAME} characters.")
+    try:
+        name = clean_label(name, what="A view name", max_length=MAX_NAME)
+    except NameRefused as exc:
+        raise ViewError(str(exc)) from None
     clash = con.execute(
         "SELECT count(*) FROM views WHERE object = ? AND deleted_at IS NULL AND lower(name) = lower(?) "
         "AND (sharing = 'everyone' OR owner_id = ?) AND id IS DISTINCT FROM ?",
@@ -221,14 +229,15 @@ def create_view(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: str
         raise ViewError(f"There is no object {object_name!r}.")
     spec, columns, sort = filters.normalise(spec), list(columns or []), list(sort or [])
     _check_content(con, object_name, spec, columns, sort)
-    name = _check_name(con, object_name, name, actor.id, None)
+    now = clock.utc_naive(now)
 
     def _insert(cur):
+        checked = _check_name(cur, object_name, name, actor.id, None)
         view_id = db.new_id(cur, "views")
         cur.execute(
             "INSERT INTO views (id, object, name, owner_id, sharing, is_standard, filters, columns, "
             "sort, is_default, created_at, updated_at) VALUES (?, ?, ?, ?, ?, FALSE, ?, ?, ?, FALSE, ?, ?)",
-            [view_id, object_name, name, actor.id, sharing, json.dumps(spec), json.dumps(columns),
+            [view_id, object_name, checked, actor.id, sharing, json.dumps(spec), json.dumps(columns),
              json.dumps(sort), now, now],
         )  # fmt: skip
         return view_id
@@ -239,51 +248,60 @@ def create_view(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: str
 def update_view(con: duckdb.DuckDBPyConnection, *, actor: User, view_id: int, now: datetime,
                 name: str | None = None, sharing: str | None = None, spec=None,
                 columns: list[str] | None = None, sort: list[dict] | None = None) -> View:  # fmt: skip
-    """Change a view's name, sharing, filters, columns or sort (what is given)."""
-    view = _require_view(con, view_id)
-    if view.is_standard:
-        raise ViewError("Standard views cannot be edited; create a view of your own instead.")
-    if not may_edit(actor, view):
-        raise PermissionDenied(f"{actor.name} may not edit the view {view.name!r}.")
-    new = replace(
-        view,
-        name=_check_name(con, view.object, name, view.owner_id or actor.id, view.id)
-        if name is not None
-        else view.name,
-        sharing=sharing if sharing is not None else view.sharing,
-        filters=filters.normalise(spec) if spec is not None else view.filters,
-        columns=list(columns) if columns is not None else view.columns,
-        sort=list(sort) if sort is not None else view.sort,
-    )
-    if new.sharing != view.sharing:
-        _check_sharing(actor, new.sharing)
-    if new.sharing == "private" and view.is_default:
-        raise ViewError(
-            "A default view must stay shared with everyone; remove it as default first."
-        )
-    _check_content(con, view.object, new.filters, new.columns, new.sort)
+    """Change a view's name, sharing, filters, columns or sort: only what is given is written."""
+    require(actor, Action.USE_WORKSPACE)
+    now = clock.utc_naive(now)
 
     def _update(cur):
+        view = _require_view(cur, view_id)
+        if view.is_standard:
+            raise ViewError("Standard views cannot be edited; create a view of your own instead.")
+        if not may_edit(actor, view):
+            raise PermissionDenied(f"{actor.name} may not edit the view {view.name!r}.")
+        fields: dict[str, object] = {}
+        if name is not None:
+            fields["name"] = _check_name(cur, view.object, name, view.owner_id or actor.id, view.id)
+        if sharing is not None and sharing != view.sharing:
+            _check_sharing(actor, sharing)
+            if sharing == "private" and view.is_default:
+                raise ViewError(
+                    "A default view must stay shared with everyone; remove it as default first."
+                )
+            fields["sharing"] = sharing
+        new_spec = filters.normalise(spec) if spec is not None else view.filters
+        new_columns = list(columns) if columns is not None else view.columns
+        new_sort = list(sort) if sort is not None else view.sort
+        _check_content(cur, view.object, new_spec, new_columns, new_sort)
+        if spec is not None:
+            fields["filters"] = json.dumps(new_spec)
+        if columns is not None:
+            fields["columns"] = json.dumps(new_columns)
+        if sort is not None:
+            fields["sort"] = json.dumps(new_sort)
+        if not fields:
+            return
+        sets = ", ".join(f"{ident(k)} = ?" for k in fields)
         cur.execute(
-            "UPDATE views SET name = ?, sharing = ?, filters = ?, columns = ?, sort = ?, updated_at = ? "
-            "WHERE id = ?",
-            [new.name, new.sharing, json.dumps(new.filters), json.dumps(new.columns),
-             json.dumps(new.sort), now, view.id],
-        )  # fmt: skip
+            f"UPDATE views SET {sets}, updated_at = ? WHERE id = ?",
+            [*fields.values(), now, view.id],
+        )
 
     db.write(con, _update)
-    return get_view(con, view.id)
+    return get_view(con, view_id)
 
 
 def delete_view(
     con: duckdb.DuckDBPyConnection, *, actor: User, view_id: int, now: datetime
 ) -> None:
     """Delete a view (the UI asks for confirmation first); standard views are marked deleted."""
-    view = _require_view(con, view_id)
-    if not may_delete(actor, view):
-        raise PermissionDenied(f"{actor.name} may not delete the view {view.name!r}.")
+    now = clock.utc_naive(now)
 
     def _delete(cur):
+        view = _require_view(cur, view_id)
+        if not may_delete(actor, view):
+            raise PermissionDenied(f"{actor.name} may not delete the view {view.name!r}.")
+        if view.is_default:
+            _renumber(cur, [v.id for v in default_views(cur, view.object) if v.id != view.id])
         if view.is_standard:
             cur.execute("UPDATE views SET deleted_at = ? WHERE id = ?", [now, view.id])
         else:
@@ -296,22 +314,24 @@ def set_default(con: duckdb.DuckDBPyConnection, *, actor: User, view_id: int, de
                 now: datetime) -> View:  # fmt: skip
     """Make a view shared with everyone a default view (a Summary card) with a description."""
     require(actor, Action.MANAGE_DEFAULT_VIEWS)
-    view = _require_view(con, view_id)
-    if view.is_standard or view.sharing != "everyone":
-        raise ViewError("Only custom views shared with everyone can be default views.")
-    description = (description or "").strip()
-    if not description:
+    if not (description or "").strip():
         raise ViewError("Describe the default view; the description shows on its Summary card.")
-    if len(description) > 300:
-        raise ViewError("A description can have at most 300 characters.")
-    others = [v for v in default_views(con, view.object) if v.id != view.id]
-    if not view.is_default and len(others) >= MAX_DEFAULT_VIEWS:
-        raise ViewError(
-            f"There can be at most {MAX_DEFAULT_VIEWS} default views; remove one first."
-        )
-    position = view.default_position if view.is_default else len(others) + 1
+    try:
+        description = clean_label(description, what="A description", max_length=300, multiline=True)
+    except NameRefused as exc:
+        raise ViewError(str(exc)) from None
+    now = clock.utc_naive(now)
 
     def _set(cur):
+        view = _require_view(cur, view_id)
+        if view.is_standard or view.sharing != "everyone":
+            raise ViewError("Only custom views shared with everyone can be default views.")
+        others = [v for v in default_views(cur, view.object) if v.id != view.id]
+        if not view.is_default and len(others) >= MAX_DEFAULT_VIEWS:
+            raise ViewError(
+                f"There can be at most {MAX_DEFAULT_VIEWS} default views; remove one first."
+            )
+        position = view.default_position if view.is_default else len(others) + 1
         cur.execute(
             "UPDATE views SET is_default = TRUE, description = ?, default_position = ?, updated_at = ? "
             "WHERE id = ?",
@@ -319,17 +339,18 @@ def set_default(con: duckdb.DuckDBPyConnection, *, actor: User, view_id: int, de
         )
 
     db.write(con, _set)
-    return get_view(con, view.id)
+    return get_view(con, view_id)
 
 
 def remove_default(
     con: duckdb.DuckDBPyConnection, *, actor: User, view_id: int, now: datetime
 ) -> None:
     require(actor, Action.MANAGE_DEFAULT_VIEWS)
-    view = _require_view(con, view_id)
-    remaining = [v.id for v in default_views(con, view.object) if v.id != view.id]
+    now = clock.utc_naive(now)
 
     def _remove(cur):
+        view = _require_view(cur, view_id)
+        remaining = [v.id for v in default_views(cur, view.object) if v.id != view.id]
         cur.execute(
             "UPDATE views SET is_default = FALSE, default_position = NULL, updated_at = ? WHERE id = ?",
             [now, view.id],
@@ -343,10 +364,17 @@ def reorder_defaults(con: duckdb.DuckDBPyConnection, *, actor: User, object_name
                      view_ids: list[int]) -> None:  # fmt: skip
     """Put the object's default views in this order (every default view, once)."""
     require(actor, Action.MANAGE_DEFAULT_VIEWS)
-    current = {v.id for v in default_views(con, object_name)}
-    if set(view_ids) != current or len(view_ids) != len(current):
-        raise ViewError("List every default view exactly once to reorder them.")
-    db.write(con, _renumber, list(view_ids))
+    order = list(view_ids)
+
+    def _reorder(cur):
+        # The default views as they are now, in this transaction: an order made from a list
+        # that changed meanwhile (a view added or removed) is refused, not half applied.
+        current = {v.id for v in default_views(cur, object_name)}
+        if set(order) != current or len(order) != len(current):
+            raise ViewError("The default views changed meanwhile; reload and reorder them again.")
+        _renumber(cur, order)
+
+    db.write(con, _reorder)
 
 
 def _renumber(cur, view_ids: list[int]) -> None:

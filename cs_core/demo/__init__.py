@@ -23,6 +23,7 @@ from cs_core.demo import words as W
 from cs_core.demo.base import DAY, SCALES, Gen, Scale
 from cs_core.records import custom_object_ddl
 from cs_core.settings import CustomerSettings, ObjectSettings, RevenueSettings
+from cs_core.sql import ident
 
 __all__ = ["SCALES", "DemoSummary", "Scale", "create_demo_workspace", "generate", "is_empty"]
 
@@ -85,8 +86,8 @@ def _table(columns: dict) -> pa.Table:
 
 def _insert(cur: duckdb.DuckDBPyConnection, table: str, data: pa.Table) -> int:
     cur.register("_demo_rows", data)
-    cols = ", ".join(f'"{c}"' for c in data.column_names)
-    cur.execute(f'INSERT INTO "{table}" ({cols}) SELECT {cols} FROM _demo_rows')
+    cols = ", ".join(ident(c) for c in data.column_names)
+    cur.execute(f"INSERT INTO {ident(table)} ({cols}) SELECT {cols} FROM _demo_rows")
     cur.unregister("_demo_rows")
     cur.execute(
         "INSERT INTO counters VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",

@@ -72,11 +72,15 @@ def add_profiles(con: duckdb.DuckDBPyConnection, *, now: datetime, history: bool
             {today - timedelta(weeks=w) for w in range(26)}
             | {today - timedelta(days=d) for d in range(7)}
         )
-    started = now - timedelta(days=200)
+
+    def at(day):
+        return datetime.combine(day, time(5, 0), UTC) if day != today else now
+
+    # Published on the first day (publishing scores that day), then scored on each later one.
     saved = [
-        profiles.save_profile(con, actor=None, definition=d, now=started) for d in (ENTERPRISE, SMB)
+        profiles.save_profile(con, actor=None, definition=d, now=at(days[0]))
+        for d in (ENTERPRISE, SMB)
     ]
-    for day in days:
-        at = datetime.combine(day, time(5, 0), UTC) if day != today else now
+    for day in days[1:]:
         for profile in saved:
-            engine.run(con, profile, score_date=day, now=at)
+            engine.run(con, profile, score_date=day, now=at(day))

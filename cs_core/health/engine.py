@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pandas as pd
 
-from cs_core import db, filters
+from cs_core import activities, clock, db, filters
 from cs_core.health.profiles import Profile
 from cs_core.records import list_properties
 from cs_core.settings import get_customer_settings
+from cs_core.sql import col, ident
 
 ALERT_DAYS = 14
 _OPS = {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -32,17 +33,10 @@ class RunResult:
     alerts: int
 
 
-def _activity_key(object_name: str) -> tuple[str, list]:
-    if object_name == "companies":
-        return "a.company_id", []
-    if object_name == "contacts":
-        return "a.contact_id", []
-    return "CASE WHEN a.object = ? THEN a.record_id END", [object_name]
-
-
-def _end_of(day: date) -> datetime:
-    """Times compare as UTC instants at the end of the score date."""
-    return datetime.combine(day + timedelta(days=1), time.min)
+def owner_property(con: duckdb.DuckDBPyConnection, object_name: str) -> str | None:
+    """The owner property (``$owner`` in a profile) when the object is the account object."""
+    settings = get_customer_settings(con)
+    return settings.owner_property if settings.object == object_name else None
 
 
 def _engagement_value(rule: dict, i: int, day: date) -> tuple[str, list]:
@@ -61,25 +55,29 @@ def _compare(expr: str, op: str, value) -> tuple[str, list]:
     return f"coalesce(({expr}) {_OPS[op]} ?, FALSE)", [value]
 
 
+_LOOK_UP = object()
+
+
 def score_query(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date,
-                record_id: int | None = None) -> tuple[str, list]:  # fmt: skip
+                record_id: int | None = None, owner=_LOOK_UP) -> tuple[str, list]:  # fmt: skip
     """SQL (and its parameters, in order) giving, per scored record: id, score, category,
     group points g0.., included flags i0.., rule matches r0_0.. (group, rule)."""
     d = profile.definition
     obj = profile.object
     props = {p.name: p for p in list_properties(con, obj)}
+    if owner is _LOOK_UP:  # (a caller that knows it already passes it)
+        owner = owner_property(con, obj)
     params: list = []
     base_filter = filters.compile_filter([d["record_filter"]] if d.get("record_filter") else [], props,
-                                         today=score_date, alias="r")  # fmt: skip
+                                         today=score_date, owner=owner, alias="r")  # fmt: skip
+    end = clock.end_of_score_date(score_date)
     # Records created after the score date did not exist yet: they have no score that day.
-    base = (f'SELECT r.* FROM "{obj}" r WHERE {base_filter.sql} '
+    base = (f"SELECT r.* FROM {ident(obj)} r WHERE {base_filter.sql} "
             "AND (r.created_at IS NULL OR r.created_at < ?)")  # fmt: skip
-    params += [*base_filter.params, _end_of(score_date)]
+    params += [*base_filter.params, end]
     if record_id is not None:
         base += " AND r.id = ?"
         params.append(record_id)
-    key, key_params = _activity_key(obj)
-    end = _end_of(score_date)
     aggs, agg_params = [], []
     rules_sql, rule_params = [], []
     group_sql, group_params, included_sql, included_params = [], [], [], []
@@ -88,8 +86,10 @@ def score_query(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date:
         terms = []
         if g["kind"] == "engagement":
             all_types = sorted({t for r in g["rules"] for t in r["activity_types"]})
-            aggs.append(f"count(*) FILTER (WHERE list_contains(?, a.activity_type)) > 0 AS any{gi}")
-            agg_params.append(all_types)
+            # Whether the record has any activity of the group's types by the end of the score date.
+            aggs.append(f"count(*) FILTER (WHERE list_contains(?, a.activity_type) AND a.occurred_at <= ?) > 0 "
+                        f"AS any{gi}")  # fmt: skip
+            agg_params += [all_types, end]
             included_sql.append(f"coalesce(e.any{gi}, FALSE) AS i{gi}")
         else:
             read = sorted({c["property"] for r in g["rules"] for c in r["when"]})
@@ -97,7 +97,9 @@ def score_query(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date:
             included_sql.append(f"({' OR '.join(known) or 'FALSE'}) AS i{gi}")
         for ri, rule in enumerate(g["rules"]):
             if g["kind"] == "property":
-                c = filters.compile_filter([rule["when"]], props, today=score_date, alias="b")
+                c = filters.compile_filter(
+                    [rule["when"]], props, today=score_date, owner=owner, alias="b"
+                )
                 expr, eparams = f"coalesce({c.sql}, FALSE)", c.params
             else:
                 if rule["measure"] == "count":
@@ -123,15 +125,19 @@ def score_query(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date:
                         for t in r["activity_types"]})  # fmt: skip
     if record_id is None:  # every record's activities of the types the rules read
         # (A join with the scored records: about a fifth faster than "IN (SELECT id FROM base)".)
-        eng = (f"SELECT {key} AS rid, {', '.join(aggs)} FROM activities a JOIN base x ON x.id = {key} "
-               "WHERE list_contains(?, a.activity_type) GROUP BY 1"
+        linked, linked_params = activities.linked(obj)
+        eng = (f"SELECT a.rid, {', '.join(aggs)} FROM ({linked}) a JOIN base x ON x.id = a.rid "
+               "WHERE list_contains(?, a.activity_type) AND a.occurred_at <= ? GROUP BY 1"
                ) if aggs else "SELECT NULL::BIGINT AS rid WHERE FALSE"  # fmt: skip
-        eng_params = [*key_params, *agg_params, *key_params, all_types] if aggs else []
+        eng_params = [*agg_params, *linked_params, all_types, end] if aggs else []
         joined = "base b LEFT JOIN e ON e.rid = b.id"
-    else:  # one record: one row of aggregates, its activities read by the account index alone
-        eng = (f"SELECT {', '.join(aggs)} FROM activities a WHERE {key} = ?"
+    else:  # one record: one row of aggregates, its activities read through the account index
+        # (every aggregate is bounded by the end of the score date itself: another filter here
+        # would turn the index scan back into a full scan)
+        own, own_params = activities.of_record(obj, record_id)
+        eng = (f"SELECT {', '.join(aggs)} FROM activities a WHERE {own}"
                if aggs else "SELECT NULL AS none")  # fmt: skip
-        eng_params = [*agg_params, *key_params, record_id] if aggs else []
+        eng_params = [*agg_params, *own_params] if aggs else []
         joined = "base b, e"
     maxes = [int(g["max_points"]) for g in d["groups"]]
     k = range(len(maxes))
@@ -197,25 +203,30 @@ def _affected(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> int:
 
 def run(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date, now: datetime,
         record_id: int | None = None) -> RunResult:  # fmt: skip
-    """Score and store: the dated history row (replacing that date's) and the current score,
-    then raise alerts for category changes.
+    """Score and store in a transaction of its own (see :func:`store`)."""
+    return db.write(con, store, profile, score_date=score_date, now=now, record_id=record_id)
+
+
+def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date, now: datetime,
+          record_id: int | None = None) -> RunResult:  # fmt: skip
+    """Score and store, inside the caller's write transaction: the dated history row
+    (replacing that date's) and the current score, then raise alerts for category changes.
 
     A run dated before a record's current score (a backfill) writes history only: the current
     score stays, and no alert is raised, as alerts tell what changed now.
     """
-    now = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
-    settings = get_customer_settings(con)
-    owner = settings.owner_property if settings.object == profile.object else None
-    sql, params = score_query(con, profile, score_date=score_date, record_id=record_id)
+    now = clock.utc_naive(now)
+    owner = owner_property(cur, profile.object)
+    sql, params = score_query(cur, profile, score_date=score_date, record_id=record_id, owner=owner)
     live = profile.definition["status"] == "live" and owner is not None
 
     def _store_one(cur) -> RunResult:
         # One record, while the user waits after an edit: the record's owner, its current
         # score and its new score come from one statement, and are written as values.
-        owner_sql = f'r."{owner}"' if owner else "NULL"
+        owner_sql = col("r", owner) if owner else "NULL"
         result = cur.execute(
-            f'SELECT {owner_sql} AS _owner, c.score_date AS _current_date, c.category AS _before, s.* '
-            f'FROM "{profile.object}" r LEFT JOIN health_current c ON c.profile_id = ? AND c.record_id = r.id '
+            f"SELECT {owner_sql} AS _owner, c.score_date AS _current_date, c.category AS _before, s.* "
+            f"FROM {ident(profile.object)} r LEFT JOIN health_current c ON c.profile_id = ? AND c.record_id = r.id "
             f"LEFT JOIN ({sql}) s ON s.id = r.id WHERE r.id = ?",
             [profile.id, *params, record_id],
         )  # fmt: skip
@@ -283,10 +294,10 @@ def run(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date, n
             last_id = found[0] if found else 0
             alerts = cur.execute(
                 "INSERT INTO alerts SELECT ? + row_number() OVER (ORDER BY h.record_id), "
-                f'r."{owner}", ?, h.record_id, ?, c.category, h.category, ?, ? FROM health_scores h '
+                f"{col('r', owner)}, ?, h.record_id, ?, c.category, h.category, ?, ? FROM health_scores h "
                 "JOIN health_current c ON c.profile_id = h.profile_id AND c.record_id = h.record_id "
-                f'JOIN "{profile.object}" r ON r.id = h.record_id '
-                f'WHERE h.profile_id = ? AND h.score_date = ? AND h.category <> c.category AND r."{owner}" IS NOT NULL',
+                f"JOIN {ident(profile.object)} r ON r.id = h.record_id "
+                f"WHERE h.profile_id = ? AND h.score_date = ? AND h.category <> c.category AND {col('r', owner)} IS NOT NULL",
                 [last_id, profile.object, profile.id, now, now + timedelta(days=ALERT_DAYS), *day],
             ).fetchone()[0]
             cur.execute("UPDATE counters SET value = value + ? WHERE name = 'ids.alerts'", [alerts])
@@ -297,8 +308,8 @@ def run(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date, n
         return RunResult(profile.id, score_date, scored, alerts)
 
     if record_id is not None:
-        return db.write(con, _store_one)
-    return db.write(con, _store)
+        return _store_one(cur)
+    return _store(cur)
 
 
 def explain_details(details_json: str, profile: Profile) -> dict:
@@ -315,25 +326,3 @@ def explain_details(details_json: str, profile: Profile) -> dict:
         out.append({"group": g["name"], "kind": g["kind"], "points": details["groups"][gi],
                     "max_points": g["max_points"], "included": bool(details["included"][gi]), "rules": rules})  # fmt: skip
     return {"groups": out}
-
-
-def recompute_record(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, now: datetime,
-                     changed: str | None = None) -> int:  # fmt: skip
-    """Rescore one record in the live profiles of its object (after an edit or a new activity):
-    with ``changed``, a property name, only in those whose score reads it. Returns how many."""
-    from cs_core.health.profiles import list_profiles
-
-    day = (now.astimezone(UTC) if now.tzinfo else now).date()
-    owner = get_customer_settings(con).owner_property if changed is not None else None
-    done = 0
-    for profile in list_profiles(con, object_name=object_name, live_only=True):
-        reads = profile.reads
-        if (
-            changed is not None
-            and changed not in reads
-            and not (changed == owner and filters.OWNER in reads)
-        ):
-            continue
-        run(con, profile, score_date=day, now=now, record_id=record_id)
-        done += 1
-    return done

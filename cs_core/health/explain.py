@@ -12,6 +12,7 @@ import pandas as pd
 from cs_core import filters
 from cs_core.health.engine import explain_details
 from cs_core.health.profiles import Profile, list_profiles, version_changes
+from cs_core.health.reports import in_effect_sql
 from cs_core.records import list_properties
 
 
@@ -33,23 +34,29 @@ class RecordHealth:
 @dataclass(frozen=True)
 class CurrentHealth:
     profile_name: str
-    score: int
+    score: int  # in effect: the override's while one is active
     category: str
     score_date: date
-    previous_score: int | None
+    previous_score: int | None  # the computed score before the current one
+    computed_score: int
+    overridden: bool
 
 
 def current_health(
-    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int
+    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, day: date
 ) -> list[CurrentHealth]:
-    """The record's current score in each live profile of its object, with the score before it:
-    the one line a preview shows, without reading the record's whole history."""
+    """The record's score in effect on ``day`` in each live profile of its object, with the
+    computed score and the one before it: the line a preview shows, without reading the
+    record's whole history."""
+    effect, params = in_effect_sql(day=day)
     rows = con.execute(
-        "SELECT p.id, p.name, CAST(c.score AS INTEGER), c.category, c.score_date FROM health_current c "
+        "SELECT p.id, p.name, CAST(c.score AS INTEGER), c.category, c.score_date, "
+        f"CAST(c.computed_score AS INTEGER), c.overridden FROM ({effect}) c "
         "JOIN health_profiles p ON p.id = c.profile_id AND p.status = 'live' AND p.object = ? "
-        "WHERE c.record_id = ? ORDER BY p.id", [object_name, record_id]).fetchall()  # fmt: skip
-    return [CurrentHealth(name, score, category, day, _previous_score(con, profile_id, record_id, day))
-            for profile_id, name, score, category, day in rows]  # fmt: skip
+        "WHERE c.record_id = ? ORDER BY p.id", [*params, object_name, record_id]).fetchall()  # fmt: skip
+    return [CurrentHealth(name, score, category, when, _previous_score(con, profile_id, record_id, when),
+                          computed, overridden)
+            for profile_id, name, score, category, when, computed, overridden in rows]  # fmt: skip
 
 
 def _previous_score(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import duckdb
 
-from cs_core import db
+from cs_core import clock, db
 from cs_core.users import Action, User, require
 
 MAX_DAYS = 365
@@ -27,8 +27,7 @@ class Override:
     created_at: datetime
 
 
-def _naive(now: datetime) -> datetime:
-    return now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
+_naive = clock.utc_naive
 
 
 def active_override(con: duckdb.DuckDBPyConnection, *, profile_id: int, record_id: int,
@@ -37,7 +36,7 @@ def active_override(con: duckdb.DuckDBPyConnection, *, profile_id: int, record_i
         "SELECT o.id, o.score, o.reason, o.expires_on, u.name, o.created_at FROM health_overrides o "
         "LEFT JOIN users u ON u.id = o.created_by WHERE o.profile_id = ? AND o.record_id = ? "
         "AND o.removed_at IS NULL AND o.expires_on >= ? ORDER BY o.created_at DESC LIMIT 1",
-        [profile_id, record_id, _naive(now).date()],
+        [profile_id, record_id, clock.score_date(now)],
     ).fetchone()
     return Override(*row) if row else None
 
@@ -45,7 +44,7 @@ def active_override(con: duckdb.DuckDBPyConnection, *, profile_id: int, record_i
 def set_override(con: duckdb.DuckDBPyConnection, *, actor: User, profile_id: int, record_id: int, score: int,
                  reason: str, expires_on: date, now: datetime) -> Override:  # fmt: skip
     require(actor, Action.EDIT_RECORDS)
-    today = _naive(now).date()
+    today = clock.score_date(now)
     if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 100:
         raise OverrideRefused("An override score is a whole number from 0 to 100.")
     reason = (reason or "").strip()

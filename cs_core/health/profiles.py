@@ -8,9 +8,11 @@ from datetime import datetime
 
 import duckdb
 
-from cs_core import db, filters
+from cs_core import changes, clock, db, filters
 from cs_core.errors import Problems
 from cs_core.records import get_object, list_properties
+from cs_core.settings import get_customer_settings
+from cs_core.sql import NameRefused, clean_label
 from cs_core.users import Action, User, require
 
 MISSING_MODES = ("no_points", "redistribute")
@@ -61,6 +63,28 @@ def _int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_CHECK_DAY = datetime(2000, 1, 1).date()  # rules are checked on a fixed day: a date changes nothing
+
+
+def _uses_me(conditions) -> bool:
+    return any(isinstance(c, dict) and c.get("value") == filters.ME
+               or isinstance(c, dict) and isinstance(c.get("value"), list) and filters.ME in c["value"]
+               for c in conditions or [])  # fmt: skip
+
+
+def _check_conditions(conditions, props: dict, owner: str | None) -> list[str]:
+    """Why these conditions cannot score (a profile scores for no one in particular: no 'me')."""
+    if _uses_me(conditions if isinstance(conditions, list) else []):
+        return ["a profile scores every owner's records, so it cannot compare with 'me'; "
+                "choose a user instead."]  # fmt: skip
+    try:
+        filters.compile_filter([conditions] if conditions else [], props, today=_CHECK_DAY,
+                               owner=owner)  # fmt: skip
+    except filters.FilterError as exc:
+        return [str(exc)]
+    return []
+
+
 def validate(con: duckdb.DuckDBPyConnection, definition: dict) -> dict:
     """The definition with defaults filled in; ProfileError naming every problem otherwise."""
     if not isinstance(definition, dict):
@@ -68,13 +92,21 @@ def validate(con: duckdb.DuckDBPyConnection, definition: dict) -> dict:
     problems: list[str] = []
     d = {"status": "draft", "missing_data": "no_points", "record_filter": [],
          "thresholds": {"at_risk_max": 33, "successful_min": 67}, **definition}  # fmt: skip
-    name = str(d.get("name") or "").strip()
-    if not name:
+    name = d.get("name")
+    if not isinstance(name, str) or not name.strip():
         problems.append("The profile needs a name.")
+        name = ""
+    else:
+        try:
+            name = clean_label(name, what="A profile name", max_length=100)
+        except NameRefused as exc:
+            problems.append(str(exc))
     obj = d.get("object")
-    if not obj or get_object(con, obj) is None:
+    if not isinstance(obj, str) or get_object(con, obj) is None:
         raise ProfileError([*problems, f"There is no object {obj!r} to score."])
     props = {p.name: p for p in list_properties(con, obj)}
+    settings = get_customer_settings(con)
+    owner = settings.owner_property if settings.object == obj else None
     if d["status"] not in STATUSES:
         problems.append(f"status must be draft or live, not {d['status']!r}.")
     if d["missing_data"] not in MISSING_MODES:
@@ -87,11 +119,7 @@ def validate(con: duckdb.DuckDBPyConnection, definition: dict) -> dict:
         problems.append(
             "thresholds need whole numbers with 0 <= at_risk_max < successful_min <= 100."
         )
-    try:
-        filters.compile_filter([d["record_filter"]] if d["record_filter"] else [], props,
-                               today=datetime(2000, 1, 1).date(), me=0)  # fmt: skip
-    except filters.FilterError as exc:
-        problems.append(f"record_filter: {exc}")
+    problems += [f"record_filter: {p}" for p in _check_conditions(d["record_filter"], props, owner)]
     groups = d.get("groups")
     if not isinstance(groups, list) or not groups:
         problems.append("A profile needs at least one group.")
@@ -111,7 +139,9 @@ def validate(con: duckdb.DuckDBPyConnection, definition: dict) -> dict:
             problems.append(f"{where}: a group needs at least one rule.")
             continue
         for ri, rule in enumerate(rules, start=1):
-            problems += [f"{where}, rule {ri}: {p}" for p in _rule_problems(g["kind"], rule, props)]
+            problems += [
+                f"{where}, rule {ri}: {p}" for p in _rule_problems(g["kind"], rule, props, owner)
+            ]
     if groups and total != 100:
         problems.append(f"The groups' max_points add up to {total}, not 100.")
     if problems:
@@ -119,7 +149,7 @@ def validate(con: duckdb.DuckDBPyConnection, definition: dict) -> dict:
     return {**d, "name": name}
 
 
-def _rule_problems(kind: str, rule: dict, props: dict) -> list[str]:
+def _rule_problems(kind: str, rule: dict, props: dict, owner: str | None = None) -> list[str]:
     if not isinstance(rule, dict):
         return ["a rule must be an object."]
     out = []
@@ -129,11 +159,7 @@ def _rule_problems(kind: str, rule: dict, props: dict) -> list[str]:
         when = rule.get("when")
         if not isinstance(when, list) or not when:
             return [*out, "a property rule needs conditions under 'when'."]
-        try:
-            filters.compile_filter([when], props, today=datetime(2000, 1, 1).date(), me=0)
-        except filters.FilterError as exc:
-            out.append(str(exc))
-        return out
+        return out + _check_conditions(when, props, owner)
     types = rule.get("activity_types")
     if not isinstance(types, list) or not types or any(t not in ACTIVITY_TYPES for t in types):
         out.append(f"activity_types must list some of: {', '.join(ACTIVITY_TYPES)}.")
@@ -185,44 +211,63 @@ def get_profile(con: duckdb.DuckDBPyConnection, *, profile_id: int | None = None
 
 def save_profile(con: duckdb.DuckDBPyConnection, *, actor: User | None, definition: dict,
                  now: datetime) -> Profile:  # fmt: skip
-    """Create a profile, or replace the one with the same name; a changed live profile is a new version.
+    """Create a profile, or replace the one with the same name (names are unique, whatever the case).
 
-    ``actor`` None is the command line.
+    A version that has been live is never changed: new rules after that are a new version
+    (a profile taken back to draft and edited included), so every stored score keeps the rules
+    it was computed with (HS-5). A draft that was never live is edited in place. Publishing
+    (live, or a live profile's new rules) scores the profile in the same transaction, from the
+    editor and the command line alike. ``actor`` None is the command line.
     """
     if actor is not None:
         require(actor, Action.EDIT_HEALTH_PROFILES)
     d = validate(con, definition)
     text = json.dumps(d, sort_keys=True)
-    current = get_profile(con, name=d["name"])
-    now = now.replace(tzinfo=None)
+    by = actor.id if actor else None
+    now = clock.utc_naive(now)
+    live = d["status"] == "live"
 
     def _save(cur) -> int:
+        current = get_profile(cur, name=d["name"])
         if current is None:
             pid, version = db.new_id(cur, "health_profiles"), 1
             cur.execute("INSERT INTO health_profiles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [pid, d["name"], d["object"], d["status"], version, text, actor.id if actor else None,
-                         now, now])  # fmt: skip
+                        [pid, d["name"], d["object"], d["status"], version, text, by, now, now])  # fmt: skip
+            cur.execute("INSERT INTO health_profile_versions VALUES (?, ?, ?, ?, ?, ?)",
+                        [pid, version, text, by, now, now if live else None])  # fmt: skip
+            if live:
+                changes.apply(cur, changes.ProfilePublished(pid), now=now)
+            return pid
+        pid = current.id
+        scoring = {k: v for k, v in d.items() if k != "status"}
+        before = {k: v for k, v in current.definition.items() if k != "status"}
+        rules_changed = json.dumps(before, sort_keys=True) != json.dumps(scoring, sort_keys=True)
+        published = cur.execute(
+            "SELECT published_at IS NOT NULL FROM health_profile_versions WHERE profile_id = ? AND version = ?",
+            [pid, current.version]).fetchone()  # fmt: skip
+        was_published = bool(published and published[0])
+        version = current.version + 1 if rules_changed and was_published else current.version
+        cur.execute("UPDATE health_profiles SET name = ?, object = ?, status = ?, version = ?, definition = ?, "
+                    "updated_at = ? WHERE id = ?", [d["name"], d["object"], d["status"], version, text, now, pid])  # fmt: skip
+        if version != current.version:
+            cur.execute("INSERT INTO health_profile_versions VALUES (?, ?, ?, ?, ?, ?)",
+                        [pid, version, text, by, now, now if live else None])  # fmt: skip
         else:
-            pid = current.id
-            scoring = {k: v for k, v in d.items() if k != "status"}
-            before = {k: v for k, v in current.definition.items() if k != "status"}
-            changed = json.dumps(before, sort_keys=True) != json.dumps(scoring, sort_keys=True)
-            # A live profile's changed rules are a new version; a draft is edited in place.
-            version = (
-                current.version + 1 if changed and current.status == "live" else current.version
-            )
-            cur.execute("UPDATE health_profiles SET object = ?, status = ?, version = ?, definition = ?, "
-                        "updated_at = ? WHERE id = ?", [d["object"], d["status"], version, text, now, pid])  # fmt: skip
-            if version == current.version:
-                cur.execute("INSERT INTO health_profile_versions VALUES (?, ?, ?, ?, ?) "
-                            "ON CONFLICT (profile_id, version) DO UPDATE SET definition = excluded.definition",
-                            [pid, version, text, actor.id if actor else None, now])  # fmt: skip
-                return pid
-        cur.execute("INSERT INTO health_profile_versions VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    [pid, version, text, actor.id if actor else None, now])  # fmt: skip
+            cur.execute("UPDATE health_profile_versions SET definition = ?, "
+                        "published_at = coalesce(published_at, ?) WHERE profile_id = ? AND version = ?",
+                        [text, now if live else None, pid, version])  # fmt: skip
+        if live and (current.status != "live" or version != current.version or rules_changed):
+            changes.apply(cur, changes.ProfilePublished(pid), now=now)
         return pid
 
     return get_profile(con, profile_id=db.write(con, _save))
+
+
+def published(con: duckdb.DuckDBPyConnection, profile_id: int, version: int) -> bool:
+    """Whether that version of the profile has been live."""
+    row = con.execute("SELECT published_at IS NOT NULL FROM health_profile_versions WHERE profile_id = ? "
+                      "AND version = ?", [profile_id, version]).fetchone()  # fmt: skip
+    return bool(row and row[0])
 
 
 def version_changes(con: duckdb.DuckDBPyConnection, profile_id: int) -> list[tuple[int, datetime]]:

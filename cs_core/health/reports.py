@@ -12,9 +12,63 @@ from cs_core import filters
 from cs_core.health.profiles import Profile
 from cs_core.records import list_properties
 from cs_core.settings import get_customer_settings
+from cs_core.sql import col, ident
 
 CATEGORIES = ("at_risk", "neutral", "successful")
 CATEGORY_LABELS = {"at_risk": "At risk", "neutral": "Neutral", "successful": "Successful"}
+_CHECK_DAY = date(2000, 1, 1)  # filters here compare no dates
+
+
+def round_half_up(numerator: int, denominator: int, places: int = 1) -> float:
+    """numerator / denominator rounded half up to ``places`` decimals, in exact integer arithmetic
+    (the spec's one rounding rule, for averages and percentages alike)."""
+    scale = 10**places
+    return ((2 * scale * numerator + denominator) // (2 * denominator)) / scale
+
+
+def in_effect_sql(*, day: date, profile: Profile | None = None) -> tuple[str, list]:
+    """Current scores as in effect on ``day`` (of one profile, or of all): a manual override
+    active that day (HS-8) replaces the computed score and takes its category from the
+    profile's thresholds.
+
+    Columns: profile_id, record_id, score_date, score, category, computed_score,
+    computed_category, overridden.
+    """
+    if profile is not None:  # thresholds as parameters: no join with the profiles
+        low, high, source = "?", "?", "FROM health_current c"
+        where, params = "WHERE c.profile_id = ?", [profile.at_risk_max, profile.successful_min, day, profile.id]
+    else:
+        low = "CAST(json_extract(p.definition, '$.thresholds.at_risk_max') AS INTEGER)"
+        high = "CAST(json_extract(p.definition, '$.thresholds.successful_min') AS INTEGER)"
+        source = "FROM health_current c JOIN health_profiles p ON p.id = c.profile_id"
+        where, params = "", [day]
+    return (
+        f"""
+        SELECT c.profile_id, c.record_id, c.score_date, coalesce(o.score, c.score) AS score,
+               CASE WHEN o.score IS NULL THEN c.category WHEN o.score <= {low} THEN 'at_risk'
+                    WHEN o.score >= {high} THEN 'successful' ELSE 'neutral' END AS category,
+               c.score AS computed_score, c.category AS computed_category, o.score IS NOT NULL AS overridden
+        {source}
+        LEFT JOIN health_overrides o ON o.profile_id = c.profile_id AND o.record_id = c.record_id
+             AND o.removed_at IS NULL AND o.expires_on >= ?
+        {where}
+        """,
+        params,
+    )  # fmt: skip
+
+
+def scored_count(con: duckdb.DuckDBPyConnection, profile_id: int) -> int:
+    """How many records the profile scores now."""
+    return con.execute(
+        "SELECT count(*) FROM health_current WHERE profile_id = ?", [profile_id]
+    ).fetchone()[0]
+
+
+def has_overrides(con: duckdb.DuckDBPyConnection, profile_id: int, day: date) -> bool:
+    """Whether any of the profile's scores is overridden on ``day`` (overrides are rare)."""
+    return con.execute(
+        "SELECT EXISTS (SELECT 1 FROM health_overrides WHERE profile_id = ? AND removed_at IS NULL "
+        "AND expires_on >= ?)", [profile_id, day]).fetchone()[0]  # fmt: skip
 
 
 def is_scored(con: duckdb.DuckDBPyConnection, profile_id: int) -> bool:
@@ -29,16 +83,30 @@ def is_scored(con: duckdb.DuckDBPyConnection, profile_id: int) -> bool:
 
 
 def current_scores(con: duckdb.DuckDBPyConnection, profile: Profile, *, owner_id: int | None = None,
-                   score_date: date | None = None) -> tuple[str, list]:  # fmt: skip
-    """SQL for the profile's current scores (or those of a past date's run), optionally of one
-    owner's records."""
+                   score_date: date | None = None, in_effect_on: date | None = None) -> tuple[str, list]:  # fmt: skip
+    """SQL (record_id, score, category) for the profile's current computed scores, those in
+    effect on a day (``in_effect_on``: overrides applied, as :func:`in_effect_sql` does), or
+    a past date's run (``score_date``); optionally of one owner's records."""
     table = "health_scores" if score_date else "health_current"
-    sql = f"SELECT h.record_id, h.score, h.category FROM {table} h"
-    params: list = []
+    if in_effect_on is not None and not score_date and not has_overrides(con, profile.id, in_effect_on):
+        in_effect_on = None  # nothing overridden: the computed scores are those in effect
+    if in_effect_on is not None and not score_date:
+        # The overrides join the rows already narrowed to the profile (and owner).
+        select = ("h.record_id, coalesce(o.score, h.score) AS score, CASE WHEN o.score IS NULL THEN h.category "
+                  "WHEN o.score <= ? THEN 'at_risk' WHEN o.score >= ? THEN 'successful' ELSE 'neutral' END "
+                  "AS category")  # fmt: skip
+        params: list = [profile.at_risk_max, profile.successful_min]
+    else:
+        select, params = "h.record_id, h.score, h.category", []
+    sql = f"SELECT {select} FROM {table} h"
     if owner_id is not None:
         owner = get_customer_settings(con).owner_property
-        sql += f' JOIN "{profile.object}" r ON r.id = h.record_id AND r."{owner}" = ?'
+        sql += f" JOIN {ident(profile.object)} r ON r.id = h.record_id AND {col('r', owner)} = ?"
         params.append(owner_id)
+    if in_effect_on is not None and not score_date:
+        sql += (" LEFT JOIN health_overrides o ON o.profile_id = h.profile_id AND o.record_id = h.record_id "
+                "AND o.removed_at IS NULL AND o.expires_on >= ?")  # fmt: skip
+        params.append(in_effect_on)
     sql += " WHERE h.profile_id = ?"
     params.append(profile.id)
     if score_date:
@@ -62,12 +130,15 @@ class Summary:
         }  # fmt: skip
 
 
-def summary(con: duckdb.DuckDBPyConnection, profile: Profile, *, owner_id: int | None = None,
-            score_date: date | None = None) -> Summary:  # fmt: skip
-    """Average score (one decimal), count and percent per category, 10-point distribution."""
-    sql, params = current_scores(con, profile, owner_id=owner_id, score_date=score_date)
+def summary(con: duckdb.DuckDBPyConnection, profile: Profile, *, day: date, owner_id: int | None = None,
+            history: bool = False) -> Summary:  # fmt: skip
+    """Average score and percent per category (both one decimal, rounded half up), count per
+    category, 10-point distribution: of the scores in effect on ``day`` (overrides applied),
+    or, with ``history``, of the computed scores of that day's run."""
+    sql, params = current_scores(con, profile, owner_id=owner_id, score_date=day if history else None,
+                                 in_effect_on=None if history else day)  # fmt: skip
     row = con.execute(
-        f"""SELECT count(*), round(avg(score), 1),
+        f"""SELECT count(*), CAST(sum(score) AS BIGINT),
                count(*) FILTER (WHERE category = 'at_risk'), count(*) FILTER (WHERE category = 'neutral'),
                count(*) FILTER (WHERE category = 'successful'),
                list(least(CAST(score AS INTEGER) // 10, 9)) FROM ({sql})""",
@@ -75,13 +146,13 @@ def summary(con: duckdb.DuckDBPyConnection, profile: Profile, *, owner_id: int |
     ).fetchone()  # fmt: skip
     count = row[0]
     cats = {
-        c: (n, round(100.0 * n / count, 1) if count else 0.0)
+        c: (n, round_half_up(100 * n, count) if count else 0.0)
         for c, n in zip(CATEGORIES, row[2:5], strict=True)
     }
     buckets = [0] * 10
     for b in row[5] or []:
         buckets[b] += 1
-    return Summary(count, float(row[1]) if row[1] is not None else None, cats, buckets)
+    return Summary(count, round_half_up(row[1], count) if count else None, cats, buckets)
 
 
 @dataclass(frozen=True)
@@ -103,10 +174,10 @@ def backtest(con: duckdb.DuckDBPyConnection, profile: Profile, *, outcome_proper
     """How well the scores separate churned records from the others (HS-9)."""
     props = {p.name: p for p in list_properties(con, profile.object)}
     churned = filters.compile_filter([[{"property": outcome_property, "operator": "eq", "value": churned_value}]],
-                                     props, today=date.today(), alias="r")  # fmt: skip
+                                     props, today=_CHECK_DAY, alias="r")  # fmt: skip
     sql, params = current_scores(con, profile, score_date=score_date)
     frame = con.execute(
-        f'SELECT s.score, s.category, coalesce({churned.sql}, FALSE) AS churned FROM "{profile.object}" r '
+        f"SELECT s.score, s.category, coalesce({churned.sql}, FALSE) AS churned FROM {ident(profile.object)} r "
         f"JOIN ({sql}) s ON r.id = s.record_id",
         [*churned.params, *params],
     ).df()
@@ -149,18 +220,19 @@ def export(con: duckdb.DuckDBPyConnection, profile: Profile) -> pd.DataFrame:
     ).df()
 
 
-def current_health_sql(object_name: str) -> tuple[str, list]:
-    """Each record's current score and category from its object's live profiles (the lowest
-    profile id wins where two live profiles score one record)."""
+def current_health_sql(object_name: str, *, day: date) -> tuple[str, list]:
+    """Each record's score and category in effect on ``day`` from its object's live profiles
+    (the lowest profile id wins where two live profiles score one record)."""
+    effect, params = in_effect_sql(day=day)
     return (
-        """
+        f"""
         SELECT h.record_id, arg_min(h.score, h.profile_id) AS score, arg_min(h.category, h.profile_id) AS category
-        FROM health_current h
+        FROM ({effect}) h
         JOIN health_profiles p ON p.id = h.profile_id AND p.status = 'live' AND p.object = ?
         GROUP BY h.record_id
         """,
-        [object_name],
-    )
+        [*params, object_name],
+    )  # fmt: skip
 
 
 def has_live_profile(con: duckdb.DuckDBPyConnection, object_name: str) -> bool:

@@ -13,14 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from cs_core.health import engine as health_engine
-from cs_core.health.profiles import list_profiles as list_health_profiles
 from cs_core.imports import events, writing
 from cs_core.imports.mapping import (
     ASSOCIATE,
@@ -38,6 +36,7 @@ from cs_core.imports.saved import MappingError, load_mapping_file, save_mapping,
 from cs_core.imports.validation import REPORT_COLUMNS, check_rows, lookups, targets, typed
 from cs_core.records import PROPERTY_TYPES, get_object, list_objects, list_properties
 from cs_core.settings import get_customer_settings
+from cs_core.sql import NameRefused, clean_label
 from cs_core.users import Action, User, require
 
 EVENT_OBJECTS = events.EVENT_OBJECTS
@@ -174,6 +173,12 @@ def check_mapping(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: 
                 problems.append(f"Column {m.column!r}: a new property cannot have type {m.type!r}.")
             if m.type == "enumeration" and not m.options:
                 problems.append(f"Column {m.column!r}: an enumeration needs its options.")
+            try:
+                clean_label(
+                    m.label if m.label is not None else m.column, what="The new property's label"
+                )
+            except NameRefused as exc:
+                problems.append(f"Column {m.column!r}: {exc}")
         elif m.action == ASSOCIATE:
             if get_object(con, m.property) is None:
                 problems.append(
@@ -251,7 +256,33 @@ def check(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: list[Col
             report = pd.concat([report, missing], ignore_index=True).sort_values(
                 ["Row", "Column"], kind="stable"
             )
+    merged = _same_record_rows(con, frame, mapping, object_name)
+    if not merged.empty:
+        report = pd.concat([report, merged], ignore_index=True).sort_values(
+            ["Row", "Column"], kind="stable"
+        )
     return report.reset_index(drop=True)[REPORT_COLUMNS]
+
+
+def _same_record_rows(
+    con, frame: pd.DataFrame, mapping: list[ColumnMap], object_name: str
+) -> pd.DataFrame:
+    """Rows with different ids that name one record (records merged since an earlier import):
+    the later ones are reported, as one record cannot take two rows' values."""
+    id_col = next((m.column for m in mapping if m.action == EXTERNAL_ID), None)
+    if id_col is None:
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    ids = frame[id_col].astype("string").str.strip()
+    records = events.record_ids(con, object_name, ids)
+    dup = records.notna() & records.duplicated(keep="first") & ~ids.duplicated(keep="first")
+    if not dup.any():
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    first = {}
+    for row, record in records.dropna().items():
+        first.setdefault(record, row)
+    return pd.DataFrame({"Row": dup[dup].index + 1, "Column": id_col, "Value": ids[dup].astype(str),
+                         "Reason": [f"names the same record as row {first[records[i]] + 1} (the two were merged)"
+                                    for i in dup[dup].index]})  # fmt: skip
 
 
 def _check_event_rows(con, frame: pd.DataFrame, mapping: list[ColumnMap], object_name: str,
@@ -322,14 +353,6 @@ def run_import(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: lis
             records=events.record_ids(con, account, rows[id_col]).reset_index(drop=True), now=now,
             actor_id=actor.id if actor else None, file_name=file_name, rejected=len(bad_rows),
         )  # fmt: skip
-        if object_name == "activities":  # engagement rules read activities: rescore today
-            for profile in list_health_profiles(con, object_name=account, live_only=True):
-                health_engine.run(
-                    con,
-                    profile,
-                    score_date=(now.astimezone(UTC) if now.tzinfo else now).date(),
-                    now=now,
-                )
         say(1.0, "Done")
         return ImportResult(object_name, len(frame), added, 0, len(bad_rows), report, written=True)
     ext = rows[id_col].astype("string").str.strip().replace("", pd.NA) if id_col else None
@@ -341,16 +364,6 @@ def run_import(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: lis
         now=now, actor_id=actor.id if actor else None, file_name=file_name, rejected=len(bad_rows),
         progress=say,
     )  # fmt: skip
-    # Scores that read the imported properties are brought up to date at once.
-    written = {m.property for m in mapping if m.action in ("existing", "new") and m.property}
-    for profile in list_health_profiles(con, object_name=object_name, live_only=True):
-        if written & profile.reads or counts["created"]:
-            health_engine.run(
-                con,
-                profile,
-                score_date=(now.astimezone(UTC) if now.tzinfo else now).date(),
-                now=now,
-            )
     return ImportResult(object_name, len(frame), counts["created"], counts["updated"], len(bad_rows), report,
                         written=True)  # fmt: skip
 

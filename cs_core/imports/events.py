@@ -13,8 +13,9 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from cs_core import db
+from cs_core import activities, changes, clock, db
 from cs_core.records import Property
+from cs_core.sql import ident
 
 EVENT_OBJECTS = ("tasks", "activities")
 ACTIVITY_TYPES = (
@@ -73,8 +74,12 @@ def record_ids(
 
 def write(con: duckdb.DuckDBPyConnection, *, object_name: str, account_object: str, values: pd.DataFrame,
           records: pd.Series, now: datetime, actor_id: int | None, file_name: str, rejected: int) -> int:  # fmt: skip
-    """Add every row (typed ``values`` by field name, ``records`` the record ids) in one transaction."""
-    now = now.replace(tzinfo=None)
+    """Add every row (typed ``values`` by field name, ``records`` the record ids) in one transaction.
+
+    Activities get the columns that make them their record's (:mod:`cs_core.activities`), and
+    the change path rescores those records in the same transaction.
+    """
+    stamp = clock.utc_naive(now)
     rows = values.copy()
     for name, default in DEFAULTS.get(object_name, {}).items():
         rows[name] = rows[name].fillna(default) if name in rows else default
@@ -92,17 +97,25 @@ def write(con: duckdb.DuckDBPyConnection, *, object_name: str, account_object: s
             cur.execute(
                 f"INSERT INTO tasks (id, {cols}, object, record_id, created_at, created_by) "
                 f"SELECT s._id, {picked}, ?, s._record, ?, ? FROM _import_rows s",
-                [account_object, now, actor_id],
+                [account_object, stamp, actor_id],
             )
         else:
-            company = "s._record" if account_object == "companies" else "NULL"
+            owners = activities.account_columns(
+                cur, account_object, [int(r) for r in rows["_record"]]
+            )
+            for name, column in owners.items():  # fixed names from cs_core.activities
+                rows[f"_{name}"] = pd.array(column, dtype="Int64")
+            cur.unregister("_import_rows")
+            cur.register("_import_rows", rows)
+            linked = "".join(f", {name}" for name in owners)
+            linked_values = "".join(f", s._{name}" for name in owners)
             cur.execute(
-                f"INSERT INTO activities (id, {cols}, object, record_id, company_id) "
-                f"SELECT s._id, {picked}, ?, s._record, {company} FROM _import_rows s",
+                f"INSERT INTO activities (id, {cols}, object, record_id{linked}) "
+                f"SELECT s._id, {picked}, ?, s._record{linked_values} FROM _import_rows s",
                 [account_object],
             )
             cur.execute(
-                f'UPDATE "{account_object}" r SET last_activity_at = greatest(r.last_activity_at, a.last_at) '
+                f"UPDATE {ident(account_object)} r SET last_activity_at = greatest(r.last_activity_at, a.last_at) "
                 "FROM (SELECT _record, max(occurred_at) AS last_at FROM _import_rows GROUP BY _record) a "
                 "WHERE r.id = a._record"
             )
@@ -110,8 +123,11 @@ def write(con: duckdb.DuckDBPyConnection, *, object_name: str, account_object: s
         cur.execute(
             "INSERT INTO import_runs VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)",
             [db.new_id(cur, "import_runs"), object_name, file_name, count + rejected, count, rejected,
-             actor_id, now],
+             actor_id, stamp],
         )  # fmt: skip
+        if object_name == "activities":  # engagement rules read activities
+            touched = tuple(sorted({int(r) for r in rows["_record"]}))
+            changes.apply(cur, changes.ActivitiesAdded(account_object, touched), now=now)
         return count
 
     return db.write(con, _write)

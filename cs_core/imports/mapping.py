@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from cs_core.sql import readable_label
+
 # Actions a column can have.
 EXISTING, NEW, SKIP, EXTERNAL_ID, ASSOCIATE = "existing", "new", "skip", "external_id", "associate"
 ENUM_MAX_OPTIONS = 12
@@ -145,6 +147,8 @@ def suggest(columns: list[str], sample: pd.DataFrame, *, object_name: str, props
         taken.add(new_name)
         kind, options = infer_type(sample[col])
         out.append(
-            ColumnMap(col, NEW, property=new_name, label=col.strip(), type=kind, options=options)
+            ColumnMap(
+                col, NEW, property=new_name, label=readable_label(col), type=kind, options=options
+            )
         )
     return out

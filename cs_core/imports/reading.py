@@ -21,9 +21,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
     con = duckdb.connect()
     try:
         if suffix == ".parquet":
-            rel = con.read_parquet(str(path))
-            cols = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in rel.columns)
-            frame = con.sql(f"SELECT {cols} FROM rel").df()
+            # Every column as text, keeping its name: no column name is put into SQL.
+            frame = con.read_parquet(str(path)).project("CAST(COLUMNS(*) AS VARCHAR)").df()
         elif suffix in (".csv", ".txt", ".tsv"):
             frame = con.read_csv(str(path), all_varchar=True, header=True).df()
         else:

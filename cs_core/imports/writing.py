@@ -9,9 +9,10 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from cs_core import db
+from cs_core import changes, clock, db
 from cs_core.imports.mapping import ASSOCIATE, NEW, ColumnMap
 from cs_core.imports.validation import Target
+from cs_core.sql import clean_label, ident
 
 _SQL_TYPES = {"string": "VARCHAR", "number": "DOUBLE", "date": "DATE", "datetime": "TIMESTAMP",
               "boolean": "BOOLEAN", "enumeration": "VARCHAR", "user": "BIGINT", "pipeline": "BIGINT",
@@ -27,10 +28,12 @@ def _add_properties(cur, object_name: str, label: str, mapping: list[ColumnMap])
                            [object_name]).fetchone()[0]  # fmt: skip
     for m in (m for m in mapping if m.action == NEW):
         position += 1
-        cur.execute(f'ALTER TABLE "{object_name}" ADD COLUMN "{m.property}" {_SQL_TYPES[m.type]}')
+        cur.execute(
+            f"ALTER TABLE {ident(object_name)} ADD COLUMN {ident(m.property)} {_SQL_TYPES[m.type]}"
+        )
         cur.execute(
             "INSERT INTO properties VALUES (?, ?, ?, ?, ?, ?, TRUE, FALSE, ?)",
-            [object_name, m.property, m.label, m.type,
+            [object_name, m.property, clean_label(m.label if m.label is not None else m.column), m.type,
              json.dumps(list(m.options)) if m.type == "enumeration" else None, f"Imported {label.lower()} data",
              position],
         )  # fmt: skip
@@ -48,7 +51,7 @@ def write(con: duckdb.DuckDBPyConnection, *, object_name: str, object_label: str
     updated (a blank cell leaves a value as it is), the others are created.
     """
     say = progress or (lambda _f, _m: None)
-    now = now.replace(tzinfo=None)
+    clock_now, now = now, clock.utc_naive(now)
     props = [t.name for t in targets]
     links = [m for m in mapping if m.action == ASSOCIATE]
 
@@ -81,13 +84,13 @@ def write(con: duckdb.DuckDBPyConnection, *, object_name: str, object_label: str
         cur.unregister("_import_rows")
         cur.register("_import_rows", staging)
         say(0.4, f"Creating {fresh:,} records")
-        insert_cols = ", ".join(f'"{c}"' for c in cols)
+        insert_cols = ", ".join(ident(c) for c in cols)
         select_cols = ", ".join(
-            f's."{c}"' if c != "created_at" else "coalesce(s.created_at, ?::TIMESTAMP)"
+            f"s.{ident(c)}" if c != "created_at" else "coalesce(s.created_at, ?::TIMESTAMP)"
             for c in cols
         )
         cur.execute(
-            f'INSERT INTO "{object_name}" (id, {insert_cols}, updated_at) '
+            f"INSERT INTO {ident(object_name)} (id, {insert_cols}, updated_at) "
             f"SELECT s._id, {select_cols}, ?::TIMESTAMP FROM _import_rows s WHERE s._new",
             [now, now],
         )
@@ -110,6 +113,10 @@ def write(con: duckdb.DuckDBPyConnection, *, object_name: str, object_label: str
              rejected, actor_id, now],
         )  # fmt: skip
         cur.unregister("_import_rows")
+        # What follows (rescoring the profiles that read these properties, or every profile
+        # when records were added) commits with the import.
+        event = changes.RecordsChanged(object_name, None, frozenset(props), created=fresh > 0)
+        changes.apply(cur, event, now=clock_now)
         return {"created": fresh, "updated": updated}
 
     result = db.write(con, _write)
@@ -119,14 +126,14 @@ def write(con: duckdb.DuckDBPyConnection, *, object_name: str, object_label: str
 
 def _history_rows(cur, object_name: str, prop: str, where: str, old: str, new: str, now, actor_id,
                   params: list) -> None:  # fmt: skip
-    count = cur.execute(f"SELECT count(*) FROM _import_rows s JOIN \"{object_name}\" o ON o.id = s._id WHERE {where}",
+    count = cur.execute(f"SELECT count(*) FROM _import_rows s JOIN {ident(object_name)} o ON o.id = s._id WHERE {where}",
                         params).fetchone()[0]  # fmt: skip
     if not count:
         return
     first = db.allocate_ids(cur, "property_history", count)[0]
     cur.execute(
         f"INSERT INTO property_history SELECT ? - 1 + row_number() OVER (ORDER BY s._id), ?, s._id, ?, "
-        f"{old}, {new}, ?, ?, 'import' FROM _import_rows s JOIN \"{object_name}\" o ON o.id = s._id WHERE {where}",
+        f"{old}, {new}, ?, ?, 'import' FROM _import_rows s JOIN {ident(object_name)} o ON o.id = s._id WHERE {where}",
         [first, object_name, prop, now, actor_id, *params],
     )
 
@@ -141,19 +148,20 @@ def _update_existing(cur, object_name: str, props: list[str], now, actor_id) -> 
     for p in props:
         if p == "created_at":
             continue
-        where = f'NOT s._new AND s."{p}" IS NOT NULL AND o."{p}" IS DISTINCT FROM s."{p}"'
+        c = ident(p)
+        where = f"NOT s._new AND s.{c} IS NOT NULL AND o.{c} IS DISTINCT FROM s.{c}"
         rows = cur.execute(
-            f'SELECT s._id FROM _import_rows s JOIN "{object_name}" o ON o.id = s._id WHERE {where}'
+            f"SELECT s._id FROM _import_rows s JOIN {ident(object_name)} o ON o.id = s._id WHERE {where}"
         ).fetchall()
         if not rows:
             continue
         touched |= {r[0] for r in rows}
         _history_rows(
-            cur, object_name, p, where, _text(f'o."{p}"'), _text(f's."{p}"'), now, actor_id, []
+            cur, object_name, p, where, _text(f"o.{c}"), _text(f"s.{c}"), now, actor_id, []
         )
         cur.execute(
-            f'UPDATE "{object_name}" o SET "{p}" = s."{p}", updated_at = ? FROM _import_rows s '
-            f'WHERE o.id = s._id AND NOT s._new AND s."{p}" IS NOT NULL AND o."{p}" IS DISTINCT FROM s."{p}"',
+            f"UPDATE {ident(object_name)} o SET {c} = s.{c}, updated_at = ? FROM _import_rows s "
+            f"WHERE o.id = s._id AND NOT s._new AND s.{c} IS NOT NULL AND o.{c} IS DISTINCT FROM s.{c}",
             [now],
         )
     return len(touched)
@@ -163,8 +171,9 @@ def _owner_history(cur, object_name: str, targets: list[Target], now, actor_id) 
     """The first owner of every new record, so "assigned to me" views know when it was assigned."""
     for t in targets:
         if t.type == "user":
-            _history_rows(cur, object_name, t.name, f's._new AND s."{t.name}" IS NOT NULL', "NULL",
-                          f'CAST(s."{t.name}" AS VARCHAR)', now, actor_id, [])  # fmt: skip
+            c = ident(t.name)
+            _history_rows(cur, object_name, t.name, f"s._new AND s.{c} IS NOT NULL", "NULL",
+                          f"CAST(s.{c} AS VARCHAR)", now, actor_id, [])  # fmt: skip
 
 
 def link_column(m: ColumnMap, mapping: list[ColumnMap]) -> str:
@@ -178,9 +187,9 @@ def _associate(cur, object_name: str, m: ColumnMap, column: str, now) -> None:
         f"""
         CREATE OR REPLACE TEMP TABLE _import_links AS
         SELECT DISTINCT s._id AS from_id, x.record_id AS to_id
-        FROM _import_rows s, unnest(string_split(CAST(s."{column}" AS VARCHAR), ';')) AS u(ext)
+        FROM _import_rows s, unnest(string_split(CAST(s.{ident(column)} AS VARCHAR), ';')) AS u(ext)
         JOIN record_external_ids x ON x.object = ? AND x.external_id = trim(u.ext)
-        WHERE s."{column}" IS NOT NULL
+        WHERE s.{ident(column)} IS NOT NULL
         """,
         [m.property],
     )

@@ -4,6 +4,7 @@ import hashlib
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -157,11 +158,15 @@ def test_ids_are_allocated_in_consecutive_blocks(empty_con):
 
 
 def test_concurrent_writers_lose_no_update(tmp_path):
+    """Writers take turns: a read inside the transaction sees every write before it. (Without
+    the lock, threads read the same value and DuckDB refuses or loses the later writes.)"""
     con = db.open_workspace(str(tmp_path / "w.duckdb"))
     con.execute("INSERT INTO counters VALUES ('test.clicks', 0)")
 
     def click(cur):
-        cur.execute("UPDATE counters SET value = value + 1 WHERE name = 'test.clicks'")
+        seen = cur.execute("SELECT value FROM counters WHERE name = 'test.clicks'").fetchone()[0]
+        time.sleep(0.0005)  # widen the window between the read and the write
+        cur.execute("UPDATE counters SET value = ? WHERE name = 'test.clicks'", [seen + 1])
 
     def worker():
         cur = con.cursor()
@@ -210,3 +215,26 @@ def test_no_custom_object_can_take_the_name_of_a_workspace_table(empty_con):
             records.custom_object_ddl(
                 empty_con, name=name, label="X", label_plural="Xs", properties=[]
             )
+
+
+def test_the_workspace_connection_reads_no_files_and_runs_in_utc(tmp_path):
+    con = db.open_workspace(str(tmp_path / "w.duckdb"))
+    with pytest.raises(duckdb.PermissionException):
+        con.execute("SELECT * FROM read_text('/etc/hostname')").fetchall()
+    with pytest.raises(duckdb.Error):
+        con.execute("SET enable_external_access = true")
+    cur = con.cursor()  # every session's cursor too
+    assert cur.execute("SELECT current_setting('TimeZone')").fetchone()[0] == "UTC"
+    with pytest.raises(duckdb.PermissionException):
+        cur.execute("COPY (SELECT 1) TO '/tmp/cs-workspace-copy.csv'")
+    con.close()
+
+
+def test_the_process_shares_one_connection_per_file(tmp_path):
+    path = tmp_path / "w.duckdb"
+    first = db.shared_workspace(path)
+    assert db.shared_workspace(str(path)) is first
+    db.close_shared(path)
+    again = db.shared_workspace(path)
+    assert again is not first
+    db.close_shared(path)

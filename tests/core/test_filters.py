@@ -76,8 +76,12 @@ CASES = [
     (c("renewal_date", "between", ["2026-11-28", "2026-12-31"]), [2, 4]),
     (c("renewal_date", "eq", "2026-11-28"), [4]),
     (c("renewal_date", "more_than_days_ago", 30), [5]),
-    (c("last_activity_at", "in_last_days", 1), [1, 4]),
-    (c("last_activity_at", "in_last_days", 30), [1, 4, 5]),
+    # "the last N days" are the N calendar days ending today: N = 1 is today (28 Nov), N = 30 is
+    # 30 Oct .. 28 Nov (29 Oct, 00:00 is the day before them)
+    (c("last_activity_at", "in_last_days", 1), [4]),
+    (c("last_activity_at", "in_last_days", 2), [1, 4]),
+    (c("last_activity_at", "in_last_days", 30), [1, 4]),
+    (c("last_activity_at", "in_last_days", 31), [1, 4, 5]),
     (c("last_activity_at", "more_than_days_ago", 30), [2]),
     (c("last_activity_at", "lt", "2026-11-28"), [1, 2, 5]),
     # users, and "me"

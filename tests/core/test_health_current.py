@@ -11,7 +11,7 @@ import pytest
 from cs_core import health, record_list, record_values
 from cs_core.health import reports
 from cs_core.health.explain import current_health, record_health
-from cs_core.record_list import Query
+from cs_core.record_list import Query, Viewer
 from tests.conftest import CSM, NOW, without_health_profiles
 
 PROFILE = {
@@ -42,12 +42,12 @@ def _current(con, profile_id: int) -> list[tuple]:
 
 def test_an_edit_days_after_the_full_run_rescores_only_that_record(demo_con, user, profile):
     companies = demo_con.execute("SELECT count(*) FROM companies").fetchone()[0]
-    assert reports.summary(demo_con, profile).count == companies == 400
+    assert reports.summary(demo_con, profile, day=T1.date()).count == companies == 400
     record = demo_con.execute("SELECT min(id) FROM companies WHERE csm_id = ?", [CSM]).fetchone()[0]
     record_values.update_property(demo_con, actor=user(CSM), object_name="companies", record_id=record,
                                   property_name="nps", value="6", now=T1 + timedelta(days=3))  # fmt: skip
     # Every record still has its current score; only the edited one changed.
-    found = reports.summary(demo_con, profile)
+    found = reports.summary(demo_con, profile, day=T1.date())
     assert found.count == 400
     assert found.categories["successful"][0] == 399 and found.categories["neutral"][0] == 1
     current = _current(demo_con, profile.id)
@@ -59,7 +59,9 @@ def test_an_edit_days_after_the_full_run_rescores_only_that_record(demo_con, use
     # The Customers table and the CLI export read the current scores too.
     known = [[{"property": "health_score", "operator": "is_known"}]]
     q = Query(object="companies", columns=["name", "health_score"], spec=known)
-    assert record_list.count(demo_con, q, user_id=None, today=date(2026, 11, 23)) == 400
+    assert (
+        record_list.count(demo_con, q, Viewer(None, datetime(2026, 11, 23, 12, tzinfo=UTC))) == 400
+    )
     assert len(reports.export(demo_con, profile)) == 400
     assert record_health(demo_con, "companies", record)[0].previous_score == 100
 
@@ -217,12 +219,12 @@ def test_the_preview_line_has_the_current_score_and_the_one_before(demo_con):
         "JOIN health_profiles p ON p.id = h.profile_id WHERE h.record_id = ? ORDER BY h.score_date",
         [record]).fetchall()  # fmt: skip
     assert len(history) == 32  # 26 weekly scores and the last week's daily ones (one date in both)
-    (line,) = current_health(demo_con, "companies", record)
+    (line,) = current_health(demo_con, "companies", record, day=NOW.date())
     assert (line.profile_name, line.score_date, line.score, line.category) == history[-1]
     assert line.previous_score == history[-2][2]
     # Rescored ten days later: the score before it is then older than a week.
     profile = health.get_profile(demo_con, name=history[-1][0])
     later = NOW + timedelta(days=10)
     health.run(demo_con, profile, score_date=later.date(), now=later, record_id=record)
-    (line,) = current_health(demo_con, "companies", record)
+    (line,) = current_health(demo_con, "companies", record, day=NOW.date())
     assert (line.score_date, line.previous_score) == (later.date(), history[-1][2])

@@ -47,8 +47,9 @@ ENGAGEMENT = {"name": "Engagement", "kind": "engagement", "max_points": 40, "rul
 BASE = {"name": "Test", "object": "companies", "status": "live", "groups": [FIT, ENGAGEMENT]}
 
 
-@pytest.fixture
-def con(empty_con):
+def with_companies(empty_con):
+    """The engine tests' companies and activities, in a new workspace."""
+
     def fill(cur):
         for cid, (plan, nps, segment, tickets, employees) in COMPANIES.items():
             cur.execute(
@@ -62,6 +63,11 @@ def con(empty_con):
 
     db.write(empty_con, fill)
     return empty_con
+
+
+@pytest.fixture
+def con(empty_con):
+    return with_companies(empty_con)
 
 
 def scores(con, definition, day=DAY) -> dict[int, tuple[int, str]]:
@@ -153,7 +159,11 @@ def test_a_stored_run_replaces_its_date_and_keeps_others(con):
     rows = con.execute(
         "SELECT score_date, count(*) FROM health_scores GROUP BY 1 ORDER BY 1"
     ).fetchall()
-    assert rows == [(date(2026, 11, 27), 11), (DAY, 11)]
+    assert rows == [
+        (date(2026, 11, 1), 11),
+        (date(2026, 11, 27), 11),
+        (DAY, 11),
+    ]  # published on the 1st
     details = con.execute(
         "SELECT details FROM health_scores WHERE record_id = 1 AND score_date = ?", [DAY]
     ).fetchone()[0]

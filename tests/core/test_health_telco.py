@@ -89,7 +89,7 @@ def test_every_customer_is_scored_and_matches_a_plain_implementation(scored):
     counts = pd.cut(
         expected, [-1, 33, 66, 100], labels=["at_risk", "neutral", "successful"]
     ).value_counts()
-    summary = reports.summary(con, profile)
+    summary = reports.summary(con, profile, day=DAY)
     assert summary.count == 7043
     assert {c: n for c, (n, _) in summary.categories.items()} == counts.to_dict()
     assert summary.categories == {
@@ -112,6 +112,6 @@ def test_the_backtest_separates_churned_customers(scored):
         > result.churn_rate["neutral"]
         > result.churn_rate["successful"]
     )
-    at_risk = reports.summary(con, profile).categories["at_risk"][0]
+    at_risk = reports.summary(con, profile, day=DAY).categories["at_risk"][0]
     churned_at_risk = round(result.precision * at_risk)
     assert result.recall == round(churned_at_risk / 1869, 4)

@@ -11,7 +11,7 @@ import pytest
 
 from cs_core import db, imports, record_list
 from cs_core.imports import ColumnMap, MappingError, infer_type, snake_case
-from cs_core.record_list import Query
+from cs_core.record_list import Query, Viewer
 from cs_core.users import PermissionDenied
 from tests.conftest import CSM, NOW, ROOT, SETTINGS_MANAGER
 
@@ -104,7 +104,7 @@ def test_imported_records_can_be_filtered_on_their_new_properties(empty_con, tel
              {"property": "tenure", "operator": "gte", "value": 60}]]  # fmt: skip
     q = Query("companies", spec, ("name", "contract", "tenure"))
     expected = int(((telco["Contract"] == "Two year") & (telco["tenure"].astype(int) >= 60)).sum())
-    assert record_list.count(empty_con, q, user_id=None, today=NOW.date()) == expected
+    assert record_list.count(empty_con, q, Viewer(None, NOW)) == expected
 
 
 def test_three_bad_cells_reject_the_whole_file_and_change_nothing(demo_con, telco, user):

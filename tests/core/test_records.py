@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from cs_core import follows, merges, record_detail, record_list, record_values
-from cs_core.record_list import Query
+from cs_core.record_list import Query, Viewer
 from cs_core.record_values import ValueRefused
 from cs_core.users import PermissionDenied
 from tests.conftest import CSM, NO_ACCESS, NOW
@@ -22,7 +22,7 @@ def one(con, sql, params=()):
 def test_a_page_shows_labels_names_and_the_total(demo_con):
     q = Query("companies", [[{"property": "segment", "operator": "eq", "value": "Enterprise"}]],
               ("name", "csm_id", "renewal_date"), sort=(("name", "asc"),), owner_property="csm_id")  # fmt: skip
-    page = record_list.page(demo_con, q, user_id=CSM, today=TODAY, number=2, size=25)
+    page = record_list.page(demo_con, q, Viewer(CSM, NOW), number=2, size=25)
     total = one(demo_con, "SELECT count(*) FROM companies WHERE segment = 'Enterprise'")
     assert page.total == total and page.pages == -(-total // 25)
     assert list(page.rows.columns) == [
@@ -42,19 +42,17 @@ def test_a_page_shows_labels_names_and_the_total(demo_con):
 
 def test_a_page_past_the_end_shows_the_last_page(demo_con):
     q = Query("companies", [], ("name",))
-    page = record_list.page(demo_con, q, user_id=CSM, today=TODAY, number=99, size=100)
+    page = record_list.page(demo_con, q, Viewer(CSM, NOW), number=99, size=100)
     assert (page.page, page.pages, len(page.rows)) == (4, 4, 100)
     with pytest.raises(ValueError, match="not 30"):
-        record_list.page(demo_con, q, user_id=CSM, today=TODAY, size=30)
+        record_list.page(demo_con, q, Viewer(CSM, NOW), size=30)
 
 
 def test_export_has_every_matching_row_not_just_a_page(demo_con):
     q = Query("companies", [[{"property": "$owner", "operator": "eq", "value": "$me"}]],
               ("name", "segment"), owner_property="csm_id")  # fmt: skip
     rows = list(
-        csv.reader(
-            io.StringIO(record_list.export_csv(demo_con, q, user_id=CSM, today=TODAY).decode())
-        )
+        csv.reader(io.StringIO(record_list.export_csv(demo_con, q, Viewer(CSM, NOW)).decode()))
     )
     assert rows[0] == ["Record ID", "Company name", "Segment"]
     owned = demo_con.execute(
@@ -190,11 +188,11 @@ def test_merge_keeps_the_survivor_and_moves_everything(demo_con, user):
     q = Query("companies", [], ("name",))
     assert (
         11
-        not in record_list.page(demo_con, q, user_id=CSM, today=TODAY, size=100, number=1)
+        not in record_list.page(demo_con, q, Viewer(CSM, NOW), size=100, number=1)
         .rows["id"]
         .tolist()
     )
-    assert record_list.count(demo_con, q, user_id=CSM, today=TODAY) == 399
+    assert record_list.count(demo_con, q, Viewer(CSM, NOW)) == 399
 
 
 def test_merge_refusals(demo_con, user):

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from cs_core import views
-from cs_core.record_list import Query, count
+from cs_core.record_list import Query, Viewer, count
 from cs_core.users import PermissionDenied
 from cs_core.views import ViewError
 from tests.conftest import CSM, NO_ACCESS, NOW, SETTINGS_MANAGER, SUPER_ADMIN
@@ -15,7 +15,7 @@ SEGMENT_SMB = [[{"property": "segment", "operator": "eq", "value": "SMB"}]]
 
 def _count(con, spec, user_id):
     q = Query("companies", spec, ("name",), owner_property="csm_id")
-    return count(con, q, user_id=user_id, today=NOW.date())
+    return count(con, q, Viewer(user_id, NOW))
 
 
 def test_standard_views_are_created_once_and_listed_first(demo_con, user):
@@ -37,7 +37,7 @@ def test_owned_by_me_follows_the_owner_property(demo_con, user):
     by_company_owner = demo_con.execute(
         "SELECT count(*) FROM companies WHERE owner_id = ?", [CSM]
     ).fetchone()[0]
-    assert count(demo_con, q, user_id=CSM, today=NOW.date()) == by_company_owner
+    assert count(demo_con, q, Viewer(CSM, NOW)) == by_company_owner
 
 
 def test_assigned_to_me_in_the_last_30_days_reads_owner_history(empty_con, now):
@@ -63,9 +63,9 @@ def test_assigned_to_me_in_the_last_30_days_reads_owner_history(empty_con, now):
     q = Query("companies", spec, ("name",), owner_property="csm_id")
     from cs_core.record_list import page
 
-    rows = page(con, q, user_id=4, today=now.date()).rows
+    rows = page(con, q, Viewer(4, now)).rows
     assert rows["id"].tolist() == [1]
-    assert page(con, q, user_id=5, today=now.date()).rows["id"].tolist() == [3]
+    assert page(con, q, Viewer(5, now)).rows["id"].tolist() == [3]
 
 
 def test_a_csm_creates_private_views_but_cannot_share_with_everyone(demo_con, user):
@@ -143,7 +143,7 @@ def test_defaults_need_everyone_sharing_a_description_and_at_most_six(demo_con, 
     assert ids == [shared[i].id for i in (0, 2, 3, 4, 5)]
     views.reorder_defaults(demo_con, actor=admin, object_name="companies", view_ids=ids[::-1])
     assert [v.id for v in views.default_views(demo_con, "companies")] == ids[::-1]
-    with pytest.raises(ViewError, match="List every default view exactly once"):
+    with pytest.raises(ViewError, match="changed meanwhile"):
         views.reorder_defaults(demo_con, actor=admin, object_name="companies", view_ids=ids[:2])
     with pytest.raises(PermissionDenied):
         views.reorder_defaults(demo_con, actor=user(CSM), object_name="companies", view_ids=ids)

@@ -1,0 +1,131 @@
+"""The one change path: what follows a change runs here, in the transaction of the change.
+
+Every write that changes what health scores read (a property edit, an import, new
+activities, a merge, a published profile) ends its transaction with
+:func:`apply` and an event saying what changed, whoever made it (the app, the
+command line, an import). Here the live profiles that read the change rescore
+(raising their alerts), and a merge moves what pointed at the merged record. So a
+change and what follows from it are committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from cs_core import clock
+
+# Up to this many changed records are rescored one by one; more, and the profile's full run
+# (one query over every record) is cheaper.
+ONE_BY_ONE = 25
+
+
+@dataclass(frozen=True)
+class RecordsChanged:
+    """Properties of records were written (``record_ids`` None: too many to list)."""
+
+    object: str
+    record_ids: tuple[int, ...] | None
+    properties: frozenset[str]
+    created: bool = False  # records were added (every profile of the object may score them)
+
+
+@dataclass(frozen=True)
+class ActivitiesAdded:
+    """Activities were added to records of an object (``record_ids`` None: too many to list)."""
+
+    object: str
+    record_ids: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
+class RecordsMerged:
+    """``merged_id`` was merged into ``survivor_id`` (its activities and links moved there)."""
+
+    object: str
+    survivor_id: int
+    merged_id: int
+
+
+@dataclass(frozen=True)
+class ProfilePublished:
+    """A profile went live, or a live profile got new rules."""
+
+    profile_id: int
+
+
+Event = RecordsChanged | ActivitiesAdded | RecordsMerged | ProfilePublished
+
+
+@dataclass(frozen=True)
+class Followed:
+    """What the change path did: profiles run in full, records rescored, alerts raised."""
+
+    full_runs: tuple[int, ...] = ()
+    rescored: int = 0
+    alerts: int = 0
+    moved_ids: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def apply(cur: duckdb.DuckDBPyConnection, event: Event, *, now: datetime) -> Followed:
+    """Run what follows ``event`` on ``cur``, inside the caller's write transaction."""
+    from cs_core.health.profiles import get_profile, list_profiles
+
+    moved = 0
+    if isinstance(event, ProfilePublished):
+        profile = get_profile(cur, profile_id=event.profile_id)
+        return _rescore(cur, [profile] if profile and profile.status == "live" else [], None, now)
+    if isinstance(event, RecordsMerged):
+        moved = _after_merge(cur, event)
+    profiles = list_profiles(cur, object_name=event.object, live_only=True)
+    if isinstance(event, RecordsChanged) and not event.created:
+        from cs_core.health.engine import owner_property
+
+        owner = owner_property(cur, event.object)
+        touched = set(event.properties) | ({"$owner"} if owner in event.properties else set())
+        profiles = [p for p in profiles if p.reads & touched]
+    elif isinstance(event, ActivitiesAdded):
+        profiles = [
+            p for p in profiles if any(g["kind"] == "engagement" for g in p.definition["groups"])
+        ]
+    ids = (event.survivor_id,) if isinstance(event, RecordsMerged) else event.record_ids
+    result = _rescore(cur, profiles, ids, now)
+    return Followed(result.full_runs, result.rescored, result.alerts, moved)
+
+
+def _rescore(cur, profiles: list, record_ids: tuple[int, ...] | None, now: datetime) -> Followed:
+    from cs_core.health.engine import store
+
+    day = clock.score_date(now)
+    full, rescored, alerts = [], 0, 0
+    for profile in profiles:
+        if record_ids is not None and len(record_ids) <= ONE_BY_ONE:
+            for record_id in record_ids:
+                done = store(cur, profile, score_date=day, now=now, record_id=record_id)
+                rescored += done.scored
+                alerts += done.alerts
+        else:
+            done = store(cur, profile, score_date=day, now=now)
+            full.append(profile.id)
+            rescored += done.scored
+            alerts += done.alerts
+    return Followed(tuple(full), rescored, alerts)
+
+
+def _after_merge(cur, event: RecordsMerged) -> int:
+    """The merged record's external ids now name the survivor (a re-import updates it); its
+    scores go (the survivor is rescored with both records' activities); its overrides go too."""
+    moved = cur.execute(
+        "UPDATE record_external_ids SET record_id = ? WHERE object = ? AND record_id = ?",
+        [event.survivor_id, event.object, event.merged_id],
+    ).fetchone()[0]
+    for table in ("health_scores", "health_current", "health_overrides"):
+        cur.execute(
+            f"DELETE FROM {table} WHERE record_id = ? AND profile_id IN "
+            "(SELECT id FROM health_profiles WHERE object = ?)",
+            [event.merged_id, event.object],
+        )
+    return moved

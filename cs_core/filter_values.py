@@ -1,0 +1,129 @@
+"""Checking a filter condition's value before it becomes a query parameter.
+
+Every value is checked for its property's type and range (numbers finite and within
+what a DOUBLE holds, ids within BIGINT, days 0..36,500, dates within the calendar,
+texts and lists of a sane size), so a spec that cannot be applied raises
+:class:`FilterError`, and never a Python or DuckDB error.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from cs_core.records import Property
+
+ME = "$me"
+MAX_DAYS = 36_500  # a hundred years: the longest "last N days" a filter takes
+MAX_ID = 2**63 - 1  # ids are BIGINT
+MAX_NUMBER = 1e300  # finite, and far inside what a DOUBLE column holds
+
+
+class FilterError(ValueError):
+    """A filter spec that cannot be applied; the message names the condition's problem."""
+
+
+def number(prop: Property, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise FilterError(f"{prop.label} needs a number, not {shown(value)}.")
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise FilterError(f"{prop.label} needs a number, not {shown(value)}.") from None
+    if not math.isfinite(number) or abs(number) > MAX_NUMBER:
+        raise FilterError(f"{prop.label} needs a finite number, not {shown(value)}.")
+    return number
+
+
+def shown(value) -> str:
+    """A value for a message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def date_value(prop: Property, value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise FilterError(f"{prop.label} needs a date (YYYY-MM-DD), not {shown(value)}.")
+    try:
+        day = date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        raise FilterError(f"{prop.label} needs a date (YYYY-MM-DD), not {shown(value)}.") from None
+    if not date(1, 1, 2) <= day <= date(9999, 12, 30):
+        raise FilterError(f"{prop.label}: {day} is outside the dates a filter can use.")
+    return day
+
+
+def boolean(prop: Property, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower() if isinstance(value, str | int) else ""
+    if text in ("true", "yes"):
+        return True
+    if text in ("false", "no"):
+        return False
+    raise FilterError(f"{prop.label} needs true or false, not {shown(value)}.")
+
+
+def whole(value) -> int | None:
+    """``value`` as a whole number (an int, an integral float or such text), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return (
+            int(value)
+            if math.isfinite(value) and value.is_integer() and abs(value) < 2**63
+            else None
+        )
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit() and len(value.strip()) < 30:
+        return int(value.strip())
+    return None
+
+
+def days_value(prop: Property, value) -> int:
+    days = whole(value)
+    if days is None:
+        raise FilterError(
+            f"{prop.label}: the number of days must be a whole number, not {shown(value)}."
+        )
+    if days < 0:
+        raise FilterError(f"{prop.label}: the number of days cannot be negative.")
+    if days > MAX_DAYS:
+        raise FilterError(f"{prop.label}: the number of days can be at most {MAX_DAYS:,}.")
+    return days
+
+
+def ref_id(prop: Property, value, me: int | None) -> int:
+    if value == ME:
+        if me is None:
+            raise FilterError(f"{prop.label}: 'me' needs a signed-in user.")
+        return me
+    ref = whole(value)
+    if ref is None or not 0 < ref <= MAX_ID:
+        raise FilterError(f"{prop.label} needs a user or id, not {shown(value)}.")
+    return ref
+
+
+def scalar(prop: Property, value, me: int | None):
+    """The value as the type the column compares with."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise FilterError(f"{prop.label}: enter a value to compare with.")
+    if prop.type == "number":
+        return number(prop, value)
+    if prop.type in ("date", "datetime"):
+        return date_value(prop, value)
+    if prop.type == "boolean":
+        return boolean(prop, value)
+    if prop.type in ("user", "pipeline", "stage"):
+        return ref_id(prop, value, me)
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise FilterError(f"{prop.label} needs a text value, not {shown(value)}.")
+    text = str(value).strip().lower()
+    if len(text) > 1_000:
+        raise FilterError(f"{prop.label}: a value to compare with has at most 1,000 characters.")
+    return text
