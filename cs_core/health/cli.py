@@ -1,100 +1,161 @@
-"""``python -m cs_core health <command> --db PATH``: profiles, recompute, export, summary, backtest."""
+"""``python -m cs_core health COMMAND --db PATH``: profiles, recompute, export, summary, backtest."""
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
-from cs_core import db, users
+import click
+
+from cs_core import clock, db, users
+from cs_core.cli import db_option, fail_cleanly, moment, now_option
 from cs_core.health import engine, profiles, reports
 
 
-def add_parser(sub) -> None:
-    p = sub.add_parser("health", help="health-score profiles and scores")
-    p.add_argument("health_command", choices=["import-profile", "export-profile", "recompute", "export", "summary",
-                                              "backtest"])  # fmt: skip
-    p.add_argument("target", nargs="?", help="FILE for import-profile, NAME for export-profile")
-    p.add_argument("--db", required=True)
-    p.add_argument("--profile", help="a profile's name (recompute: default every live profile)")
-    p.add_argument("--as-of", help="score date YYYY-MM-DD (default: today, UTC)")
-    p.add_argument("--out", help="CSV file for export")
-    p.add_argument("--owner", help="an owner's email, for summary")
-    p.add_argument("--outcome-property")
-    p.add_argument("--churned-value")
-    p.add_argument("--json", action="store_true", help="print JSON")
+@click.group()
+def health() -> None:
+    """Health-score profiles and scores."""
 
 
 def _profile(con, name: str | None) -> profiles.Profile:
     found = profiles.get_profile(con, name=name) if name else None
     if found is None:
-        raise SystemExit(f"There is no profile named {name!r}. Profiles: "
-                         + ", ".join(p.name for p in profiles.list_profiles(con)))  # fmt: skip
+        known = ", ".join(p.name for p in profiles.list_profiles(con)) or "none yet"
+        raise click.ClickException(f"There is no profile named {name!r}. Profiles: {known}.")
     return found
 
 
-def run(args: argparse.Namespace) -> int:
-    now = datetime.now(UTC)
-    con = db.open_workspace(args.db)
+def _read_json(path: str) -> dict:
     try:
-        return _run(con, args, now)
-    except profiles.ProfileError as exc:
-        print(
-            "The profile was refused:\n" + "\n".join(f"- {p}" for p in exc.problems),
-            file=sys.stderr,
-        )
-        return 1
-    finally:
-        con.close()
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"{path} cannot be read: {exc.strerror or exc}.") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(
+            f"{path} is not valid JSON ({exc.msg}, line {exc.lineno})."
+        ) from None
 
 
-def _run(con, args, now) -> int:
-    cmd = args.health_command
-    if cmd == "import-profile":
-        definition = json.loads(Path(args.target).read_text(encoding="utf-8"))
-        saved = profiles.save_profile(con, actor=None, definition=definition, now=now)
-        print(f"Saved profile {saved.name!r} ({saved.status}, version {saved.version}).")
-        return 0
-    if cmd == "export-profile":
-        print(json.dumps(_profile(con, args.target or args.profile).definition, indent=2))
-        return 0
-    if cmd == "recompute":
-        day = date.fromisoformat(args.as_of) if args.as_of else now.date()
+def _day(text: str | None, now: datetime) -> date:
+    if not text:
+        return clock.score_date(now)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.ClickException(f"--as-of {text!r} is not a date; use YYYY-MM-DD.") from None
+
+
+def _out(payload: dict, as_json: bool) -> None:
+    click.echo(
+        json.dumps(payload) if as_json else "\n".join(f"{k}: {v}" for k, v in payload.items())
+    )
+
+
+@health.command("import-profile")
+@click.argument("file")
+@db_option
+@now_option
+@fail_cleanly
+def import_profile(file: str, db_path: str, now: datetime | None) -> None:
+    """Create a profile from a JSON FILE, or replace the one with its name (live ones are scored)."""
+    definition = _read_json(file)
+    with db.open_workspace(db_path) as con:
+        saved = profiles.save_profile(con, actor=None, definition=definition, now=moment(now))
+    click.echo(f"Saved profile {saved.name!r} ({saved.status}, version {saved.version}).")
+
+
+@health.command("export-profile")
+@click.argument("name", required=False)
+@click.option("--profile", "profile_name", help="The profile's name (or give it as NAME).")
+@db_option
+@fail_cleanly
+def export_profile(name: str | None, profile_name: str | None, db_path: str) -> None:
+    """Print a profile's JSON."""
+    with db.open_workspace(db_path) as con:
+        click.echo(json.dumps(_profile(con, name or profile_name).definition, indent=2))
+
+
+@health.command("recompute")
+@click.option("--profile", "profile_name", help="A profile's name (default: every live profile).")
+@click.option("--as-of", help="The score date, YYYY-MM-DD (default: today, UTC, of --now).")
+@db_option
+@now_option
+@fail_cleanly
+def recompute(
+    profile_name: str | None, as_of: str | None, db_path: str, now: datetime | None
+) -> None:
+    """Score and store a profile's records (a date in the past fills in history only)."""
+    now = moment(now)
+    day = _day(as_of, now)
+    with db.open_workspace(db_path) as con:
         chosen = (
-            [_profile(con, args.profile)]
-            if args.profile
+            [_profile(con, profile_name)]
+            if profile_name
             else profiles.list_profiles(con, live_only=True)
         )
+        if not chosen:
+            click.echo("There is no live profile to compute.")
         for p in chosen:
             result = engine.run(con, p, score_date=day, now=now)
-            print(
+            click.echo(
                 f"{p.name}: {result.scored:,} records scored for {day}, {result.alerts:,} alerts raised."
             )
-        if not chosen:
-            print("There is no live profile to compute.")
-        return 0
-    profile = _profile(con, args.profile)
-    if cmd == "export":
-        frame = reports.export(con, profile)
-        if not args.out:
-            raise SystemExit("export needs --out FILE.csv")
-        frame.to_csv(args.out, index=False)
-        print(f"Wrote {len(frame):,} scores to {args.out}.")
-        return 0
-    if cmd == "summary":
-        owner = users.find_by_email(con, args.owner) if args.owner else None
-        if args.owner and owner is None:
-            raise SystemExit(f"No workspace user has the email {args.owner}.")
-        result = reports.summary(con, profile, owner_id=owner.id if owner else None).to_json()
-        print(
-            json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items())
+
+
+@health.command("export")
+@click.option("--profile", "profile_name", required=True)
+@click.option("--out", required=True, help="The CSV file to write.")
+@db_option
+@fail_cleanly
+def export(profile_name: str, out: str, db_path: str) -> None:
+    """Write a profile's current scores to a CSV file."""
+    target = Path(out)
+    if not target.parent.is_dir():
+        raise click.ClickException(f"--out {out}: the folder {target.parent} does not exist.")
+    with db.open_workspace(db_path) as con:
+        frame = reports.export(con, _profile(con, profile_name))
+    frame.to_csv(target, index=False)
+    click.echo(f"Wrote {len(frame):,} scores to {out}.")
+
+
+@health.command("summary")
+@click.option("--profile", "profile_name", required=True)
+@click.option("--owner", help="An owner's email: only their records.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+@now_option
+@fail_cleanly
+def summary(
+    profile_name: str, owner: str | None, as_json: bool, db_path: str, now: datetime | None
+) -> None:
+    """Average score, categories and distribution of the scores in effect."""
+    with db.open_workspace(db_path) as con:
+        profile = _profile(con, profile_name)
+        user = users.find_by_email(con, owner) if owner else None
+        if owner and user is None:
+            raise click.ClickException(f"No workspace user has the email {owner}.")
+        result = reports.summary(con, profile, day=clock.score_date(moment(now)),
+                                 owner_id=user.id if user else None)  # fmt: skip
+    _out(result.to_json(), as_json)
+
+
+@health.command("backtest")
+@click.option("--profile", "profile_name", required=True)
+@click.option("--outcome-property", required=True, help="The property that records the outcome.")
+@click.option("--churned-value", required=True, help="Its value that means churned (e.g. Yes).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@db_option
+@fail_cleanly
+def backtest(
+    profile_name: str, outcome_property: str, churned_value: str, as_json: bool, db_path: str
+) -> None:
+    """How well the current scores separate churned records from the others (AUC, precision, recall)."""
+    with db.open_workspace(db_path) as con:
+        profile = _profile(con, profile_name)
+        result = reports.backtest(
+            con, profile, outcome_property=outcome_property, churned_value=churned_value
         )
-        return 0
-    if not (args.outcome_property and args.churned_value is not None):
-        raise SystemExit("backtest needs --outcome-property and --churned-value")
-    result = reports.backtest(con, profile, outcome_property=args.outcome_property,
-                              churned_value=args.churned_value).to_json()  # fmt: skip
-    print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
-    return 0
+    _out(result.to_json(), as_json)

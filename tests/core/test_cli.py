@@ -1,45 +1,57 @@
-"""python -m cs_core demo: creates a workspace, never silently replaces one."""
-
-import subprocess
-import sys
+"""The command line, run in-process with click's CliRunner: demo, and every command's form."""
 
 import duckdb
+import pytest
+from click.testing import CliRunner
 
-from tests.conftest import ROOT
+from cs_core import db
+from cs_core.cli import main
+from tests.conftest import NOW
 
 
-def _cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "cs_core", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def run(*args, code: int = 0):
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == code, result.output + result.stderr
+    return result
 
 
 def test_demo_command_creates_a_workspace_and_refuses_to_overwrite(tmp_path):
     path = tmp_path / "ws.duckdb"
-    made = _cli("demo", "--db", str(path), "--seed", "3")
-    assert made.returncode == 0, made.stderr
+    made = run("demo", "--db", str(path), "--seed", "3", "--now", NOW.isoformat())
     assert "400 companies" in made.stdout and "30,000 activities" in made.stdout
-    con = duckdb.connect(str(path), read_only=True)
+    con = duckdb.connect(str(path), read_only=True, config=db.CONFIG)
     assert con.execute("SELECT count(*) FROM contacts").fetchone()[0] == 2_000
+    # Dated from --now: the newest activity is before it, none after.
+    newest = con.execute("SELECT max(occurred_at) FROM activities").fetchone()[0]
+    assert newest <= NOW.replace(tzinfo=None)
     con.close()
 
-    again = _cli("demo", "--db", str(path))
-    assert again.returncode == 2
+    again = run("demo", "--db", str(path), code=2)
     assert "exists already" in again.stderr and "--force" in again.stderr
 
-    forced = _cli("demo", "--db", str(path), "--force", "--seed", "4")
-    assert forced.returncode == 0, forced.stderr
+    forced = run("demo", "--force", "--seed", "4", "--db", str(path))  # --db anywhere
     assert "seed 4" in forced.stdout
 
 
 def test_demo_command_names_the_file_when_it_cannot_open_it(tmp_path):
     path = tmp_path / "ws.duckdb"
     path.write_text("not a database")
-    result = _cli("demo", "--db", str(path), "--force")
-    assert result.returncode == 1
+    result = run("demo", "--db", str(path), "--force", code=1)
     assert str(path) in result.stderr
     assert path.read_text() == "not a database"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["demo", "--help"], ["import", "--help"], ["daily", "--help"], ["health", "--help"],
+     ["health", "import-profile", "--help"], ["health", "recompute", "--help"], ["health", "summary", "--help"],
+     ["health", "export", "--help"], ["health", "backtest", "--help"], ["health", "export-profile", "--help"]],
+)  # fmt: skip
+def test_every_command_has_help(args):
+    assert "Usage:" in run(*args).stdout
+
+
+def test_a_bad_now_is_one_line_not_a_traceback(tmp_path):
+    result = run("demo", "--db", str(tmp_path / "w.duckdb"), "--now", "yesterday", code=2)
+    assert "'yesterday' is not a timestamp" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
