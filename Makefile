@@ -7,7 +7,7 @@ DB ?= data/workspace.duckdb
 PORT ?= 8501
 SCALE ?= M
 
-.PHONY: run test test-fast lint format bench demo clean-db install browser
+.PHONY: run test test-fast test-future test-zones lint format bench demo clean-db install browser tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +29,30 @@ browser:
 		echo "Chromium is missing: run 'sudo apt-get install -y chromium' (browser tests will be skipped)"; \
 	fi
 
+# The launcher starts the daily health run's scheduler, then Streamlit, in one process.
+# libfaketime for running the suite with the clock moved (no test may depend on today's date).
+tools:
+	@if command -v faketime >/dev/null; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >/dev/null; \
+	else \
+		echo "faketime is missing: run 'sudo apt-get install -y faketime' for make test-future"; exit 1; \
+	fi
+
 run: $(STAMP)
 	@test -f $(DB) || $(BIN)/python -m cs_core demo --db $(DB)
-	CS_WORKSPACE_DB=$(DB) $(BIN)/streamlit run streamlit_app.py --server.port $(PORT)
+	CS_WORKSPACE_DB=$(DB) $(BIN)/python -m ui.launch --server.port $(PORT)
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The core and page tests with the clock a year ahead, the server in Los Angeles' zone.
+test-future: $(STAMP) tools
+	TZ=America/Los_Angeles faketime -f '+365d' $(BIN)/python -m pytest -q -p no:cacheprovider tests/core tests/pages
+
+# The same tests with the server in Tokyo's zone (UTC+9, no DST).
+test-zones: $(STAMP)
+	TZ=Asia/Tokyo $(BIN)/python -m pytest -q -p no:cacheprovider tests/core tests/pages
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests/core tests/test_architecture.py

@@ -1,13 +1,11 @@
 """Settings: what the Customers, Services and Revenue tabs show (S-1..S-4)."""
 
-from datetime import UTC, datetime
-
 import streamlit as st
 
-from cs_core import settings
+from cs_core import clock, settings
 from cs_core.settings import CustomerSettings, RevenueSettings, SettingsError
 from cs_core.users import Action, PermissionDenied, can
-from ui import auth, db, health_editor, import_wizard, state
+from ui import auth, daily_panel, db, health_editor, import_wizard, state
 from ui.settings_form import object_label, object_settings, owner_and_renewal
 
 con = db.connection()
@@ -22,7 +20,7 @@ st.caption(
 def save(section: str, saver, value) -> None:
     """Save through cs_core; show every problem, or confirm and rerun."""
     try:
-        saver(con, actor=user, value=value, now=datetime.now(UTC))
+        saver(con, actor=user, value=value, now=clock.now())
     except SettingsError as exc:
         st.error(
             "Not saved:\n\n" + "\n".join(f"- {p}" for p in exc.problems), icon=":material/error:"
@@ -39,7 +37,8 @@ def last_saved(key: str) -> None:
     change = settings.last_change(con, key)
     if change:
         when, who = change
-        st.caption(f"Last saved {when:%d %b %Y, %H:%M} UTC by {who or 'the system'}.")
+        st.caption(f"Last saved {clock.shown(when, user.time_zone, '%d %b %Y, %H:%M')} "
+                   f"({user.time_zone}) by {who or 'the system'}.")  # fmt: skip
 
 
 customers_tab, services_tab, revenue_tab, health_tab, import_tab = st.tabs(
@@ -162,7 +161,7 @@ with import_tab:
 
 with health_tab:
     if can(user, Action.EDIT_HEALTH_PROFILES):
-        profiles_tab, backtest_tab = st.tabs(["Profiles", "Backtest"])
+        profiles_tab, backtest_tab, daily_tab = st.tabs(["Profiles", "Backtest", "Daily run"])
         with profiles_tab:
             health_editor.editor(con, user, settings.get_customer_settings(con).object)
         with backtest_tab:
@@ -173,3 +172,6 @@ with health_tab:
             "Customer Success settings.",
             icon=":material/lock:",
         )
+        daily_tab = st.container()
+    with daily_tab:
+        daily_panel.section(con, user)

@@ -99,6 +99,11 @@ class Context:
     def today(self) -> date:
         return self.now.date()
 
+    @property
+    def viewer(self) -> record_list.Viewer:
+        """CSM user 4 looking, now, in UTC (the bench's figures do not depend on a zone)."""
+        return record_list.Viewer(CSM_USER_ID, self.now, "UTC")
+
 
 Timings = Mapping[str, float] | None
 
@@ -162,7 +167,7 @@ def app_start(ctx: Context) -> Timings:
     if port_in_use(port):
         raise RuntimeError(f"Port {port} is in use already; pass another with --port.")
     url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port"]
+    cmd = [sys.executable, "-m", "ui.launch", "--server.port"]  # as make run starts it
     cmd += [str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
     env = {**os.environ, "CS_WORKSPACE_DB": str(ctx.path)}
     out: dict[str, float] = {}
@@ -223,9 +228,7 @@ def open_view(name: str, spec: list) -> Callable[[Context], Timings]:
     def run(ctx: Context) -> Timings:
         query = account_query(ctx, spec)
         start = time.perf_counter()
-        page = record_list.page(
-            ctx.con, query, user_id=CSM_USER_ID, today=ctx.today, number=1, size=50
-        )
+        page = record_list.page(ctx.con, query, ctx.viewer, number=1, size=50)
         elapsed = time.perf_counter() - start
         return {f"{name} ({page.total:,} match)": elapsed}
 
@@ -250,7 +253,7 @@ def preview_busiest(ctx: Context) -> Timings:
     found = record_detail.preview(
         ctx.con, object_name="companies", record_id=record_id, user=ctx.user
     )
-    health_explain.current_health(ctx.con, "companies", record_id)
+    health_explain.current_health(ctx.con, "companies", record_id, day=ctx.today)
     elapsed = time.perf_counter() - start
     if found is None:
         raise RuntimeError(f"company {record_id} has no preview")
@@ -261,11 +264,9 @@ def export_view(ctx: Context) -> Timings:
     """Every record of the export view as CSV; the row says how many (counted untimed)."""
     query = account_query(ctx, EXPORT_SPEC)
     if "export rows" not in ctx.cache:
-        ctx.cache["export rows"] = record_list.count(
-            ctx.con, query, user_id=CSM_USER_ID, today=ctx.today
-        )
+        ctx.cache["export rows"] = record_list.count(ctx.con, query, ctx.viewer)
     start = time.perf_counter()
-    record_list.export_csv(ctx.con, query, user_id=CSM_USER_ID, today=ctx.today)
+    record_list.export_csv(ctx.con, query, ctx.viewer)
     elapsed = time.perf_counter() - start
     return {f"{EXPORT} ({ctx.cache['export rows']:,} rows)": elapsed}
 
@@ -401,7 +402,7 @@ def owner_summary(ctx: Context) -> Timings:
     """The Summary tab's health figures for CSM user 4's accounts."""
     profile = health_profile(ctx, ENTERPRISE)
     start = time.perf_counter()
-    found = health_reports.summary(ctx.con, profile, owner_id=CSM_USER_ID)
+    found = health_reports.summary(ctx.con, profile, day=ctx.today, owner_id=CSM_USER_ID)
     elapsed = time.perf_counter() - start
     return {f"{OWNER_SUMMARY} (user {CSM_USER_ID}, {found.count:,} scored)": elapsed}
 

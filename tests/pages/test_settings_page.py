@@ -99,3 +99,34 @@ def test_a_service_object_without_pipelines_chosen_is_refused(app, demo_path):
     at.button(key="settings.services.save").click().run()
     assert "Services: choose at least one pipeline to show." in at.error[0].value
     assert _stored(demo_path, "services") == before
+
+
+def test_the_daily_run_shows_its_schedule_runs_now_and_saves_a_new_time(app, demo_path):
+    at = _settings_page(app)
+    shown = metric_values(at)
+    assert shown["Last run"] == "Never"
+    # Next run: 05:00 UTC tomorrow (the fixed clock is 15:00 UTC on 28 Nov), in Priya's zone.
+    zone = scalar(demo_path, "SELECT time_zone FROM users WHERE id = ?", [SETTINGS_MANAGER])
+    from datetime import datetime, time
+
+    from cs_core import clock
+
+    assert shown["Next run"] == clock.shown(datetime(2026, 11, 29, 5), zone)
+    assert any("started without the daily scheduler" in i.value for i in at.info)
+    at.button(key="settings.daily.run").click().run()
+    assert not at.exception
+    assert (
+        scalar(
+            demo_path, "SELECT count(*) FROM job_runs WHERE trigger = 'manual' AND status = 'ok'"
+        )
+        == 1
+    )
+    shown = metric_values(at)
+    assert shown["Records scored"] == "400" and shown["Last run"] == clock.shown(
+        datetime(2026, 11, 28, 15), zone
+    )
+    at.selectbox(key="settings.daily.zone").set_value("Asia/Tokyo")
+    at.time_input(key="settings.daily.time").set_value(time(6, 15))
+    at.button(key="FormSubmitter:settings.daily.form-Save schedule").click().run()
+    assert not at.exception and not at.error
+    assert _stored(demo_path, "daily_job") == {"time": "06:15", "time_zone": "Asia/Tokyo"}
