@@ -1,20 +1,18 @@
 """Customers tab: views, filters, the account table, record preview and record page (CUS-1..CUS-8)."""
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
 import streamlit as st
 
-from cs_core import filters, record_list, records, settings, views
-from cs_core.record_list import Query
+from cs_core import clock, filters, record_list, records, settings, views
+from cs_core.record_list import Query, Viewer
 from cs_core.users import Action
 from ui import auth, db, filter_editor, record_panel, record_table, view_panel
 
 P = "customers"
 con = db.connection()
 user = auth.require_page(con, Action.USE_WORKSPACE)
-now = datetime.now(UTC)
-today = now.astimezone(ZoneInfo(user.time_zone)).date()
+now = clock.now()
+viewer = Viewer(user.id, now, user.time_zone)
+today = viewer.today
 chosen = settings.get_customer_settings(con)
 obj = records.get_object(con, chosen.object)
 props = record_list.listing_properties(con, obj.name)
@@ -60,7 +58,7 @@ if st.session_state.get(f"{P}.loaded") != loaded:
 def _export(query: Query) -> bytes:
     # Runs later, when the button is clicked, in another thread: it needs its own cursor.
     with db.fresh_cursor() as cur:
-        return record_list.export_csv(cur, query, user_id=user.id, today=today)
+        return record_list.export_csv(cur, query, viewer)
 
 
 selected = st.session_state.get(f"{P}.record_id")
@@ -75,7 +73,9 @@ with layout[1]:
     with st.expander(
         f"Advanced filters ({sum(len(g) for g in draft)})", icon=":material/filter_list:"
     ):
-        spec = filter_editor.editor(P, props, owner_property=chosen.owner_property, refs=refs)
+        spec = filter_editor.editor(
+            P, props, owner_property=chosen.owner_property, refs=refs, today=today
+        )
     with st.expander("Columns and sort", icon=":material/view_column:"):
         columns = st.multiselect(
             "Columns", list(props), format_func=lambda n: props[n].label, key=f"{P}.columns"
@@ -93,14 +93,13 @@ with layout[1]:
         view_panel.view_actions(con, view, prefix=P, user=user, spec=spec, columns=columns, sort=sort,
                                 changed=bool(changed))  # fmt: skip
     usable, problems = filters.applicable(
-        spec, props, today=today, me=user.id, owner=chosen.owner_property
+        spec, props, today=today, time_zone=user.time_zone, me=user.id, owner=chosen.owner_property
     )
     for problem in problems:
         st.warning(f"Not applied yet: {problem}", icon=":material/filter_alt_off:")
     query = Query(obj.name, record_table.combine(usable, quick), tuple(columns),
                   sort=((sort_by, direction),), owner_property=chosen.owner_property)  # fmt: skip
-    page = record_list.page(con, query, user_id=user.id, today=today,
-                            number=st.session_state.get(f"{P}.page", 1),
+    page = record_list.page(con, query, viewer, number=st.session_state.get(f"{P}.page", 1),
                             size=st.session_state.get(f"{P}.page_size", 25))  # fmt: skip
     top = st.columns([3, 1], vertical_alignment="center")
     top[0].markdown(

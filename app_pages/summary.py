@@ -1,19 +1,17 @@
 """Summary tab: a welcome with the signed-in user's numbers (the full tab comes with SUM-*)."""
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
-
 import streamlit as st
 
+from cs_core import clock
 from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.users import Action, can
 from ui import auth, db, summary_data
 
 con = db.connection()
 user = auth.require_page(con, Action.VIEW_SUMMARY)
-now = datetime.now(UTC)
+now = clock.now()
 
-hour = now.astimezone(ZoneInfo(user.time_zone)).hour
+hour = now.astimezone(clock.zone(user.time_zone)).hour
 greeting = "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
 st.title(f"{greeting}, {user.name.split()[0]}")
 st.caption(f"{user.role} · {user.team_name or 'No team'} · times in {user.time_zone}")
@@ -43,7 +41,8 @@ if not user.has_full_access:
     )
 
 # Health of the user's customers, per live profile (the full panel comes with SUM-5).
-health_rows = summary_data.health_numbers(con, user_id=user.id, object_name=numbers.object_name)
+health_rows = summary_data.health_numbers(con, user_id=user.id, object_name=numbers.object_name,
+                                          day=clock.score_date(now))  # fmt: skip
 if health_rows:
     st.subheader("Customer health")
     for name, figures in health_rows:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import streamlit as st
 
-from cs_core import db, demo
+from cs_core import clock, db, demo
 
 DEFAULT_PATH = "data/workspace.duckdb"
 
@@ -20,12 +19,12 @@ def workspace_path() -> str:
     return os.environ.get("CS_WORKSPACE_DB", DEFAULT_PATH)
 
 
-@st.cache_resource(show_spinner=False)
 def _open(path: str) -> duckdb.DuckDBPyConnection:
+    """The process's connection (shared with the daily job), after creating a missing file."""
     if not Path(path).exists():
         with st.spinner("Creating the demo workspace (first start only)…"):
-            demo.create_demo_workspace(path, now=datetime.now(UTC))
-    return db.open_workspace(path)
+            demo.create_demo_workspace(path, now=clock.now())
+    return db.shared_workspace(path)
 
 
 _local = threading.local()
@@ -45,9 +44,10 @@ def connection() -> duckdb.DuckDBPyConnection:
         st.error(str(exc), icon=":material/error:")
         st.stop()
     cursors = _local.__dict__.setdefault("cursors", {})
-    if path not in cursors:
-        cursors[path] = con.cursor()
-    return cursors[path]
+    found = cursors.get(path)
+    if found is None or found[0] is not con:  # a new connection (reopened file): a new cursor
+        found = cursors[path] = (con, con.cursor())
+    return found[1]
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:

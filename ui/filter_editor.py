@@ -42,7 +42,7 @@ def _operator_label(prop: Property, op: str) -> str:
     return OPERATOR_LABELS[op]
 
 
-def _value_widget(prop: Property, op: str, current, key: str, *, refs: dict[str, dict]):  # fmt: skip
+def _value_widget(prop: Property, op: str, current, key: str, *, refs: dict[str, dict], today: date):  # fmt: skip
     """A type-fitting input for the condition's value; returns the value."""
     if op in _NO_VALUE:
         return None
@@ -74,7 +74,7 @@ def _value_widget(prop: Property, op: str, current, key: str, *, refs: dict[str,
             try:
                 return date.fromisoformat(str(v)[:10])
             except ValueError:
-                return date.today()
+                return today
 
         if op == "between":
             low, high = (current or [None, None]) if isinstance(current, list) else (None, None)
@@ -103,10 +103,11 @@ def _value_widget(prop: Property, op: str, current, key: str, *, refs: dict[str,
 
 
 def editor(prefix: str, props: dict[str, Property], *, owner_property: str | None,
-           refs: dict[str, dict], allow_or: bool = True) -> list[list[dict]]:  # fmt: skip
+           refs: dict[str, dict], today: date, allow_or: bool = True) -> list[list[dict]]:  # fmt: skip
     """Render the editor for the draft under ``prefix``; returns the (cleaned) spec.
 
-    ``refs`` maps the reference types (user, pipeline, stage) to {id: label} choices.
+    ``refs`` maps the reference types (user, pipeline, stage) to {id: label} choices;
+    ``today`` (the user's date) is where a new date condition starts.
     """
     groups = draft(prefix)
     names = [p.name for p in props.values()]
@@ -129,7 +130,7 @@ def editor(prefix: str, props: dict[str, Property], *, owner_property: str | Non
                 with c:
                     same = cond.get("operator") == op and current == name
                     value = _value_widget(prop, op, cond.get("value") if same else None,
-                                          f"{key}.value.{name}.{op}", refs=refs)  # fmt: skip
+                                          f"{key}.value.{name}.{op}", refs=refs, today=today)  # fmt: skip
                 cond.update(property=OWNER if cond.get("property") == OWNER and name == owner_property else name,
                             operator=op, value=value)  # fmt: skip
                 if d.button(

@@ -5,16 +5,15 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from cs_core import record_list
+from cs_core import clock, record_list
 from cs_core.health import ProfileError, engine, list_profiles, save_profile, validate
 from cs_core.health.profiles import ACTIVITY_TYPES, ENGAGEMENT_OPERATORS, Profile
-from cs_core.health.reports import CATEGORY_LABELS
+from cs_core.health.reports import CATEGORY_LABELS, scored_count
 from cs_core.records import get_object, list_properties
 from cs_core.users import PermissionDenied, User
 from ui import filter_editor, state
@@ -117,9 +116,8 @@ def _group(con, d: dict, g: dict, props: dict, refs: dict, gen: int) -> None:
             rkey = f"{key}.r{rule['_id']}"
             st.markdown(f"**Rule {i}**")
             if g["kind"] == "property":
-                when = filter_editor.editor(
-                    f"{P}.rule{rule['_id']}", props, owner_property=None, refs=refs, allow_or=False
-                )
+                when = filter_editor.editor(f"{P}.rule{rule['_id']}", props, owner_property=None, refs=refs,
+                                            today=clock.score_date(clock.now()), allow_or=False)  # fmt: skip
                 rule["when"] = when[0] if when else []
                 rule["points"] = int(st.number_input("Points (negative takes points away)", step=5,
                                                      value=int(rule.get("points", 10)), key=f"{rkey}.points"))  # fmt: skip
@@ -147,7 +145,7 @@ def _group(con, d: dict, g: dict, props: dict, refs: dict, gen: int) -> None:
 
 def _outcome(con, profile: Profile, record: int | None) -> None:
     """Points per rule and group for one record (a draft is computed, not stored)."""
-    frame = engine.compute(con, profile, score_date=datetime.now(UTC).date(), record_id=record)
+    frame = engine.compute(con, profile, score_date=clock.score_date(clock.now()), record_id=record)
     if frame.empty:
         st.warning("This profile does not score that record (its record filter leaves it out, or every group "
                    "lacks data).")  # fmt: skip
@@ -220,9 +218,8 @@ def editor(con: duckdb.DuckDBPyConnection, user: User, account_object: str) -> N
         st.markdown(
             f"**Which {get_object(con, obj).label_plural.lower()} this profile scores** (all must hold)"
         )
-        spec = filter_editor.editor(
-            f"{P}.filter", props, owner_property=None, refs=refs, allow_or=False
-        )
+        spec = filter_editor.editor(f"{P}.filter", props, owner_property=None, refs=refs,
+                                    today=clock.score_date(clock.now()), allow_or=False)  # fmt: skip
         d["record_filter"] = spec[0] if spec else []
     total = sum(int(g["max_points"]) for g in d["groups"])
     st.caption(f"Group maxima add up to {total} of 100.")
@@ -259,7 +256,7 @@ def editor(con: duckdb.DuckDBPyConnection, user: User, account_object: str) -> N
             rid = st.selectbox("Record", list(found), format_func=found.get, key=f"{P}.test.record")
             _outcome(con, draft, rid)
     with tabs[1]:
-        frame = engine.compute(con, draft, score_date=datetime.now(UTC).date())
+        frame = engine.compute(con, draft, score_date=clock.score_date(clock.now()))
         counts = frame["category"].value_counts()
         st.markdown(" · ".join(f"{CATEGORY_LABELS[c]}: **{int(counts.get(c, 0)):,}**" for c in CATEGORY_LABELS)
                     + f" · average {frame['score'].mean():.1f}" if len(frame) else "No record would be scored.")  # fmt: skip
@@ -270,17 +267,13 @@ def editor(con: duckdb.DuckDBPyConnection, user: User, account_object: str) -> N
         ):
             try:
                 saved = save_profile(con, actor=user, definition={**definition, "status": status},
-                                     now=datetime.now(UTC))  # fmt: skip
+                                     now=clock.now())  # fmt: skip
             except (ProfileError, PermissionDenied) as exc:
                 st.error(str(exc), icon=":material/error:")
                 return
-            if status == "live":
-                result = engine.run(
-                    con, saved, score_date=datetime.now(UTC).date(), now=datetime.now(UTC)
-                )
-                state.flash(
-                    f"“{saved.name}” is live (version {saved.version}): {result.scored:,} records scored."
-                )
+            if status == "live":  # publishing scored the profile in the same transaction
+                state.flash(f"“{saved.name}” is live (version {saved.version}): "
+                            f"{scored_count(con, saved.id):,} records scored.")  # fmt: skip
             else:
                 state.flash(f"Draft “{saved.name}” saved.")
             _load(saved.definition)

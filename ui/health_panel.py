@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 import duckdb
 import plotly.graph_objects as go
 import streamlit as st
 
+from cs_core import clock
 from cs_core.health import overrides
 from cs_core.health.explain import RecordHealth, current_health, record_health
 from cs_core.health.reports import CATEGORY_LABELS
@@ -22,15 +23,18 @@ def badge(category: str) -> str:
     return f":{color}-badge[{CATEGORY_LABELS[category]}]"
 
 
-def summary_line(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int) -> None:
-    """One line per live profile for the preview: score, category and the change."""
-    for h in current_health(con, object_name, record_id):
+def summary_line(
+    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, day: date
+) -> None:
+    """One line per live profile for the preview: the score in effect, its category, the change."""
+    for h in current_health(con, object_name, record_id, day=day):
         delta = (
             ""
             if h.previous_score is None
-            else f" ({h.score - h.previous_score:+d} since the previous score)"
+            else f" ({h.computed_score - h.previous_score:+d} since the previous score)"
         )
-        st.markdown(f"**Health {h.score}** {badge(h.category)} · {h.profile_name}{delta}")
+        marked = f" · overridden, computed {h.computed_score}" if h.overridden else ""
+        st.markdown(f"**Health {h.score}** {badge(h.category)} · {h.profile_name}{delta}{marked}")
 
 
 def trend(h: RecordHealth) -> go.Figure:
@@ -52,7 +56,7 @@ def trend(h: RecordHealth) -> go.Figure:
 
 def _override(con, h: RecordHealth, record_id: int, user: User, key: str) -> None:
     """Show an active override beside the computed score, and set or remove one."""
-    now = datetime.now(UTC)
+    now = clock.now()
     active = overrides.active_override(con, profile_id=h.profile.id, record_id=record_id, now=now)
     if active:
         st.warning(f"**Overridden to {active.score}** until {active.expires_on:%d %b %Y} by {active.by or 'a user'}: "
@@ -62,7 +66,9 @@ def _override(con, h: RecordHealth, record_id: int, user: User, key: str) -> Non
         score = a.number_input(
             "Score", 0, 100, value=active.score if active else h.score, step=1, key=f"{key}.score"
         )
-        until = b.date_input("Until", value=now.date() + timedelta(days=30), key=f"{key}.until")
+        until = b.date_input(
+            "Until", value=clock.score_date(now) + timedelta(days=30), key=f"{key}.until"
+        )
         reason = st.text_input(
             "Reason", key=f"{key}.reason", placeholder="e.g. exec sponsor confirmed the renewal"
         )

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
-from cs_core import imports
+from cs_core import clock, imports
 from cs_core.imports import ColumnMap, MappingError
 from cs_core.imports.mapping import ASSOCIATE, EXISTING, EXTERNAL_ID, NEW, SKIP, infer_type
 from cs_core.users import PermissionDenied, User
@@ -161,7 +160,7 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
     if b.button("Save mapping", key=f"{P}.save_mapping", icon=":material/save:"):
         try:
             imports.save_mapping(con, actor=user, name=name, object_name=object_name, mapping=mapping,
-                                 now=datetime.now(UTC))  # fmt: skip
+                                 now=clock.now())  # fmt: skip
             st.success(f"Mapping “{name.strip()}” saved.", icon=":material/check:")
         except (MappingError, PermissionDenied) as exc:
             st.error(str(exc), icon=":material/error:")
@@ -184,7 +183,7 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
         bar = st.progress(0.0, text="Starting")
         try:
             result = imports.run_import(
-                con, frame, mapping, object_name=object_name, actor=user, now=datetime.now(UTC),
+                con, frame, mapping, object_name=object_name, actor=user, now=clock.now(),
                 file_name=upload.name, skip_invalid=skip, progress=lambda f, m: bar.progress(f, text=m),
             )  # fmt: skip
         except (MappingError, PermissionDenied) as exc:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import duckdb
 import streamlit as st
 
-from cs_core import follows, merges, record_detail, record_list, record_values
+from cs_core import clock, follows, merges, record_detail, record_list, record_values
 from cs_core.merges import MergeRefused
 from cs_core.record_values import ValueRefused
 from cs_core.records import Property, get_object
@@ -15,7 +13,7 @@ from cs_core.users import PermissionDenied, User
 from ui import health_panel, state
 
 
-def _edit_input(prop: Property, current, key: str, users: dict[int, str]):
+def _edit_input(prop: Property, current, key: str, users: dict[int, str], time_zone: str):
     """A type-fitting input; numbers and dates are typed so that a wrong value can be explained."""
     if prop.type == "enumeration":
         options = [None, *prop.options]
@@ -34,9 +32,11 @@ def _edit_input(prop: Property, current, key: str, users: dict[int, str]):
     hint = {"number": "a number", "date": "YYYY-MM-DD", "datetime": "YYYY-MM-DD HH:MM"}.get(
         prop.type
     )
-    return st.text_input(
-        prop.label, value=record_values.as_text(current) or "", key=key, placeholder=hint
-    )
+    shown = record_values.as_text(current) or ""
+    if prop.type == "datetime" and current is not None:
+        shown = clock.shown(current, time_zone)
+    return st.text_input(prop.label, value=shown, key=key, placeholder=hint,
+                         help="In your time zone" if prop.type == "datetime" else None)  # fmt: skip
 
 
 def edit_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int, user: User,
@@ -48,18 +48,37 @@ def edit_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: in
         "Property", list(props), format_func=lambda n: props[n].label, key=f"{prefix}.edit.prop"
     )
     prop = props[name]
-    value = _edit_input(prop, record.get(name), f"{prefix}.edit.value.{record_id}.{name}", users)
+    key = f"{prefix}.edit.value.{record_id}.{name}"
+    # The value the user saw when the input appeared: a save compares with it, so an edit of a
+    # value someone changed meanwhile is refused instead of overwriting theirs.
+    seen = st.session_state.setdefault(f"{key}.seen", {"value": record.get(name)})["value"]
+    value = _edit_input(prop, seen, key, users, user.time_zone)
     if st.button("Save", type="primary", key=f"{prefix}.edit.save", icon=":material/save:"):
         try:
             change = record_values.update_property(
                 con, actor=user, object_name=object_name, record_id=record_id, property_name=name,
-                value=value, now=datetime.now(UTC),
+                value=value, now=clock.now(), expected=seen,
             )  # fmt: skip
+        except record_values.StaleEdit as exc:
+            # Nothing was overwritten. The user's value stays in the field; saving again (now
+            # that they have seen the other change) replaces it.
+            fresh = record_values.get_record(con, object_name, record_id) or {}
+            st.session_state[f"{key}.seen"] = {"value": fresh.get(name)}
+            st.error(f"{exc} Your value is still in the field: save again to replace theirs.",
+                     icon=":material/sync_problem:")  # fmt: skip
+            return
         except (ValueRefused, PermissionDenied) as exc:
             st.error(str(exc), icon=":material/error:")
             return
+        _forget_edit(key)
         state.flash(f"{prop.label} saved." if change else f"{prop.label} was already that value.")
         st.rerun()
+
+
+def _forget_edit(key: str) -> None:
+    """Start the input afresh from the stored value on the next run."""
+    st.session_state.pop(f"{key}.seen", None)
+    st.session_state.pop(key, None)
 
 
 def history_table(
@@ -108,7 +127,7 @@ def merge_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: i
     if st.button("Merge", type="primary", disabled=not sure, key=f"{prefix}.merge.go"):
         try:
             merges.merge_records(con, actor=user, object_name=object_name, survivor_id=keep,
-                                 merged_id=gone, now=datetime.now(UTC))  # fmt: skip
+                                 merged_id=gone, now=clock.now())  # fmt: skip
         except (MergeRefused, PermissionDenied) as exc:
             st.error(str(exc), icon=":material/error:")
             return
@@ -147,14 +166,14 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
     label = "Unfollow" if p.following else "Follow"
     if b.button(label, icon=":material/notifications:", key=f"{prefix}.preview.follow"):
         follows.set_following(con, actor=user, object_name=object_name, record_id=record_id,
-                              follow=not p.following, now=datetime.now(UTC))  # fmt: skip
+                              follow=not p.following, now=clock.now())  # fmt: skip
         state.flash(
             "You follow this record now."
             if not p.following
             else "You no longer follow this record."
         )
         st.rerun()
-    health_panel.summary_line(con, object_name, record_id)
+    health_panel.summary_line(con, object_name, record_id, day=clock.score_date(clock.now()))
     _fields_block(p.fields)
     with st.expander("Edit a property", icon=":material/edit:"):
         edit_form(
@@ -213,7 +232,10 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
     with tabs[0]:
         left, right = st.columns([3, 2])
         with left:
-            for group, fields in record_detail.all_fields(con, object_name, record_id).items():
+            grouped = record_detail.all_fields(
+                con, object_name, record_id, time_zone=user.time_zone
+            )
+            for group, fields in grouped.items():
                 with st.container(border=True):
                     st.markdown(f"**{group}**")
                     _fields_block(fields)
@@ -222,7 +244,7 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
             edit_form(con, object_name=object_name, record_id=record_id, user=user, prefix=f"{prefix}.page",
                       users=users)  # fmt: skip
     with tabs[1]:
-        _timeline(con, object_name, record_id, prefix=prefix)
+        _timeline(con, object_name, record_id, prefix=prefix, time_zone=user.time_zone)
     with tabs[2]:
         assoc, counts = record_detail.associations(con, object_name, record_id, limit=100)
         if not assoc:
@@ -236,14 +258,15 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
         health_panel.health_tab(con, object_name, record_id, prefix=prefix, user=user)  # fmt: skip
 
 
-def _timeline(con, object_name: str, record_id: int, *, prefix: str) -> None:
+def _timeline(con, object_name: str, record_id: int, *, prefix: str, time_zone: str) -> None:
     labels = record_detail.ACTIVITY_LABELS
     types = st.multiselect("Activity types", list(labels), format_func=labels.get, key=f"{prefix}.timeline.types",
                            placeholder="All activity types")  # fmt: skip
     shown_key = f"{prefix}.timeline.limit.{record_id}"
     limit = st.session_state.get(shown_key, 25)
     total = record_detail.activity_count(con, object_name, record_id, types=types or None)
-    frame = record_detail.activities(con, object_name, record_id, types=types or None, limit=limit)
+    frame = record_detail.activities(con, object_name, record_id, types=types or None, limit=limit,
+                                     time_zone=time_zone)  # fmt: skip
     st.caption(
         f"{total:,} activities" + (f", newest {len(frame):,} shown" if total > len(frame) else "")
     )

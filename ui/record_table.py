@@ -11,7 +11,7 @@ from cs_core.record_list import PAGE_SIZES, RecordPage
 # label -> condition (None: no condition) for the create and last-activity quick filters
 QUICK_RANGES = {
     "Any time": None,
-    "Today": ("in_last_days", 0),
+    "Today": ("in_last_days", 1),
     "Last 7 days": ("in_last_days", 7),
     "Last 30 days": ("in_last_days", 30),
     "Last 90 days": ("in_last_days", 90),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import streamlit as st
@@ -49,18 +49,19 @@ def _welcome(version: int, user_id: int, now: datetime) -> WelcomeNumbers:
 
 
 def health_numbers(
-    con: duckdb.DuckDBPyConnection, *, user_id: int, object_name: str
+    con: duckdb.DuckDBPyConnection, *, user_id: int, object_name: str, day: date
 ) -> list[tuple[str, Summary]]:
-    """Per live profile of the account object: the summary figures of the user's customers."""
-    return _health(db.data_version(con), user_id, object_name)
+    """Per live profile of the account object: the summary figures of the user's customers,
+    with the scores in effect on ``day`` (overrides counted)."""
+    return _health(db.data_version(con), user_id, object_name, day)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _health(version: int, user_id: int, object_name: str) -> list[tuple[str, Summary]]:
+def _health(version: int, user_id: int, object_name: str, day: date) -> list[tuple[str, Summary]]:
     with db.fresh_cursor() as con:
         out = []
         for profile in list_profiles(con, object_name=object_name, live_only=True):
-            figures = summary(con, profile, owner_id=user_id)
+            figures = summary(con, profile, day=day, owner_id=user_id)
             if figures.count:
                 out.append((profile.name, figures))
         return out

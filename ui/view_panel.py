@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 import streamlit as st
 
-from cs_core import views
+from cs_core import clock, views
 from cs_core.users import Action, PermissionDenied, User, can
 from cs_core.views import View
 from ui import state
@@ -88,7 +88,7 @@ def create_form(con: duckdb.DuckDBPyConnection, *, prefix: str, user: User, obje
             def _create():
                 created["view"] = views.create_view(
                     con, actor=user, object_name=object_name, name=name, sharing=sharing, spec=spec,
-                    columns=columns, sort=sort, now=datetime.now(UTC),
+                    columns=columns, sort=sort, now=clock.now(),
                 )  # fmt: skip
 
             if _guard(_create):
@@ -105,7 +105,7 @@ def create_form(con: duckdb.DuckDBPyConnection, *, prefix: str, user: User, obje
 def view_actions(con: duckdb.DuckDBPyConnection, view: View, *, prefix: str, user: User,
                  spec: list, columns: list[str], sort: list[dict], changed: bool) -> None:  # fmt: skip
     """Save, rename, share, default and delete for the open view, as the user may."""
-    now = datetime.now(UTC)
+    now = clock.now()
     editable = views.may_edit(user, view)
     if (
         changed

@@ -67,7 +67,9 @@ def test_customer_owner_setting_persists_across_reload_and_restart(page: Page, o
     choose(page, "Owner property", "Company owner")
     page.get_by_role("button", name="Save customer settings").click()
     expect(page.get_by_text("Customer settings saved.")).to_be_visible()
-    expect(page.get_by_text(re.compile(r"^Last saved .* UTC by Avery Morgan\.$"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"^Last saved .* \(America/New_York\) by Avery Morgan\.$"))
+    ).to_be_visible()
 
     page.reload()
     expect(page.get_by_role("heading", name=SETTINGS_HEADING)).to_be_visible()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from cs_core import clock, db
+from tests.conftest import NOW, ROOT
 
 APP = ROOT / "streamlit_app.py"
 
@@ -32,11 +32,14 @@ def app(demo_path, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches():
-    """Each test gets its own connection and cached reads (its own workspace file)."""
+def _fresh_caches(monkeypatch):
+    """Each test gets its own connection and cached reads (its own workspace file), and the
+    app's clock is fixed (CS_NOW), so no page test depends on the real date."""
+    monkeypatch.setenv(clock.NOW_VARIABLE, NOW.isoformat())
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+    db.close_shared()
 
 
 def tab_scripts(at: AppTest) -> list[str]:
@@ -49,11 +52,11 @@ def metric_values(at: AppTest) -> dict[str, str]:
 
 
 def scalar(path: Path, sql: str, params: list | None = None, *, row: bool = False):
-    """One value (or, with ``row``, the first row) from the workspace file the app has open
-    (same process, same configuration)."""
-    con = duckdb.connect(str(path))
+    """One value (or, with ``row``, the first row) from the workspace file the app has open,
+    through the process's connection to it (the one the app's sessions use)."""
+    cur = db.shared_workspace(path).cursor()
     try:
-        found = con.execute(sql, params or []).fetchone()
+        found = cur.execute(sql, params or []).fetchone()
         return found if row else found[0]
     finally:
-        con.close()
+        cur.close()
