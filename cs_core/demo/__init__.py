@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
-from cs_core import db
+from cs_core import clock, db
 from cs_core.demo import accounts, engagement, revenue
 from cs_core.demo import health as demo_health
 from cs_core.demo import words as W
@@ -255,17 +255,18 @@ def _demo_settings(cur: duckdb.DuckDBPyConnection, now: datetime, actor_id: int)
     for key, value in values.items():
         cur.execute(
             "INSERT INTO settings VALUES (?, ?, ?, ?)",
-            [key, json.dumps(asdict(value)), now.astimezone(UTC).replace(tzinfo=None), actor_id],
+            [key, json.dumps(asdict(value)), clock.utc_naive(now), actor_id],
         )
 
 
 def create_demo_workspace(
-    path: str, *, scale: str = "demo", seed: int = 7, now: datetime | None = None
+    path: str, *, scale: str = "demo", seed: int = 7, now: datetime
 ) -> DemoSummary:
-    """Create a workspace file at ``path`` and fill it (the file must not hold data yet)."""
+    """Create a workspace file at ``path`` and fill it (the file must not hold data yet),
+    dated relative to ``now``."""
     con = db.open_workspace(path)
     try:
-        summary = generate(con, scale=scale, seed=seed, now=now or datetime.now(UTC))
+        summary = generate(con, scale=scale, seed=seed, now=now)
         con.execute("CHECKPOINT")
         return summary
     finally:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
+
+from cs_core import clock
 
 DAY = np.timedelta64(1, "D")
 SECOND = np.timedelta64(1, "s")
@@ -29,7 +31,7 @@ SCALES = {
 
 
 def np_now(now: datetime) -> np.datetime64:
-    return np.datetime64(now.astimezone(UTC).replace(tzinfo=None, microsecond=0), "s")
+    return np.datetime64(clock.utc_naive(now).replace(microsecond=0), "s")
 
 
 class Gen:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import duckdb
 
+from cs_core import clock
 from cs_core.health import engine, profiles
 
 
@@ -65,7 +66,7 @@ SMB = {
 
 def add_profiles(con: duckdb.DuckDBPyConnection, *, now: datetime, history: bool) -> None:
     """Save both profiles and score them: today, or weekly for 26 weeks and daily for the last week."""
-    today = now.astimezone(UTC).date()
+    today = clock.score_date(now)
     days = [today]
     if history:
         days = sorted(

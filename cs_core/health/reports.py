@@ -36,7 +36,10 @@ def in_effect_sql(*, day: date, profile: Profile | None = None) -> tuple[str, li
     """
     if profile is not None:  # thresholds as parameters: no join with the profiles
         low, high, source = "?", "?", "FROM health_current c"
-        where, params = "WHERE c.profile_id = ?", [profile.at_risk_max, profile.successful_min, day, profile.id]
+        where, params = (
+            "WHERE c.profile_id = ?",
+            [profile.at_risk_max, profile.successful_min, day, profile.id],
+        )
     else:
         low = "CAST(json_extract(p.definition, '$.thresholds.at_risk_max') AS INTEGER)"
         high = "CAST(json_extract(p.definition, '$.thresholds.successful_min') AS INTEGER)"
@@ -88,7 +91,11 @@ def current_scores(con: duckdb.DuckDBPyConnection, profile: Profile, *, owner_id
     effect on a day (``in_effect_on``: overrides applied, as :func:`in_effect_sql` does), or
     a past date's run (``score_date``); optionally of one owner's records."""
     table = "health_scores" if score_date else "health_current"
-    if in_effect_on is not None and not score_date and not has_overrides(con, profile.id, in_effect_on):
+    if (
+        in_effect_on is not None
+        and not score_date
+        and not has_overrides(con, profile.id, in_effect_on)
+    ):
         in_effect_on = None  # nothing overridden: the computed scores are those in effect
     if in_effect_on is not None and not score_date:
         # The overrides join the rows already narrowed to the profile (and owner).

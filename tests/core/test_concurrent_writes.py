@@ -288,3 +288,21 @@ def test_two_profiles_cannot_share_a_name(empty_con):
     with pytest.raises(duckdb.ConstraintException):
         empty_con.execute("INSERT INTO health_profiles VALUES (99, 'Churn Watch', 'companies', 'draft', 1, '{}', "
                           "NULL, now()::TIMESTAMP, now()::TIMESTAMP)")  # fmt: skip
+
+
+def test_two_custom_objects_of_one_name_at_once_make_one(demo_con, user):
+    from cs_core import records
+
+    admin = user(SETTINGS_MANAGER)
+    results = at_once(demo_con, [
+        lambda cur, i=i: records.create_custom_object(cur, actor=admin, name="partners", label=f"Partner {i}",
+                                                      label_plural="Partners", properties=[])
+        for i in range(4)
+    ])  # fmt: skip
+    made = [r for r in results if isinstance(r, records.ObjectInfo)]
+    refused = [r for r in results if isinstance(r, ValueError)]
+    assert len(made) == 1 and len(refused) == 3 and all("exists already" in str(r) for r in refused)
+    positions = [
+        r[0] for r in demo_con.execute("SELECT position FROM objects ORDER BY position").fetchall()
+    ]
+    assert len(positions) == len(set(positions))
