@@ -4,7 +4,7 @@ import streamlit as st
 
 from ui import auth, db, nav, state
 
-st.set_page_config(page_title="Customer Success", page_icon=":material/handshake:", layout="wide")
+st.set_page_config(page_title="Customer Success", page_icon="🤝", layout="wide")
 
 con = db.connection()
 user = auth.resolve_user(con)

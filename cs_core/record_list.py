@@ -160,7 +160,22 @@ def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number
         [*where.params, size, (number - 1) * size],
     ).df()
     rows.columns = ["id", *headings(columns)]
+    _local_times(rows, columns, viewer.time_zone, offset=1)
     return RecordPage(rows=rows, total=total, page=number, page_size=size)
+
+
+def _local_times(
+    frame: pd.DataFrame, columns: list[Property], time_zone: str, *, offset: int
+) -> None:
+    """Datetime columns (stored in UTC) as wall-clock times in the viewer's zone, in place."""
+    for i, p in enumerate(columns, start=offset):
+        if p.type == "datetime":
+            moments = pd.to_datetime(frame.iloc[:, i])
+            frame[frame.columns[i]] = (
+                moments.dt.tz_localize("UTC")
+                .dt.tz_convert(clock.zone(time_zone))
+                .dt.tz_localize(None)
+            )
 
 
 def export_frame(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> pd.DataFrame:
@@ -171,7 +186,10 @@ def export_frame(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -
         where.params,
     ).df()
     frame.columns = ["Record ID", *headings(columns, taken=("Record ID",))]
-    return frame
+    _local_times(frame, columns, viewer.time_zone, offset=1)
+    zone = viewer.time_zone
+    return frame.rename(columns={frame.columns[i]: f"{frame.columns[i]} ({zone})"
+                                 for i, p in enumerate(columns, start=1) if p.type == "datetime"})  # fmt: skip
 
 
 def export_csv(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> bytes:

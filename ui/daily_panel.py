@@ -35,15 +35,18 @@ def section(con: duckdb.DuckDBPyConnection, user: User) -> None:
     now = clock.now()
     last = daily.last_run(con)
     cols = st.columns(4)
-    cols[0].metric("Last run", clock.shown(last.started_at, tz) if last else "Never", border=True)
-    cols[1].metric("Next run", clock.shown(daily.next_slot(schedule, now), tz), border=True)
+    short = "%d %b, %H:%M"  # fits a metric at every width
+    cols[0].metric(
+        "Last run", clock.shown(last.started_at, tz, short) if last else "Never", border=True
+    )
+    cols[1].metric("Next run", clock.shown(daily.next_slot(schedule, now), tz, short), border=True)
     seconds = last.seconds if last else None
     cols[2].metric("Duration", "—" if seconds is None else f"{seconds:.1f} s", border=True)
     cols[3].metric("Records scored", f"{last.records_scored:,}" if last else "—", border=True)
     st.caption(f"Times in your time zone ({tz}).")
     if last:
-        text = (f"{STATUS.get(last.status, last.status)}: {last.profiles} profiles, {last.alerts_raised:,} alerts "
-                f"raised, {last.alerts_expired:,} expired ({last.trigger}).")  # fmt: skip
+        text = (f"{STATUS.get(last.status, last.status)} ({last.trigger} run): {last.profiles} profiles scored, "
+                f"{last.alerts_raised:,} alerts raised, {last.alerts_expired:,} expired alerts cleared.")  # fmt: skip
         (st.success if last.status == "ok" else st.warning)(text)
         for error in last.errors:
             st.error(error, icon=":material/error:")

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from cs_core import clock, db, records, tasks
@@ -112,3 +113,17 @@ def test_an_aware_now_is_stored_in_utc_whatever_the_servers_zone(tmp_path, zone)
                           capture_output=True, text=True, timeout=120, env={"TZ": zone, "PATH": "/usr/bin"})  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["2026-11-28T15:00:00", "2026-11-28T15:00:00"]
+
+
+def test_the_list_and_its_export_show_times_in_the_users_zone(con):
+    from cs_core import record_list
+    from cs_core.record_list import Query, Viewer
+
+    _companies(con, [(1, datetime(2026, 11, 28, 1, 30), None)])
+    query = Query("companies", [], ("name", "last_activity_at"))
+    viewer = Viewer(None, datetime(2026, 11, 28, 2, tzinfo=UTC), LA)
+    page = record_list.page(con, query, viewer)
+    assert page.rows["Last activity date"].tolist() == [pd.Timestamp("2026-11-27 17:30")]
+    frame = record_list.export_frame(con, query, viewer)
+    assert list(frame.columns) == ["Record ID", "Company name", f"Last activity date ({LA})"]
+    assert frame.iloc[0, 2] == pd.Timestamp("2026-11-27 17:30")

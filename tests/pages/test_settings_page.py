@@ -111,7 +111,7 @@ def test_the_daily_run_shows_its_schedule_runs_now_and_saves_a_new_time(app, dem
 
     from cs_core import clock
 
-    assert shown["Next run"] == clock.shown(datetime(2026, 11, 29, 5), zone)
+    assert shown["Next run"] == clock.shown(datetime(2026, 11, 29, 5), zone, "%d %b, %H:%M")
     assert any("started without the daily scheduler" in i.value for i in at.info)
     at.button(key="settings.daily.run").click().run()
     assert not at.exception
@@ -123,7 +123,10 @@ def test_the_daily_run_shows_its_schedule_runs_now_and_saves_a_new_time(app, dem
     )
     shown = metric_values(at)
     assert shown["Records scored"] == "400" and shown["Last run"] == clock.shown(
-        datetime(2026, 11, 28, 15), zone
+        datetime(2026, 11, 28, 15), zone, "%d %b, %H:%M"
+    )
+    assert any(
+        "2 profiles scored" in s.value and "expired alerts cleared" in s.value for s in at.success
     )
     at.selectbox(key="settings.daily.zone").set_value("Asia/Tokyo")
     at.time_input(key="settings.daily.time").set_value(time(6, 15))
