@@ -15,7 +15,7 @@ from datetime import datetime
 
 import duckdb
 
-from cs_core import clock
+from cs_core import activities, clock
 
 # Up to this many changed records are rescored one by one; more, and the profile's full run
 # (one query over every record) is cheaper.
@@ -34,10 +34,10 @@ class RecordsChanged:
 
 @dataclass(frozen=True)
 class ActivitiesAdded:
-    """Activities were added to records of an object (``record_ids`` None: too many to list)."""
+    """Activities with ids first_id..last_id were added (ids are allocated in blocks)."""
 
-    object: str
-    record_ids: tuple[int, ...] | None
+    first_id: int
+    last_id: int
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,8 @@ def apply(cur: duckdb.DuckDBPyConnection, event: Event, *, now: datetime) -> Fol
     from cs_core.health.profiles import get_profile, list_profiles
 
     moved = 0
+    if isinstance(event, ActivitiesAdded):
+        return _after_activities(cur, event, now)
     if isinstance(event, ProfilePublished):
         profile = get_profile(cur, profile_id=event.profile_id)
         return _rescore(cur, [profile] if profile and profile.status == "live" else [], None, now)
@@ -87,13 +89,36 @@ def apply(cur: duckdb.DuckDBPyConnection, event: Event, *, now: datetime) -> Fol
         owner = owner_property(cur, event.object)
         touched = set(event.properties) | ({"$owner"} if owner in event.properties else set())
         profiles = [p for p in profiles if p.reads & touched]
-    elif isinstance(event, ActivitiesAdded):
-        profiles = [
-            p for p in profiles if any(g["kind"] == "engagement" for g in p.definition["groups"])
-        ]
     ids = (event.survivor_id,) if isinstance(event, RecordsMerged) else event.record_ids
     result = _rescore(cur, profiles, ids, now)
     return Followed(result.full_runs, result.rescored, result.alerts, moved)
+
+
+def _reads_activity(profile) -> bool:
+    """Whether new activities can change the profile's scores: an engagement group, or a rule or
+    filter on the last activity date (which new activities move)."""
+    engagement = any(g["kind"] == "engagement" for g in profile.definition["groups"])
+    return engagement or "last_activity_at" in profile.reads
+
+
+def _after_activities(cur, event: ActivitiesAdded, now: datetime) -> Followed:
+    """Rescore, in every live profile that reads activity, the records the new activities belong
+    to by the one rule of :mod:`cs_core.activities` (a contact's call counts for its company too)."""
+    from cs_core.health.profiles import list_profiles
+
+    live = [p for p in list_profiles(cur, live_only=True) if _reads_activity(p)]
+    full, rescored, alerts = [], 0, 0
+    for obj in sorted({p.object for p in live}):
+        linked, params = activities.linked(obj)
+        ids = tuple(r[0] for r in cur.execute(
+            f"SELECT DISTINCT rid FROM ({linked}) a WHERE a.id BETWEEN ? AND ? ORDER BY 1",
+            [*params, event.first_id, event.last_id]).fetchall())  # fmt: skip
+        if ids:
+            done = _rescore(cur, [p for p in live if p.object == obj], ids, now)
+            full += done.full_runs
+            rescored += done.rescored
+            alerts += done.alerts
+    return Followed(tuple(full), rescored, alerts)
 
 
 def _rescore(cur, profiles: list, record_ids: tuple[int, ...] | None, now: datetime) -> Followed:

@@ -166,14 +166,20 @@ class AlreadyRunning(RuntimeError):
     """A daily run is under way in this process."""
 
 
-def run_daily(con: duckdb.DuckDBPyConnection, *, now: datetime, trigger: str) -> JobRun:
-    """Recompute every live profile for today (each in its own transaction) and expire alerts."""
-    from cs_core.health.engine import run
+def run_daily(con: duckdb.DuckDBPyConnection, *, now: datetime, trigger: str,
+              only_if_due: bool = False) -> JobRun | None:  # fmt: skip
+    """Recompute every live profile for today (each in its own transaction) and expire alerts.
+
+    With ``only_if_due`` (the scheduler), nothing runs (None) unless a run is due; the check is
+    made while holding the run lock, so a "Run now" just before cannot make it run twice.
+    """
     from cs_core.health.profiles import list_profiles
 
     if not _RUNNING.acquire(blocking=False):
         raise AlreadyRunning("The daily run is under way already; its result shows when it ends.")
     try:
+        if only_if_due and not is_due(con, now):
+            return None
         started, began = clock.utc_naive(now), timer.perf_counter()
 
         def _start(cur) -> int:
@@ -190,9 +196,11 @@ def run_daily(con: duckdb.DuckDBPyConnection, *, now: datetime, trigger: str) ->
         day = clock.score_date(now)
         for profile in list_profiles(con, live_only=True):
             try:
-                result = run(con, profile, score_date=day, now=now)
+                result = db.write(con, _score_if_live, profile.id, day=day, now=now)
             except Exception as exc:  # one profile's fault must not stop the others
                 errors.append(f"{profile.name}: {exc}")
+                continue
+            if result is None:  # taken back to draft (or deleted) while the job ran
                 continue
             profiles += 1
             scored += result.scored
@@ -215,6 +223,17 @@ def run_daily(con: duckdb.DuckDBPyConnection, *, now: datetime, trigger: str) ->
         return next(r for r in recent_runs(con, 20) if r.id == run_id)
     finally:
         _RUNNING.release()
+
+
+def _score_if_live(cur: duckdb.DuckDBPyConnection, profile_id: int, *, day: date, now: datetime):
+    """One profile's run, with the profile as it is in this transaction (None: no longer live)."""
+    from cs_core.health.engine import store
+    from cs_core.health.profiles import get_profile
+
+    profile = get_profile(cur, profile_id=profile_id)
+    if profile is None or profile.status != "live":
+        return None
+    return store(cur, profile, score_date=day, now=now)
 
 
 class Scheduler:
@@ -243,10 +262,9 @@ class Scheduler:
         """Run the job if it is due now; at start, a due run is one that was missed."""
         cur = self._connect().cursor()
         try:
-            now = self._now()
-            if not is_due(cur, now):
-                return None
-            return run_daily(cur, now=now, trigger="missed" if first else "schedule")
+            return run_daily(
+                cur, now=self._now(), trigger="missed" if first else "schedule", only_if_due=True
+            )
         except AlreadyRunning:
             return None
         finally:

@@ -186,7 +186,7 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
                 con, frame, mapping, object_name=object_name, actor=user, now=clock.now(),
                 file_name=upload.name, skip_invalid=skip, progress=lambda f, m: bar.progress(f, text=m),
             )  # fmt: skip
-        except (MappingError, PermissionDenied) as exc:
+        except (MappingError, PermissionDenied, imports.RecordsGone) as exc:
             bar.empty()
             problems = getattr(exc, "problems", [str(exc)])
             st.error(

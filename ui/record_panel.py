@@ -33,8 +33,10 @@ def _edit_input(prop: Property, current, key: str, users: dict[int, str], time_z
         prop.type
     )
     shown = record_values.as_text(current) or ""
-    if prop.type == "datetime" and current is not None:
-        shown = clock.shown(current, time_zone)
+    if prop.type == "datetime" and current is not None:  # seconds only when there are some
+        shown = clock.shown(
+            current, time_zone, "%Y-%m-%d %H:%M:%S" if current.second else "%Y-%m-%d %H:%M"
+        )
     return st.text_input(prop.label, value=shown, key=key, placeholder=hint,
                          help="In your time zone" if prop.type == "datetime" else None)  # fmt: skip
 

@@ -203,8 +203,20 @@ def _affected(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> int:
 
 def run(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date, now: datetime,
         record_id: int | None = None) -> RunResult:  # fmt: skip
-    """Score and store in a transaction of its own (see :func:`store`)."""
-    return db.write(con, store, profile, score_date=score_date, now=now, record_id=record_id)
+    """Score and store in a transaction of its own (see :func:`store`), with the profile as it is
+    in that transaction: rules published meanwhile are the ones used, never an older copy."""
+
+    def _run(cur) -> RunResult:
+        current = profile
+        if profile.id is not None:
+            from cs_core.health.profiles import get_profile
+
+            current = get_profile(cur, profile_id=profile.id)
+            if current is None:
+                raise ValueError(f"The profile {profile.name!r} was deleted.")
+        return store(cur, current, score_date=score_date, now=now, record_id=record_id)
+
+    return db.write(con, _run)
 
 
 def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date, now: datetime,

@@ -242,10 +242,7 @@ def save_profile(con: duckdb.DuckDBPyConnection, *, actor: User | None, definiti
         scoring = {k: v for k, v in d.items() if k != "status"}
         before = {k: v for k, v in current.definition.items() if k != "status"}
         rules_changed = json.dumps(before, sort_keys=True) != json.dumps(scoring, sort_keys=True)
-        published = cur.execute(
-            "SELECT published_at IS NOT NULL FROM health_profile_versions WHERE profile_id = ? AND version = ?",
-            [pid, current.version]).fetchone()  # fmt: skip
-        was_published = bool(published and published[0])
+        was_published = published(cur, pid, current.version)
         version = current.version + 1 if rules_changed and was_published else current.version
         cur.execute("UPDATE health_profiles SET name = ?, object = ?, status = ?, version = ?, definition = ?, "
                     "updated_at = ? WHERE id = ?", [d["name"], d["object"], d["status"], version, text, now, pid])  # fmt: skip
@@ -264,9 +261,12 @@ def save_profile(con: duckdb.DuckDBPyConnection, *, actor: User | None, definiti
 
 
 def published(con: duckdb.DuckDBPyConnection, profile_id: int, version: int) -> bool:
-    """Whether that version of the profile has been live."""
-    row = con.execute("SELECT published_at IS NOT NULL FROM health_profile_versions WHERE profile_id = ? "
-                      "AND version = ?", [profile_id, version]).fetchone()  # fmt: skip
+    """Whether that version of the profile is frozen: it has been live, or stored scores point at
+    it (a draft recomputed from the command line), so its rules may no longer change."""
+    row = con.execute(
+        "SELECT (SELECT published_at IS NOT NULL FROM health_profile_versions WHERE profile_id = $p AND version = $v) "
+        "OR EXISTS (SELECT 1 FROM health_scores WHERE profile_id = $p AND profile_version = $v)",
+        {"p": profile_id, "v": version}).fetchone()  # fmt: skip
     return bool(row and row[0])
 
 

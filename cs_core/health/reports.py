@@ -222,7 +222,9 @@ def export(con: duckdb.DuckDBPyConnection, profile: Profile) -> pd.DataFrame:
     sql, params = current_scores(con, profile)
     return con.execute(
         f"SELECT s.record_id, x.external_id, CAST(s.score AS INTEGER) AS score, s.category FROM ({sql}) s "
-        "LEFT JOIN record_external_ids x ON x.object = ? AND x.record_id = s.record_id ORDER BY s.record_id",
+        # One id per record: a survivor of a merge holds its own and the merged record's.
+        "LEFT JOIN (SELECT record_id, min(external_id) AS external_id FROM record_external_ids WHERE object = ? "
+        "GROUP BY record_id) x ON x.record_id = s.record_id ORDER BY s.record_id",
         [*params, profile.object],
     ).df()
 

@@ -20,11 +20,13 @@ import duckdb
 import pandas as pd
 
 from cs_core.imports import events, writing
+from cs_core.imports.events import RecordsGone
 from cs_core.imports.mapping import (
     ASSOCIATE,
     EXISTING,
     EXTERNAL_ID,
     NEW,
+    RESERVED_PROPERTIES,
     SKIP,
     ColumnMap,
     infer_type,
@@ -41,7 +43,7 @@ from cs_core.users import Action, User, require
 
 EVENT_OBJECTS = events.EVENT_OBJECTS
 
-__all__ = ["EVENT_OBJECTS", "ColumnMap", "ImportFileError", "ImportResult", "MappingError", "check", "import_file",
+__all__ = ["EVENT_OBJECTS", "ColumnMap", "ImportFileError", "ImportResult", "MappingError", "RecordsGone", "check", "import_file",
            "load_mapping_file", "read_table", "run_import", "save_mapping", "saved_mappings", "suggest_mapping",
            "snake_case", "infer_type"]  # fmt: skip
 
@@ -165,7 +167,7 @@ def check_mapping(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: 
                 not m.property
                 or not _NAME.match(m.property)
                 or m.property in props
-                or m.property == "id"
+                or m.property in RESERVED_PROPERTIES
             ):
                 problems.append(f"Column {m.column!r}: {m.property!r} cannot name a new property "
                                 "(lower-case letters, digits and underscores, not an existing name).")  # fmt: skip
@@ -350,7 +352,7 @@ def run_import(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: lis
         say(0.5, f"Adding {len(rows):,} {object_name}")
         added = events.write(
             con, object_name=object_name, account_object=account, values=values.reset_index(drop=True),
-            records=events.record_ids(con, account, rows[id_col]).reset_index(drop=True), now=now,
+            external=rows[id_col].reset_index(drop=True), now=now,
             actor_id=actor.id if actor else None, file_name=file_name, rejected=len(bad_rows),
         )  # fmt: skip
         say(1.0, "Done")

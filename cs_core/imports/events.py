@@ -72,21 +72,32 @@ def record_ids(
     return external.astype("string").str.strip().map(known).astype("Int64")
 
 
-def write(con: duckdb.DuckDBPyConnection, *, object_name: str, account_object: str, values: pd.DataFrame,
-          records: pd.Series, now: datetime, actor_id: int | None, file_name: str, rejected: int) -> int:  # fmt: skip
-    """Add every row (typed ``values`` by field name, ``records`` the record ids) in one transaction.
+class RecordsGone(ValueError):
+    """Rows name records that were merged or deleted after the file was checked."""
 
+
+def write(con: duckdb.DuckDBPyConnection, *, object_name: str, account_object: str, values: pd.DataFrame,
+          external: pd.Series, now: datetime, actor_id: int | None, file_name: str, rejected: int) -> int:  # fmt: skip
+    """Add every row (typed ``values`` by field name, ``external`` the Record IDs of the records
+    they belong to) in one transaction.
+
+    The records are looked up inside the transaction, so a record merged meanwhile is not given
+    rows (its id names the survivor now; a deleted one refuses the import, nothing written).
     Activities get the columns that make them their record's (:mod:`cs_core.activities`), and
-    the change path rescores those records in the same transaction.
+    the change path rescores the records they belong to, in the same transaction.
     """
     stamp = clock.utc_naive(now)
     rows = values.copy()
     for name, default in DEFAULTS.get(object_name, {}).items():
         rows[name] = rows[name].fillna(default) if name in rows else default
-    rows["_record"] = records.values
     count = len(rows)
 
     def _write(cur) -> int:
+        records = record_ids(cur, account_object, external.reset_index(drop=True))
+        if records.isna().any():
+            raise RecordsGone(f"{int(records.isna().sum()):,} rows name records that were merged or deleted "
+                              "after the file was checked; nothing was imported. Check the file again.")  # fmt: skip
+        rows["_record"] = records.to_numpy(dtype="int64")
         first = db.allocate_ids(cur, object_name, count)[0]
         rows["_id"] = range(first, first + count)
         cur.register("_import_rows", rows)
@@ -125,9 +136,8 @@ def write(con: duckdb.DuckDBPyConnection, *, object_name: str, account_object: s
             [db.new_id(cur, "import_runs"), object_name, file_name, count + rejected, count, rejected,
              actor_id, stamp],
         )  # fmt: skip
-        if object_name == "activities":  # engagement rules read activities
-            touched = tuple(sorted({int(r) for r in rows["_record"]}))
-            changes.apply(cur, changes.ActivitiesAdded(account_object, touched), now=now)
+        if object_name == "activities":  # what reads activities is rescored
+            changes.apply(cur, changes.ActivitiesAdded(first, first + count - 1), now=now)
         return count
 
     return db.write(con, _write)

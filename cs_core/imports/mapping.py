@@ -9,6 +9,8 @@ import pandas as pd
 
 from cs_core.sql import readable_label
 
+# Names a new property cannot take: the record id and the listing's computed health columns.
+RESERVED_PROPERTIES = frozenset({"id", "health_score", "health_category"})
 # Actions a column can have.
 EXISTING, NEW, SKIP, EXTERNAL_ID, ASSOCIATE = "existing", "new", "skip", "external_id", "associate"
 ENUM_MAX_OPTIONS = 12
@@ -142,7 +144,7 @@ def suggest(columns: list[str], sample: pd.DataFrame, *, object_name: str, props
             out.append(ColumnMap(col, EXISTING, property=name))
             continue
         new_name = snake_case(col)
-        while new_name in props or new_name in taken:
+        while new_name in props or new_name in taken or new_name in RESERVED_PROPERTIES:
             new_name += "_2"
         taken.add(new_name)
         kind, options = infer_type(sample[col])

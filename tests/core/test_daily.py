@@ -55,14 +55,14 @@ def test_a_run_scores_every_live_profile_expires_alerts_and_is_logged(demo_con):
 
 
 def test_one_failing_profile_is_reported_and_the_others_are_scored(demo_con, monkeypatch):
-    real = engine.run
+    real = engine.store
 
-    def flaky(con, profile, **kwargs):
+    def flaky(cur, profile, **kwargs):
         if profile.name == "SMB":
             raise OverflowError("date value out of range")
-        return real(con, profile, **kwargs)
+        return real(cur, profile, **kwargs)
 
-    monkeypatch.setattr(engine, "run", flaky)
+    monkeypatch.setattr(engine, "store", flaky)
     result = daily.run_daily(demo_con, now=NOW, trigger="manual")
     assert result.status == "partial" and result.profiles == 1
     assert result.errors == ("SMB: date value out of range",)
