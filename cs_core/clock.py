@@ -89,3 +89,15 @@ def shown(stored: datetime | None, time_zone: str | None, fmt: str = "%Y-%m-%d %
     if stored is None:
         return ""
     return as_utc(stored).astimezone(zone(time_zone)).strftime(fmt)
+
+
+def local_sql(expr: str, time_zone: str | None) -> str:
+    """SQL turning a stored (UTC) timestamp expression into wall-clock time in ``time_zone``.
+
+    The zone is checked (a known zone name) and quoted; UTC needs no conversion.
+    """
+    name = zone(time_zone).key
+    if name in ("UTC", "Etc/UTC"):
+        return expr
+    quoted = "'" + name.replace("'", "''") + "'"
+    return f"timezone({quoted}, CAST({expr} AS TIMESTAMPTZ))"

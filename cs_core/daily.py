@@ -240,8 +240,9 @@ class Scheduler:
     """A thread that runs the daily job when it is due (checking every ``poll`` seconds)."""
 
     def __init__(self, connect: Callable[[], duckdb.DuckDBPyConnection], *,
-                 now: Callable[[], datetime] = clock.now, poll: float = POLL_SECONDS):  # fmt: skip
-        self._connect, self._now, self._poll = connect, now, poll
+                 now: Callable[[], datetime] = clock.now, poll: float = POLL_SECONDS,
+                 report: Callable[[JobRun], None] | None = None):  # fmt: skip
+        self._connect, self._now, self._poll, self._report = connect, now, poll, report
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="daily-job", daemon=True)
         self.last_error: str | None = None
@@ -274,8 +275,10 @@ class Scheduler:
         first = True
         while not self._stop.is_set():
             try:
-                self.check(first=first)
+                done = self.check(first=first)
                 self.last_error = None
+                if done is not None and self._report is not None:
+                    self._report(done)
             except Exception as exc:  # keep the thread alive; Settings shows the error
                 self.last_error = str(exc)
             first = False

@@ -99,7 +99,7 @@ def activities(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int,
         params.append(list(types))
     frame = con.execute(
         f"""
-        SELECT a.occurred_at AS "When", a.activity_type AS type, a.subject AS "What",
+        SELECT {clock.local_sql("a.occurred_at", time_zone)} AS "When", a.activity_type AS type, a.subject AS "What",
                nullif(trim(concat_ws(' ', c.first_name, c.last_name)), '') AS "Contact",
                u.name AS "By"
         FROM activities a
@@ -111,14 +111,7 @@ def activities(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int,
         [*params, limit, offset],
     ).df()
     frame.insert(1, "Type", frame.pop("type").map(ACTIVITY_LABELS))
-    frame["When"] = local_times(frame["When"], time_zone)
     return frame
-
-
-def local_times(stored: pd.Series, time_zone: str) -> pd.Series:
-    """Stored (naive UTC) timestamps as wall-clock times in ``time_zone``."""
-    moments = pd.to_datetime(stored)
-    return moments.dt.tz_localize("UTC").dt.tz_convert(clock.zone(time_zone)).dt.tz_localize(None)
 
 
 def activity_count(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *,

@@ -69,9 +69,11 @@ def listing_properties(con: duckdb.DuckDBPyConnection, object_name: str) -> dict
     return props
 
 
-def _display(prop: Property, alias: str = "r") -> str:
-    """A column as people read it: user names, pipeline and stage labels."""
+def _display(prop: Property, alias: str = "r", time_zone: str = "UTC") -> str:
+    """A column as people read it: user names, pipeline and stage labels, times in their zone."""
     column = col(alias, prop.name)
+    if prop.type == "datetime":
+        return clock.local_sql(column, time_zone)
     if prop.type == "user":
         return f"(SELECT name FROM users WHERE id = {column})"
     if prop.type == "pipeline":
@@ -117,7 +119,9 @@ def _parts(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer):
     )  # fmt: skip
     columns = [props[c] for c in query.columns if c in props]
     # Aliased by position: labels are people's text and never enter SQL.
-    select = ", ".join(f"{_display(p)} AS c{i}" for i, p in enumerate(columns))
+    select = ", ".join(
+        f"{_display(p, time_zone=viewer.time_zone)} AS c{i}" for i, p in enumerate(columns)
+    )
     order = [f"{_sort_key(props[name])} {'DESC' if d == 'desc' else 'ASC'} NULLS LAST"
              for name, d in query.sort if name in props]  # fmt: skip
     order_sql = ", ".join([*order, "r.id"])
@@ -160,22 +164,7 @@ def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number
         [*where.params, size, (number - 1) * size],
     ).df()
     rows.columns = ["id", *headings(columns)]
-    _local_times(rows, columns, viewer.time_zone, offset=1)
     return RecordPage(rows=rows, total=total, page=number, page_size=size)
-
-
-def _local_times(
-    frame: pd.DataFrame, columns: list[Property], time_zone: str, *, offset: int
-) -> None:
-    """Datetime columns (stored in UTC) as wall-clock times in the viewer's zone, in place."""
-    for i, p in enumerate(columns, start=offset):
-        if p.type == "datetime":
-            moments = pd.to_datetime(frame.iloc[:, i])
-            frame[frame.columns[i]] = (
-                moments.dt.tz_localize("UTC")
-                .dt.tz_convert(clock.zone(time_zone))
-                .dt.tz_localize(None)
-            )
 
 
 def export_frame(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> pd.DataFrame:
@@ -186,7 +175,6 @@ def export_frame(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -
         where.params,
     ).df()
     frame.columns = ["Record ID", *headings(columns, taken=("Record ID",))]
-    _local_times(frame, columns, viewer.time_zone, offset=1)
     zone = viewer.time_zone
     return frame.rename(columns={frame.columns[i]: f"{frame.columns[i]} ({zone})"
                                  for i, p in enumerate(columns, start=1) if p.type == "datetime"})  # fmt: skip

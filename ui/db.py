@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from cs_core import clock, db, demo
+from cs_core import clock, db
 
 DEFAULT_PATH = "data/workspace.duckdb"
 
@@ -22,6 +22,8 @@ def workspace_path() -> str:
 def _open(path: str) -> duckdb.DuckDBPyConnection:
     """The process's connection (shared with the daily job), after creating a missing file."""
     if not Path(path).exists():
+        from cs_core import demo  # only on a first start
+
         with st.spinner("Creating the demo workspace (first start only)…"):
             demo.create_demo_workspace(path, now=clock.now())
     return db.shared_workspace(path)

@@ -1,8 +1,9 @@
 """Start the app in one process: the workspace, the daily job's scheduler, then Streamlit.
 
 ``python -m ui.launch [streamlit options]`` (what ``make run`` does). The scheduler starts
-with the server, not with the first page view, so a server restarted at night with no
-visitor still runs its morning job (and a run missed while it was down runs now). The
+with the server (a few seconds after it), not with the first page view, so a server
+restarted at night with no visitor still runs its morning job (and a run missed while it
+was down runs then); it prints a line for every run it makes. The
 scheduler and the sessions share the process's one connection to the workspace file.
 Set ``CS_SCHEDULER=off`` to serve without it.
 """
@@ -11,13 +12,29 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 from streamlit.web import cli as streamlit_cli
 
-from cs_core import clock, daily, demo
-
 ROOT = Path(__file__).resolve().parent.parent
+
+
+# The scheduler starts a few seconds after the server, so that its imports and a missed run
+# do not compete with the server's start-up and a first visitor's page on a small machine.
+START_DELAY_S = 5.0
+
+
+def _start_scheduler(path: str) -> None:
+    time.sleep(START_DELAY_S)
+    from cs_core import daily  # imported here: the server does not wait for it
+
+    def report(run) -> None:
+        print(f"Daily health run ({run.trigger}): {run.status}, {run.profiles} profiles, "
+              f"{run.records_scored:,} records scored in {run.seconds or 0:.1f} s.", flush=True)  # fmt: skip
+
+    daily.start_scheduler(path, report=report)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,10 +42,14 @@ def main(argv: list[str] | None = None) -> None:
 
     path = workspace_path()
     if not Path(path).exists():
+        from cs_core import clock, demo
+
         print(f"Creating the demo workspace in {path} (first start only)…", flush=True)
         demo.create_demo_workspace(path, now=clock.now())
     if os.environ.get("CS_SCHEDULER", "on").lower() not in ("off", "0", "false", "no"):
-        daily.start_scheduler(path)
+        threading.Thread(
+            target=_start_scheduler, args=(path,), name="start-daily-job", daemon=True
+        ).start()
     sys.argv = [
         "streamlit",
         "run",

@@ -211,9 +211,15 @@ def run(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date, n
         if profile.id is not None:
             from cs_core.health.profiles import get_profile
 
-            current = get_profile(cur, profile_id=profile.id)
-            if current is None:
+            # The stored row as text (no parsing): reread the profile only if it changed.
+            found = cur.execute(
+                "SELECT version, status, definition FROM health_profiles WHERE id = ?", [profile.id]
+            ).fetchone()
+            if found is None:
                 raise ValueError(f"The profile {profile.name!r} was deleted.")
+            mine = (profile.version, profile.status, json.dumps(profile.definition, sort_keys=True))
+            if found != mine:
+                current = get_profile(cur, profile_id=profile.id)
         return store(cur, current, score_date=score_date, now=now, record_id=record_id)
 
     return db.write(con, _run)

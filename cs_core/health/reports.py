@@ -70,8 +70,8 @@ def scored_count(con: duckdb.DuckDBPyConnection, profile_id: int) -> int:
 def has_overrides(con: duckdb.DuckDBPyConnection, profile_id: int, day: date) -> bool:
     """Whether any of the profile's scores is overridden on ``day`` (overrides are rare)."""
     return con.execute(
-        "SELECT EXISTS (SELECT 1 FROM health_overrides WHERE profile_id = ? AND removed_at IS NULL "
-        "AND expires_on >= ?)", [profile_id, day]).fetchone()[0]  # fmt: skip
+        "SELECT 1 FROM health_overrides WHERE profile_id = ? AND removed_at IS NULL AND expires_on >= ? "
+        "LIMIT 1", [profile_id, day]).fetchone() is not None  # fmt: skip
 
 
 def is_scored(con: duckdb.DuckDBPyConnection, profile_id: int) -> bool:
