@@ -284,7 +284,10 @@ def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date,
                 "AND record_id = ?", [score_date, row[4], row[5], profile.id, record_id])  # fmt: skip
             if not replaced:
                 cur.execute(
-                    "INSERT INTO health_current VALUES (?, ?, ?, ?, ?)", [*row[:3], *row[4:6]]
+                    "INSERT INTO health_current SELECT ?, ?, ?, ?, ?, o.score, o.expires_on "
+                    "FROM (SELECT 1) LEFT JOIN health_overrides o ON o.profile_id = ? AND o.record_id = ? "
+                    "AND o.removed_at IS NULL",
+                    [*row[:3], *row[4:6], profile.id, record_id],
                 )
         if row is None or before is None or row[5] == before or not live or user_id is None:
             return RunResult(profile.id, score_date, int(row is not None), 0)
@@ -320,9 +323,10 @@ def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date,
             ).fetchone()[0]
             cur.execute("UPDATE counters SET value = value + ? WHERE name = 'ids.alerts'", [alerts])
         cur.execute("DELETE FROM health_current WHERE profile_id = ?", [profile.id])
-        cur.execute("INSERT INTO health_current SELECT profile_id, record_id, score_date, score, category "
-                    "FROM health_scores "
-                    "WHERE profile_id = ? AND score_date = ?", day)  # fmt: skip
+        cur.execute("INSERT INTO health_current SELECT h.profile_id, h.record_id, h.score_date, h.score, h.category, "
+                    "o.score, o.expires_on FROM health_scores h LEFT JOIN health_overrides o ON o.profile_id = h.profile_id "
+                    "AND o.record_id = h.record_id AND o.removed_at IS NULL "
+                    "WHERE h.profile_id = ? AND h.score_date = ?", day)  # fmt: skip
         return RunResult(profile.id, score_date, scored, alerts)
 
     if record_id is not None:

@@ -59,6 +59,7 @@ def set_override(con: duckdb.DuckDBPyConnection, *, actor: User, profile_id: int
         cur.execute("INSERT INTO health_overrides VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                     [db.new_id(cur, "health_overrides"), profile_id, record_id, score, reason, expires_on,
                      actor.id, _naive(now)])  # fmt: skip
+        _mark(cur, profile_id, record_id, score, expires_on)
 
     db.write(con, _set)
     return active_override(con, profile_id=profile_id, record_id=record_id, now=now)
@@ -67,6 +68,16 @@ def set_override(con: duckdb.DuckDBPyConnection, *, actor: User, profile_id: int
 def remove_override(con: duckdb.DuckDBPyConnection, *, actor: User, profile_id: int, record_id: int,
                     now: datetime) -> None:  # fmt: skip
     require(actor, Action.EDIT_RECORDS)
-    db.write(con, lambda cur: cur.execute(
-        "UPDATE health_overrides SET removed_at = ? WHERE profile_id = ? AND record_id = ? AND removed_at IS NULL",
-        [_naive(now), profile_id, record_id]))  # fmt: skip
+
+    def _remove(cur):
+        cur.execute("UPDATE health_overrides SET removed_at = ? WHERE profile_id = ? AND record_id = ? "
+                    "AND removed_at IS NULL", [_naive(now), profile_id, record_id])  # fmt: skip
+        _mark(cur, profile_id, record_id, None, None)
+
+    db.write(con, _remove)
+
+
+def _mark(cur, profile_id: int, record_id: int, score: int | None, until: date | None) -> None:
+    """The current score's copy of its active override (what reads of the score in effect use)."""
+    cur.execute("UPDATE health_current SET override_score = ?, override_until = ? WHERE profile_id = ? "
+                "AND record_id = ?", [score, until, profile_id, record_id])  # fmt: skip

@@ -26,38 +26,41 @@ def round_half_up(numerator: int, denominator: int, places: int = 1) -> float:
     return ((2 * scale * numerator + denominator) // (2 * denominator)) / scale
 
 
+def _in_effect(alias: str, low: str, high: str) -> tuple[str, str, str]:
+    """SQL for the score, category and "overridden" of a current-score row as in effect on a day
+    (each takes that day as its one parameter; low/high are the thresholds' SQL)."""
+    active = f"coalesce({alias}.override_until >= ?, FALSE)"
+    score = f"CASE WHEN {active} THEN {alias}.override_score ELSE {alias}.score END"
+    category = (f"CASE WHEN NOT {active} THEN {alias}.category WHEN {alias}.override_score <= {low} THEN 'at_risk' "
+                f"WHEN {alias}.override_score >= {high} THEN 'successful' ELSE 'neutral' END")  # fmt: skip
+    return score, category, active
+
+
 def in_effect_sql(*, day: date, profile: Profile | None = None) -> tuple[str, list]:
     """Current scores as in effect on ``day`` (of one profile, or of all): a manual override
     active that day (HS-8) replaces the computed score and takes its category from the
-    profile's thresholds.
+    profile's thresholds. (Each current score carries its active override, kept by the
+    override writes and the runs, so this is one scan.)
 
     Columns: profile_id, record_id, score_date, score, category, computed_score,
     computed_category, overridden.
     """
     if profile is not None:  # thresholds as parameters: no join with the profiles
-        low, high, source = "?", "?", "FROM health_current c"
-        where, params = (
-            "WHERE c.profile_id = ?",
-            [profile.at_risk_max, profile.successful_min, day, profile.id],
-        )
+        score, category, active = _in_effect("c", "?", "?")
+        source, where = "FROM health_current c", "WHERE c.profile_id = ?"
+        params = [day, day, profile.at_risk_max, profile.successful_min, day, profile.id]
     else:
-        low = "CAST(json_extract(p.definition, '$.thresholds.at_risk_max') AS INTEGER)"
-        high = "CAST(json_extract(p.definition, '$.thresholds.successful_min') AS INTEGER)"
-        source = "FROM health_current c JOIN health_profiles p ON p.id = c.profile_id"
-        where, params = "", [day]
+        score, category, active = _in_effect(
+            "c", "CAST(json_extract(p.definition, '$.thresholds.at_risk_max') AS INTEGER)",
+            "CAST(json_extract(p.definition, '$.thresholds.successful_min') AS INTEGER)",
+        )  # fmt: skip
+        source, where = "FROM health_current c JOIN health_profiles p ON p.id = c.profile_id", ""
+        params = [day, day, day]
     return (
-        f"""
-        SELECT c.profile_id, c.record_id, c.score_date, coalesce(o.score, c.score) AS score,
-               CASE WHEN o.score IS NULL THEN c.category WHEN o.score <= {low} THEN 'at_risk'
-                    WHEN o.score >= {high} THEN 'successful' ELSE 'neutral' END AS category,
-               c.score AS computed_score, c.category AS computed_category, o.score IS NOT NULL AS overridden
-        {source}
-        LEFT JOIN health_overrides o ON o.profile_id = c.profile_id AND o.record_id = c.record_id
-             AND o.removed_at IS NULL AND o.expires_on >= ?
-        {where}
-        """,
+        f"SELECT c.profile_id, c.record_id, c.score_date, {score} AS score, {category} AS category, "
+        f"c.score AS computed_score, c.category AS computed_category, {active} AS overridden {source} {where}",
         params,
-    )  # fmt: skip
+    )
 
 
 def scored_count(con: duckdb.DuckDBPyConnection, profile_id: int) -> int:
@@ -65,13 +68,6 @@ def scored_count(con: duckdb.DuckDBPyConnection, profile_id: int) -> int:
     return con.execute(
         "SELECT count(*) FROM health_current WHERE profile_id = ?", [profile_id]
     ).fetchone()[0]
-
-
-def has_overrides(con: duckdb.DuckDBPyConnection, profile_id: int, day: date) -> bool:
-    """Whether any of the profile's scores is overridden on ``day`` (overrides are rare)."""
-    return con.execute(
-        "SELECT 1 FROM health_overrides WHERE profile_id = ? AND removed_at IS NULL AND expires_on >= ? "
-        "LIMIT 1", [profile_id, day]).fetchone() is not None  # fmt: skip
 
 
 def is_scored(con: duckdb.DuckDBPyConnection, profile_id: int) -> bool:
@@ -88,32 +84,20 @@ def is_scored(con: duckdb.DuckDBPyConnection, profile_id: int) -> bool:
 def current_scores(con: duckdb.DuckDBPyConnection, profile: Profile, *, owner_id: int | None = None,
                    score_date: date | None = None, in_effect_on: date | None = None) -> tuple[str, list]:  # fmt: skip
     """SQL (record_id, score, category) for the profile's current computed scores, those in
-    effect on a day (``in_effect_on``: overrides applied, as :func:`in_effect_sql` does), or
-    a past date's run (``score_date``); optionally of one owner's records."""
-    table = "health_scores" if score_date else "health_current"
-    if (
-        in_effect_on is not None
-        and not score_date
-        and not has_overrides(con, profile.id, in_effect_on)
-    ):
-        in_effect_on = None  # nothing overridden: the computed scores are those in effect
-    if in_effect_on is not None and not score_date:
-        # The overrides join the rows already narrowed to the profile (and owner).
-        select = ("h.record_id, coalesce(o.score, h.score) AS score, CASE WHEN o.score IS NULL THEN h.category "
-                  "WHEN o.score <= ? THEN 'at_risk' WHEN o.score >= ? THEN 'successful' ELSE 'neutral' END "
-                  "AS category")  # fmt: skip
-        params: list = [profile.at_risk_max, profile.successful_min]
+    effect on a day (``in_effect_on``: overrides applied), or a past date's run
+    (``score_date``); optionally of one owner's records."""
+    if score_date:
+        sql, params = "SELECT h.record_id, h.score, h.category FROM health_scores h", []
+    elif in_effect_on is not None:
+        score, category, _ = _in_effect("h", "?", "?")
+        sql = f"SELECT h.record_id, {score} AS score, {category} AS category FROM health_current h"
+        params = [in_effect_on, in_effect_on, profile.at_risk_max, profile.successful_min]
     else:
-        select, params = "h.record_id, h.score, h.category", []
-    sql = f"SELECT {select} FROM {table} h"
+        sql, params = "SELECT h.record_id, h.score, h.category FROM health_current h", []
     if owner_id is not None:
         owner = get_customer_settings(con).owner_property
         sql += f" JOIN {ident(profile.object)} r ON r.id = h.record_id AND {col('r', owner)} = ?"
         params.append(owner_id)
-    if in_effect_on is not None and not score_date:
-        sql += (" LEFT JOIN health_overrides o ON o.profile_id = h.profile_id AND o.record_id = h.record_id "
-                "AND o.removed_at IS NULL AND o.expires_on >= ?")  # fmt: skip
-        params.append(in_effect_on)
     sql += " WHERE h.profile_id = ?"
     params.append(profile.id)
     if score_date:

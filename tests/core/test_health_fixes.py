@@ -176,7 +176,8 @@ def test_summary_figures_round_half_up_alike(con):
         for i in range(1, 17)
     ]
     con.executemany(
-        "INSERT INTO health_current VALUES (?, ?, ?, ?, ?)", [r[:3] + r[4:] for r in rows]
+        "INSERT INTO health_current (profile_id, record_id, score_date, score, category) VALUES (?, ?, ?, ?, ?)",
+        [r[:3] + r[4:] for r in rows],
     )
     found = reports.summary(con, profile, day=DAY)
     # 1 of 16 records is neutral: 6.25 % is 6.3 (half up), 93.75 % is 93.8; the mean 1/16 = 0.0625 is 0.1.
@@ -227,3 +228,30 @@ def test_every_run_and_preview_uses_the_one_activity_rule(demo_con):
             f"SELECT count(*) FROM ({linked}) a WHERE a.rid = ?", [*params, rid]
         ).fetchone()[0]
         assert record_detail.activity_count(demo_con, obj, rid) == whole > 0
+
+
+def test_each_current_score_carries_exactly_its_active_override(demo_con, user):
+    profile = health.get_profile(demo_con, name="SMB")
+    ids = [r[0] for r in demo_con.execute("SELECT record_id FROM health_current WHERE profile_id = ? "
+                                          "ORDER BY record_id LIMIT 3", [profile.id]).fetchall()]  # fmt: skip
+    until = NOW.date() + timedelta(days=5)
+    for score, rid in zip((10, 50, 90), ids, strict=True):
+        overrides.set_override(demo_con, actor=user(CSM), profile_id=profile.id, record_id=rid, score=score,
+                               reason="Checked with the customer", expires_on=until, now=NOW)  # fmt: skip
+    overrides.remove_override(
+        demo_con, actor=user(CSM), profile_id=profile.id, record_id=ids[1], now=NOW
+    )
+
+    def carried():
+        return demo_con.execute(
+            "SELECT record_id, override_score, override_until FROM health_current WHERE profile_id = ? "
+            "AND override_score IS NOT NULL ORDER BY record_id", [profile.id]).fetchall()  # fmt: skip
+
+    expected = [(ids[0], 10.0, until), (ids[2], 90.0, until)]
+    assert carried() == expected
+    health.run(demo_con, profile, score_date=NOW.date(), now=NOW)  # a full run keeps them
+    assert carried() == expected
+    health.run(
+        demo_con, profile, score_date=NOW.date(), now=NOW, record_id=ids[0]
+    )  # and a one-record run
+    assert carried() == expected

@@ -21,6 +21,14 @@ WHERE EXISTS (SELECT 1 FROM health_profiles p WHERE p.id = v.profile_id AND p.st
    OR EXISTS (SELECT 1 FROM health_scores h WHERE h.profile_id = v.profile_id
               AND h.profile_version = v.version);
 
+-- Each current score carries its active manual override (HS-8), kept by the override writes
+-- and the scoring runs: a read of the score in effect is then one scan, with no join.
+ALTER TABLE health_current ADD COLUMN override_score DOUBLE;
+ALTER TABLE health_current ADD COLUMN override_until DATE;
+UPDATE health_current c SET override_score = o.score, override_until = o.expires_on
+FROM health_overrides o
+WHERE o.profile_id = c.profile_id AND o.record_id = c.record_id AND o.removed_at IS NULL;
+
 -- The daily job (recompute every live profile, expire alerts): one row per run.
 CREATE TABLE job_runs (
     id BIGINT PRIMARY KEY,
