@@ -203,26 +203,12 @@ def _affected(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> int:
 
 def run(con: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date, now: datetime,
         record_id: int | None = None) -> RunResult:  # fmt: skip
-    """Score and store in a transaction of its own (see :func:`store`), with the profile as it is
-    in that transaction: rules published meanwhile are the ones used, never an older copy."""
+    """Score and store in a transaction of its own (see :func:`store`) with ``profile`` as given.
 
-    def _run(cur) -> RunResult:
-        current = profile
-        if profile.id is not None:
-            from cs_core.health.profiles import get_profile
-
-            # The stored row as text (no parsing): reread the profile only if it changed.
-            found = cur.execute(
-                "SELECT version, status, definition FROM health_profiles WHERE id = ?", [profile.id]
-            ).fetchone()
-            if found is None:
-                raise ValueError(f"The profile {profile.name!r} was deleted.")
-            mine = (profile.version, profile.status, json.dumps(profile.definition, sort_keys=True))
-            if found != mine:
-                current = get_profile(cur, profile_id=profile.id)
-        return store(cur, current, score_date=score_date, now=now, record_id=record_id)
-
-    return db.write(con, _run)
+    A caller that may hold an older copy while others publish (the daily job) reads the
+    profile inside the transaction instead (:func:`cs_core.daily.run_daily`).
+    """
+    return db.write(con, store, profile, score_date=score_date, now=now, record_id=record_id)
 
 
 def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date, now: datetime,

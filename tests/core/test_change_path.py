@@ -1,6 +1,8 @@
 """The one change path: what follows an edit, an import, a merge or a publish runs through
 cs_core.changes inside the change's own transaction, whoever makes the change."""
 
+from datetime import timedelta
+
 import pandas as pd
 import pytest
 
@@ -184,15 +186,19 @@ def test_activities_for_a_record_merged_after_the_check_go_to_the_survivor(demo_
     assert demo_con.execute("SELECT count(*) FROM activities").fetchone()[0] == count
 
 
-def test_a_run_uses_the_profile_as_it_is_in_its_transaction(con_with_companies):
-    con = con_with_companies
-    v1 = health.save_profile(con, actor=None, definition=BASE, now=NOW)
-    v2 = health.save_profile(con, actor=None, definition={**BASE, "thresholds": {"at_risk_max": 10,
-                                                                                 "successful_min": 90}}, now=NOW)  # fmt: skip
-    assert v2.version == 2
-    engine.run(con, v1, score_date=NOW.date(), now=NOW)  # a copy read before v2 was published
-    assert con.execute("SELECT DISTINCT profile_version FROM health_scores WHERE score_date = ?",
-                       [NOW.date()]).fetchall() == [(2,)]  # fmt: skip
+def test_the_daily_job_scores_with_rules_published_while_it_ran(demo_con, monkeypatch):
+    from cs_core import daily
+    from cs_core.health import profiles
+
+    listed = profiles.list_profiles(demo_con, live_only=True)  # read before the publish below
+    smb = health.get_profile(demo_con, name="SMB")
+    stricter = {**smb.definition, "thresholds": {"at_risk_max": 10, "successful_min": 90}}
+    v2 = health.save_profile(demo_con, actor=None, definition=stricter, now=NOW)
+    monkeypatch.setattr(profiles, "list_profiles", lambda *a, **k: listed)
+    later = NOW + timedelta(days=1)
+    daily.run_daily(demo_con, now=later, trigger="manual")
+    assert demo_con.execute("SELECT DISTINCT profile_version FROM health_scores WHERE profile_id = ? "
+                            "AND score_date = ?", [smb.id, later.date()]).fetchall() == [(v2.version,)]  # fmt: skip
 
 
 def test_the_daily_job_skips_a_profile_taken_back_to_draft_while_it_ran(demo_con, monkeypatch):
