@@ -127,3 +127,13 @@ def scalar(prop: Property, value, me: int | None):
     if len(text) > 1_000:
         raise FilterError(f"{prop.label}: a value to compare with has at most 1,000 characters.")
     return text
+
+
+def bounds(prop: Property, value, me: int | None) -> tuple:
+    """A 'between' condition's [low, high], each checked, low not above high."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise FilterError(f"{prop.label}: 'between' needs a low and a high value.")
+    low, high = scalar(prop, value[0], me), scalar(prop, value[1], me)
+    if low > high:
+        raise FilterError(f"{prop.label}: the low value is above the high value.")
+    return low, high

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from cs_core import clock
-from cs_core.filter_values import ME, FilterError, days_value, scalar, shown
+from cs_core.filter_values import ME, FilterError, bounds, days_value, scalar, shown
 from cs_core.records import Property
 from cs_core.sql import col as sql_col
 
@@ -124,11 +124,7 @@ def _datetime_condition(op: str, col: str, known: str, value, prop: Property, *,
         test = f"NOT ({within.sql})" if op == "neq" else within.sql
         return Compiled(f"({known} AND {test})", within.params)
     if op == "between":
-        if not isinstance(value, list | tuple) or len(value) != 2:
-            raise FilterError(f"{prop.label}: 'between' needs a low and a high value.")
-        low, high = scalar(prop, value[0], me), scalar(prop, value[1], me)
-        if low > high:
-            raise FilterError(f"{prop.label}: the low value is above the high value.")
+        low, high = bounds(prop, value, me)
         within = _day_range(col, low, high, time_zone)
     else:
         days = days_value(prop, value)
@@ -182,11 +178,7 @@ def _condition(cond: Mapping, props: Mapping[str, Property], *, alias: str, toda
         sign = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
         return Compiled(f"({known} AND {col} {sign} ?)", [scalar(prop, value, me)])
     if op == "between":
-        if not isinstance(value, list | tuple) or len(value) != 2:
-            raise FilterError(f"{prop.label}: 'between' needs a low and a high value.")
-        low, high = scalar(prop, value[0], me), scalar(prop, value[1], me)
-        if low > high:
-            raise FilterError(f"{prop.label}: the low value is above the high value.")
+        low, high = bounds(prop, value, me)
         return Compiled(f"({known} AND {col} BETWEEN ? AND ?)", [low, high])
     if op in ("in", "not_in"):
         if not isinstance(value, list | tuple) or not value:

@@ -137,41 +137,22 @@ def test_twenty_editors_of_one_view_lose_no_change(demo_con, user):
     other = views.create_view(demo_con, actor=manager, object_name="companies", name="Other view",
                               sharing="private", now=NOW)  # fmt: skip
     jobs = []
+
+    def change(target, **fields):
+        return lambda cur: views.update_view(
+            cur, actor=manager, view_id=target.id, now=NOW, **fields
+        )
+
     for i in range(WRITERS):
         kind = i % 4
         if kind == 0:
-            jobs.append(
-                lambda cur, i=i: views.update_view(
-                    cur, actor=manager, view_id=view.id, name=f"Team {i}", now=NOW
-                )
-            )
+            jobs.append(change(view, name=f"Team {i}"))
         elif kind == 1:
-            jobs.append(
-                lambda cur, i=i: views.update_view(
-                    cur,
-                    actor=manager,
-                    view_id=view.id,
-                    columns=["name", "csm_id"][: 1 + i % 2],
-                    now=NOW,
-                )
-            )
+            jobs.append(change(view, columns=["name", "csm_id"][: 1 + i % 2]))
         elif kind == 2:
-            jobs.append(
-                lambda cur, i=i: views.update_view(
-                    cur,
-                    actor=manager,
-                    view_id=view.id,
-                    sharing="everyone" if i % 8 == 2 else "private",
-                    now=NOW,
-                )
-            )
+            jobs.append(change(view, sharing="everyone" if i % 8 == 2 else "private"))
         else:  # both views renamed to one name at once: the later one is refused, and told why
-            target = view if i == 3 else other
-            jobs.append(
-                lambda cur, t=target: views.update_view(
-                    cur, actor=manager, view_id=t.id, name="Same name", now=NOW
-                )
-            )
+            jobs.append(change(view if i == 3 else other, name="Same name"))
     results = at_once(demo_con, jobs)  # fmt: skip
     errors = [r for r in results if isinstance(r, Exception)]
     assert all(isinstance(e, ViewError) and "There is a view called 'Same name' already" in str(e)

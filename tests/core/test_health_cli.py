@@ -12,7 +12,8 @@ from tests.core.test_health_telco import PROFILE, TELCO
 NOW = "2026-11-28T15:00:00Z"
 
 
-def test_the_health_commands_end_to_end(tmp_path):
+def _telco_workspace(tmp_path) -> str:
+    """A workspace with the Telco customers, imported on 20 Nov 2026."""
     path = str(tmp_path / "w.duckdb")
     run(
         "import",
@@ -25,6 +26,11 @@ def test_the_health_commands_end_to_end(tmp_path):
         "--now",
         "2026-11-20T09:00:00Z",
     )
+    return path
+
+
+def test_the_health_commands_end_to_end(tmp_path):
+    path = _telco_workspace(tmp_path)
     profile = tmp_path / "telco.json"
     profile.write_text(json.dumps({**PROFILE, "status": "draft"}))
     # The file before or after --db: both forms work.
@@ -64,18 +70,7 @@ def test_the_health_commands_end_to_end(tmp_path):
 
 def test_a_live_profile_imported_from_the_command_line_is_scored_at_once(tmp_path):
     """Publishing scores the profile whoever publishes it: the CLI as well as the editor."""
-    path = str(tmp_path / "w.duckdb")
-    run(
-        "import",
-        "--db",
-        path,
-        "--object",
-        "companies",
-        "--file",
-        str(TELCO),
-        "--now",
-        "2026-11-20T09:00:00Z",
-    )
+    path = _telco_workspace(tmp_path)
     profile = tmp_path / "telco.json"
     profile.write_text(json.dumps(PROFILE))
     run("health", "import-profile", str(profile), "--db", path, "--now", NOW)
