@@ -10,7 +10,7 @@ change and what follows from it are committed together or not at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
@@ -67,7 +67,6 @@ class Followed:
     rescored: int = 0
     alerts: int = 0
     moved_ids: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def apply(cur: duckdb.DuckDBPyConnection, event: Event, *, now: datetime) -> Followed:
