@@ -2,11 +2,18 @@
 
 import streamlit as st
 
+from cs_core import db as workspace
 from ui import auth, db, nav, state
+from ui import text as ut
 
 st.set_page_config(page_title="Customer Success", page_icon="🤝", layout="wide")
 
 con = db.connection()
 user = auth.resolve_user(con)
 state.show_flash()
-st.navigation(nav.pages_for(user), position="top").run()
+try:
+    st.navigation(nav.pages_for(user), position="top").run()
+except workspace.WorkspaceError as exc:
+    # The workspace file failed under a page (a full disk, a folder made read-only, a damaged
+    # file): what happened and what to do, instead of an error without its cause.
+    ut.error(exc, icon=":material/database:")

@@ -6,6 +6,7 @@ from cs_core import clock, filters, record_list, records, settings, views
 from cs_core.record_list import Query, Viewer
 from cs_core.users import Action
 from ui import auth, db, filter_editor, record_panel, record_table, view_panel
+from ui import text as ut
 
 P = "customers"
 con = db.connection()
@@ -22,7 +23,7 @@ if "record" in st.query_params:
     try:
         record_id = int(st.query_params["record"])
     except ValueError:
-        st.error(f"“{st.query_params['record']}” is not a record id.")
+        ut.error(f"“{ut.short(st.query_params['record'])}” is not a record id.")
         st.stop()
     record_panel.record_page(con, object_name=obj.name, record_id=record_id, user=user, prefix=P,
                              users=refs["user"])  # fmt: skip
@@ -65,9 +66,9 @@ selected = st.session_state.get(f"{P}.record_id")
 layout = st.columns([1.2, 3.2, 2.0] if selected else [1.2, 5.2], gap="medium")
 
 with layout[1]:
-    st.title(view.name if view else obj.label_plural)
+    ut.title(view.name if view else obj.label_plural)
     if view and view.description:
-        st.caption(view.description)
+        st.caption(ut.md(view.description, ut.VALUE_LIMIT))
     quick = record_table.quick_filters(P, props)
     draft = filter_editor.draft(P)
     with st.expander(
@@ -96,14 +97,15 @@ with layout[1]:
         spec, props, today=today, time_zone=user.time_zone, me=user.id, owner=chosen.owner_property
     )
     for problem in problems:
-        st.warning(f"Not applied yet: {problem}", icon=":material/filter_alt_off:")
+        ut.warning(f"Not applied yet: {problem}", icon=":material/filter_alt_off:")
     query = Query(obj.name, record_table.combine(usable, quick), tuple(columns),
                   sort=((sort_by, direction),), owner_property=chosen.owner_property)  # fmt: skip
     page = record_list.page(con, query, viewer, number=st.session_state.get(f"{P}.page", 1),
                             size=st.session_state.get(f"{P}.page_size", 25))  # fmt: skip
     top = st.columns([3, 1], vertical_alignment="center")
     top[0].markdown(
-        f"**{page.total:,}** {obj.label_plural.lower() if page.total != 1 else obj.label.lower()}"
+        f"**{page.total:,}** "
+        + ut.md(obj.label_plural.lower() if page.total != 1 else obj.label.lower(), ut.LABEL_LIMIT)
     )
     top[1].download_button(
         "Export CSV", icon=":material/download:", key=f"{P}.export", file_name=f"{obj.name}.csv",
@@ -123,7 +125,7 @@ with layout[1]:
         record_table.pager(page, prefix=P)
 
 with layout[0]:
-    st.subheader(obj.label_plural)
+    ut.title(obj.label_plural, level="subheader", limit=ut.LABEL_LIMIT)
     view_panel.view_list(
         all_views, prefix=P, selected=view.id if view else None, user=user, con=con
     )

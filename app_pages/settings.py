@@ -6,6 +6,7 @@ from cs_core import clock, settings
 from cs_core.settings import CustomerSettings, RevenueSettings, SettingsError
 from cs_core.users import Action, PermissionDenied, can
 from ui import auth, daily_panel, db, health_editor, import_wizard, state
+from ui import text as ut
 from ui.settings_form import object_label, object_settings, owner_and_renewal
 
 con = db.connection()
@@ -23,11 +24,12 @@ def save(section: str, saver, value) -> None:
         saver(con, actor=user, value=value, now=clock.now())
     except SettingsError as exc:
         st.error(
-            "Not saved:\n\n" + "\n".join(f"- {p}" for p in exc.problems), icon=":material/error:"
+            "Not saved:\n\n" + "\n".join(f"- {ut.message(p)}" for p in exc.problems),
+            icon=":material/error:",
         )
         return
     except PermissionDenied as exc:
-        st.error(str(exc), icon=":material/lock:")
+        ut.error(exc, icon=":material/lock:")
         return
     state.flash(f"{section} settings saved.")
     st.rerun()
@@ -38,7 +40,7 @@ def last_saved(key: str) -> None:
     if change:
         when, who = change
         st.caption(f"Last saved {clock.shown(when, user.time_zone, '%d %b %Y, %H:%M')} "
-                   f"({user.time_zone}) by {who or 'the system'}.")  # fmt: skip
+                   f"({user.time_zone}) by {ut.md(who or 'the system', ut.LABEL_LIMIT)}.")  # fmt: skip
 
 
 customers_tab, services_tab, revenue_tab, health_tab, import_tab = st.tabs(
@@ -132,7 +134,7 @@ with revenue_tab:
     values = []
     for obj in chosen:
         with st.container(border=True):
-            st.markdown(f"**{object_label(con, obj)}**")
+            st.markdown(f"**{ut.md(object_label(con, obj), ut.LABEL_LIMIT)}**")
             values.append(
                 object_settings(
                     con,

@@ -6,6 +6,7 @@ from cs_core import clock
 from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.users import Action, can
 from ui import auth, db, summary_data
+from ui import text as ut
 
 con = db.connection()
 user = auth.require_page(con, Action.VIEW_SUMMARY)
@@ -13,13 +14,16 @@ now = clock.now()
 
 hour = now.astimezone(clock.zone(user.time_zone)).hour
 greeting = "Good morning" if hour < 12 else "Good afternoon" if hour < 18 else "Good evening"
-st.title(f"{greeting}, {user.name.split()[0]}")
-st.caption(f"{user.role} · {user.team_name or 'No team'} · times in {user.time_zone}")
+first_name = (user.name.split() or [""])[0]
+st.title(f"{greeting}, {ut.md(first_name, ut.LABEL_LIMIT)}", anchor=False)
+st.caption(
+    f"{user.role} · {ut.md(user.team_name or 'No team', ut.LABEL_LIMIT)} · times in {user.time_zone}"
+)
 
 numbers = summary_data.welcome_numbers(con, user_id=user.id, now=now)
 owned, tasks = numbers.owned, numbers.tasks
 cols = st.columns(4)
-cols[0].metric(f"{numbers.object_label} you own", f"{owned:,}", border=True)
+cols[0].metric(f"{ut.md(numbers.object_label, ut.LABEL_LIMIT)} you own", f"{owned:,}", border=True)
 cols[1].metric("Open tasks", f"{tasks.open:,}", border=True)
 cols[2].metric("Overdue tasks", f"{tasks.overdue:,}", border=True)
 cols[3].metric(
@@ -31,8 +35,8 @@ cols[3].metric(
 
 if owned == 0:
     st.info(
-        f"You don't own any {numbers.object_label.lower()} yet. Customers are assigned through "
-        f"the **{numbers.owner_label}** property.",
+        f"You don't own any {ut.md(numbers.object_label.lower(), ut.LABEL_LIMIT)} yet. Customers are "
+        f"assigned through the **{ut.md(numbers.owner_label, ut.LABEL_LIMIT)}** property.",
         icon=":material/info:",
     )
 if not user.has_full_access:
@@ -46,7 +50,9 @@ health_rows = summary_data.health_numbers(con, user_id=user.id, object_name=numb
 if health_rows:
     st.subheader("Customer health")
     for name, figures in health_rows:
-        st.caption(f"Profile **{name}** · {figures.count:,} of your customers scored")
+        st.caption(
+            f"Profile **{ut.md(name, ut.LABEL_LIMIT)}** · {figures.count:,} of your customers scored"
+        )
         cols = st.columns(4)
         cols[0].metric(
             "Average score",

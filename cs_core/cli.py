@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from cs_core import clock, daily, db, demo, imports
+from cs_core import clock, csvfile, daily, db, demo, imports
 from cs_core.errors import Problems
 
 
@@ -127,8 +127,15 @@ def import_command(db_path, object_name, file_path, mapping, id_column, skip_inv
         con.close()
     click.echo(f"{result.summary()} Took {took:.1f} s.")
     if not result.report.empty:
-        result.report.to_csv(rejects_path, index=False)
-        click.echo(f"Every problem ({len(result.report):,}) is listed in {rejects_path}.", err=True)
+        try:
+            csvfile.write(result.report, rejects_path)
+        except OSError as exc:  # the import itself is done (or refused): say so, then why
+            click.echo(f"The list of problems could not be written to {rejects_path}: "
+                       f"{exc.strerror or exc}. The first ones:", err=True)  # fmt: skip
+        else:
+            click.echo(
+                f"Every problem ({len(result.report):,}) is listed in {rejects_path}.", err=True
+            )
         for row in result.report.head(10).itertuples(index=False):
             click.echo(f"  row {row.Row}, {row.Column}: {row.Value!r}: {row.Reason}", err=True)
     if not result.written:

@@ -34,6 +34,36 @@ class WorkspaceTooNew(WorkspaceError):
     """The file was written by a newer version of the app."""
 
 
+class WorkspaceCorrupt(WorkspaceError):
+    """The file is damaged (a checksum or header does not match)."""
+
+
+class WorkspaceWriteFailed(WorkspaceError):
+    """A write could not be saved (disk full, permission denied, read-only file system)."""
+
+
+# DuckDB's words for a file another process holds, and for a damaged file. (A checksum
+# message names a "block", which holds "lock": match whole phrases, never a word inside one.)
+_LOCKED = ("could not set lock on file", "conflicting lock is held")
+_CORRUPT = ("checksum", "corrupt", "invalid database header")
+_NOT_DUCKDB = "not a valid duckdb database file"
+# The operating system's words for why a file cannot be written, and what to do.
+_FAULTS = {
+    "no space left on device": "the disk is full. Free some space, then try again",
+    "disk quota exceeded": "the disk quota is used up. Free some space, then try again",
+    "file too large": "the file reached the size limit of this system",
+    "read-only file system": "its file system is read-only. Make it writable, then try again",
+    "permission denied": "this app's user may not write it. Give that user write access to "
+    "the file and its folder, then try again",
+}
+
+
+def fault(text: str) -> str | None:
+    """What an operating-system error message means for the user (None: not such an error)."""
+    low = text.lower()
+    return next((meaning for words, meaning in _FAULTS.items() if words in low), None)
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -71,22 +101,45 @@ def _connect(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         return con
     except duckdb.IOException as exc:
         text = str(exc)
-        if "lock" in text.lower():
+        low = text.lower()
+        if any(words in low for words in _LOCKED):
             raise WorkspaceLocked(
                 f"The workspace database {path} is in use by another process "
                 f"({_holder(text)}). DuckDB lets one process write a file at a time: stop the "
                 "app or command that has it open, or point this one at another file "
                 "(--db PATH or CS_WORKSPACE_DB)."
             ) from exc
+        _refuse_damaged(path, text, exc)
+        meaning = fault(text)
+        if meaning:
+            raise WorkspaceError(
+                f"The workspace database {path} cannot be opened: {meaning}. ({text})"
+            ) from exc
         raise WorkspaceError(
             f"The file {path} could not be opened as a workspace database: {text}. "
             "Check the path, or move the file aside to let a new workspace be created."
         ) from exc
     except duckdb.Error as exc:
+        _refuse_damaged(path, str(exc), exc)
         raise WorkspaceError(
             f"The file {path} could not be opened as a workspace database: {exc}. "
             "It may not be a DuckDB file, or it was written by a newer DuckDB; "
             "move it aside to let a new workspace be created."
+        ) from exc
+
+
+def _refuse_damaged(path: str, text: str, exc: Exception) -> None:
+    if _NOT_DUCKDB in text.lower():
+        raise WorkspaceCorrupt(
+            f"The file {path} is not a DuckDB database, or its first bytes are damaged. If it "
+            "is your workspace, restore it from your latest backup; otherwise point the app at "
+            "the workspace file (--db PATH or CS_WORKSPACE_DB). The file was not changed."
+        ) from exc
+    if any(words in text.lower() for words in _CORRUPT):
+        raise WorkspaceCorrupt(
+            f"The workspace database {path} is damaged and cannot be read ({text}). "
+            "Restore it from your latest backup (stop the app, copy the backup over the file, "
+            "start again); keep the damaged file aside in case it is needed."
         ) from exc
 
 
@@ -203,8 +256,39 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
                 raise
             # A failed COMMIT ends the transaction itself: its error is the one to report.
             cur.execute("COMMIT")
+        except duckdb.Error as exc:
+            _explain_write_fault(con, exc)
+            raise
         finally:
             cur.close()
+
+
+def _explain_write_fault(con: duckdb.DuckDBPyConnection, exc: duckdb.Error) -> None:
+    """A write the file system refused, as a message naming the file and the cause."""
+    text = str(exc)
+    meaning = fault(text)
+    if meaning is None:
+        if any(words in text.lower() for words in _CORRUPT):
+            raise WorkspaceCorrupt(
+                f"Nothing was saved: the workspace database {database_path(con)} is damaged "
+                f"({text}). Restore it from your latest backup."
+            ) from exc
+        return
+    raise WorkspaceWriteFailed(
+        f"Nothing was saved: the workspace database {database_path(con)} cannot be written, "
+        f"because {meaning}. ({text})"
+    ) from exc
+
+
+def database_path(con: duckdb.DuckDBPyConnection) -> str:
+    """The file a connection works on (for messages)."""
+    try:
+        row = con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+    except duckdb.Error:
+        row = None
+    return row[0] if row and row[0] else "in memory"
 
 
 def _rollback(cur: duckdb.DuckDBPyConnection) -> None:

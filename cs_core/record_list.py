@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import pandas as pd
 
-from cs_core import clock, filters
+from cs_core import clock, csvfile, filters
 from cs_core.health.reports import CATEGORIES, CATEGORY_LABELS, current_health_sql, has_live_profile
 from cs_core.record_values import title_sql
 from cs_core.records import Property, get_object, list_properties
@@ -182,9 +181,7 @@ def export_frame(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -
 
 def export_csv(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> bytes:
     """Every matching record as CSV, columns headed by their labels."""
-    buffer = io.StringIO()
-    export_frame(con, query, viewer).to_csv(buffer, index=False)
-    return buffer.getvalue().encode("utf-8")
+    return csvfile.to_bytes(export_frame(con, query, viewer))
 
 
 def search(con: duckdb.DuckDBPyConnection, object_name: str, text: str, *, limit: int = 20,

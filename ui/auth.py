@@ -10,6 +10,7 @@ import streamlit as st
 from cs_core import users
 from cs_core.users import Action, User
 from ui import state
+from ui import text as ut
 
 
 def sign_in_configured() -> bool:
@@ -37,7 +38,7 @@ def _oidc_user(con: duckdb.DuckDBPyConnection) -> User | None:
     email = st.user.get("email") or ""
     user = users.find_by_email(con, email)
     with st.sidebar:
-        st.caption(f"Signed in as **{user.name if user else email}**")
+        st.caption(f"Signed in as **{ut.md(user.name if user else email, ut.LABEL_LIMIT)}**")
         st.button("Sign out", key="auth.sign_out", on_click=st.logout, icon=":material/logout:")
     return user
 

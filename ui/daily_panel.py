@@ -12,6 +12,7 @@ import streamlit as st
 from cs_core import clock, daily
 from cs_core.users import Action, PermissionDenied, User, can
 from ui import db, state
+from ui import text as ut
 
 P = "settings.daily"
 STATUS = {
@@ -49,7 +50,7 @@ def section(con: duckdb.DuckDBPyConnection, user: User) -> None:
                 f"{last.alerts_raised:,} alerts raised, {last.alerts_expired:,} expired alerts cleared.")  # fmt: skip
         (st.success if last.status == "ok" else st.warning)(text)
         for error in last.errors:
-            st.error(error, icon=":material/error:")
+            ut.error(error)
     scheduler = daily.scheduler_for(db.workspace_path())
     if scheduler is None:
         st.info("This server was started without the daily scheduler (it starts with `make run`, which runs "
@@ -92,7 +93,7 @@ def _form(con: duckdb.DuckDBPyConnection, user: User, schedule: daily.Schedule) 
                 saved = daily.save_schedule(con, actor=user, value=daily.Schedule(at.strftime("%H:%M"), zone),
                                             now=clock.now())  # fmt: skip
             except (daily.ScheduleError, PermissionDenied) as exc:
-                st.error(str(exc), icon=":material/error:")
+                ut.error(exc)
                 return
             state.flash(f"The daily run is set for {saved.time} ({saved.time_zone}).")
             st.rerun()

@@ -10,6 +10,7 @@ import duckdb
 import streamlit as st
 
 from cs_core import clock, db
+from ui import text as ut
 
 DEFAULT_PATH = "data/workspace.duckdb"
 
@@ -43,7 +44,7 @@ def connection() -> duckdb.DuckDBPyConnection:
     try:
         con = _open(path)
     except db.WorkspaceError as exc:
-        st.error(str(exc), icon=":material/error:")
+        ut.error(exc)
         st.stop()
     cursors = _local.__dict__.setdefault("cursors", {})
     found = cursors.get(path)

@@ -17,6 +17,7 @@ from cs_core.health.reports import CATEGORY_LABELS, scored_count
 from cs_core.records import get_object, list_properties
 from cs_core.users import PermissionDenied, User
 from ui import filter_editor, state
+from ui import text as ut
 
 P = "health"
 _ids = itertools.count(1)
@@ -153,7 +154,7 @@ def _outcome(con, profile: Profile, record: int | None) -> None:
     row = frame.iloc[0]
     st.markdown(f"**Score {int(row['score'])}**: {CATEGORY_LABELS[row['category']]}")
     for gi, g in enumerate(profile.definition["groups"]):
-        st.markdown(f"- {g['name']}: **{int(row[f'g{gi}'])}** of {g['max_points']}"
+        st.markdown(f"- {ut.md(g['name'], ut.LABEL_LIMIT)}: **{int(row[f'g{gi}'])}** of {g['max_points']}"
                     + ("" if row[f"i{gi}"] else " (left out: no data)"))  # fmt: skip
         for ri, rule in enumerate(g["rules"]):
             hit = bool(row[f"r{gi}_{ri}"])
@@ -191,7 +192,7 @@ def editor(con: duckdb.DuckDBPyConnection, user: User, account_object: str) -> N
         try:
             _load(json.loads(upload.getvalue()))
         except (ValueError, KeyError, TypeError) as exc:
-            st.error(f"The file is not a profile: {exc}")
+            ut.error(f"The file is not a profile: {exc}")
         else:
             st.rerun()
     d = st.session_state[f"{P}.draft"]
@@ -216,7 +217,8 @@ def editor(con: duckdb.DuckDBPyConnection, user: User, account_object: str) -> N
                                     format_func={"no_points": "No points",
                                                  "redistribute": "Leave the group out"}.get)  # fmt: skip
         st.markdown(
-            f"**Which {get_object(con, obj).label_plural.lower()} this profile scores** (all must hold)"
+            f"**Which {ut.md(get_object(con, obj).label_plural.lower(), ut.LABEL_LIMIT)} this profile "
+            "scores** (all must hold)"
         )
         spec = filter_editor.editor(f"{P}.filter", props, owner_property=None, refs=refs,
                                     today=clock.score_date(clock.now()), allow_or=False)  # fmt: skip
@@ -240,7 +242,8 @@ def editor(con: duckdb.DuckDBPyConnection, user: User, account_object: str) -> N
         checked = validate(con, definition)
     except ProfileError as exc:
         st.warning(
-            "Not ready yet:\n\n" + "\n".join(f"- {p}" for p in exc.problems), icon=":material/rule:"
+            "Not ready yet:\n\n" + "\n".join(f"- {ut.message(p)}" for p in exc.problems),
+            icon=":material/rule:",
         )
         checked = None
     st.download_button("Export JSON", json.dumps(definition, indent=2).encode(), file_name="profile.json",
@@ -269,7 +272,7 @@ def editor(con: duckdb.DuckDBPyConnection, user: User, account_object: str) -> N
                 saved = save_profile(con, actor=user, definition={**definition, "status": status},
                                      now=clock.now())  # fmt: skip
             except (ProfileError, PermissionDenied) as exc:
-                st.error(str(exc), icon=":material/error:")
+                ut.error(exc)
                 return
             if status == "live":  # publishing scored the profile in the same transaction
                 state.flash(f"“{saved.name}” is live (version {saved.version}): "
@@ -317,7 +320,7 @@ def backtest_section(con: duckdb.DuckDBPyConnection, account_object: str) -> Non
     try:
         result = reports.backtest(con, profile, outcome_property=outcome, churned_value=value)
     except FilterError as exc:
-        st.error(str(exc))
+        ut.error(exc)
         return
     if not result.churned or result.churned == result.records:
         st.warning(f"{result.churned:,} of {result.records:,} scored records have that outcome: a backtest needs "

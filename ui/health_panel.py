@@ -14,6 +14,7 @@ from cs_core.health.explain import RecordHealth, current_health, record_health
 from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.users import PermissionDenied, User
 from ui import state
+from ui import text as ut
 
 COLORS = {"at_risk": "#dc2626", "neutral": "#d97706", "successful": "#16a34a"}
 
@@ -34,7 +35,8 @@ def summary_line(
             else f" ({h.computed_score - h.previous_score:+d} since the previous score)"
         )
         marked = f" · overridden, computed {h.computed_score}" if h.overridden else ""
-        st.markdown(f"**Health {h.score}** {badge(h.category)} · {h.profile_name}{delta}{marked}")
+        name = ut.md(h.profile_name, ut.LABEL_LIMIT)
+        st.markdown(f"**Health {h.score}** {badge(h.category)} · {name}{delta}{marked}")
 
 
 def trend(h: RecordHealth) -> go.Figure:
@@ -59,8 +61,9 @@ def _override(con, h: RecordHealth, record_id: int, user: User, key: str) -> Non
     now = clock.now()
     active = overrides.active_override(con, profile_id=h.profile.id, record_id=record_id, now=now)
     if active:
-        st.warning(f"**Overridden to {active.score}** until {active.expires_on:%d %b %Y} by {active.by or 'a user'}: "
-                   f"{active.reason}. The computed score is {h.score}.", icon=":material/edit_note:")  # fmt: skip
+        st.warning(f"**Overridden to {active.score}** until {active.expires_on:%d %b %Y} by "
+                   f"{ut.md(active.by or 'a user', ut.LABEL_LIMIT)}: {ut.md(active.reason, ut.VALUE_LIMIT)}. "
+                   f"The computed score is {h.score}.", icon=":material/edit_note:")  # fmt: skip
     with st.expander("Override this score", icon=":material/edit_note:"):
         a, b = st.columns(2)
         score = a.number_input(
@@ -78,7 +81,7 @@ def _override(con, h: RecordHealth, record_id: int, user: User, key: str) -> Non
                 overrides.set_override(con, actor=user, profile_id=h.profile.id, record_id=record_id,
                                        score=int(score), reason=reason, expires_on=until, now=now)  # fmt: skip
             except (overrides.OverrideRefused, PermissionDenied) as exc:
-                st.error(str(exc), icon=":material/error:")
+                ut.error(exc)
             else:
                 state.flash("Override saved.")
                 st.rerun()
@@ -106,7 +109,8 @@ def health_tab(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int,
                 delta=None if h.previous_score is None else h.score - h.previous_score,
             )
             b.markdown(f"**Category**\n\n{badge(h.category)}")
-            c.caption(f"Profile **{h.profile.name}** (version {h.profile.version}), scored {h.score_date:%d %b %Y}. "
+            c.caption(f"Profile **{ut.md(h.profile.name, ut.LABEL_LIMIT)}** (version {h.profile.version}), "
+                      f"scored {h.score_date:%d %b %Y}. "
                       f"At risk up to {h.profile.at_risk_max}, successful from {h.profile.successful_min}.")  # fmt: skip
             _override(con, h, record_id, user, f"{prefix}.health.override.{i}")
             st.plotly_chart(
@@ -115,7 +119,7 @@ def health_tab(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int,
             if h.changes:
                 st.markdown(
                     "**What changed since the previous score**\n\n"
-                    + "\n".join(f"- {t}" for t in h.changes)
+                    + "\n".join(f"- {ut.md(t, ut.VALUE_LIMIT)}" for t in h.changes)
                 )
             for g in h.groups:
                 left_out = (
@@ -124,10 +128,10 @@ def health_tab(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int,
                     else " (left out: no input data; its weight went to the others)"
                 )
                 st.markdown(
-                    f"**{g['group']}**: {g['points']} of {g['max_points']} points{left_out}"
+                    f"**{ut.md(g['group'], ut.LABEL_LIMIT)}**: {g['points']} of {g['max_points']} points{left_out}"
                 )
                 st.markdown("\n".join(
                     f"- {':material/check_circle:' if r['matched'] else ':material/radio_button_unchecked:'} "
-                    f"{r['text']}: {'+' if r['points'] > 0 else ''}{r['points']}"
+                    f"{ut.md(r['text'], ut.VALUE_LIMIT)}: {'+' if r['points'] > 0 else ''}{r['points']}"
                     + ("" if r["matched"] else " (not met)")
                     for r in g["rules"]))  # fmt: skip

@@ -10,10 +10,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cs_core import clock, imports
+from cs_core import clock, csvfile, imports
 from cs_core.imports import ColumnMap, MappingError
 from cs_core.imports.mapping import ASSOCIATE, EXISTING, EXTERNAL_ID, NEW, SKIP, infer_type
 from cs_core.users import PermissionDenied, User
+from ui import text as ut
 
 P = "import"
 ID_CHOICE, SKIP_CHOICE, NEW_CHOICE = (
@@ -100,7 +101,7 @@ def _report(result_report: pd.DataFrame, *, rows: int, key: str) -> None:
         icon=":material/error:",
     )
     st.dataframe(result_report, hide_index=True, width="stretch", key=f"{key}.table")
-    st.download_button("Download the report (CSV)", result_report.to_csv(index=False).encode(), key=f"{key}.download",
+    st.download_button("Download the report (CSV)", csvfile.to_bytes(result_report), key=f"{key}.download",
                        file_name="import-report.csv", mime="text/csv", icon=":material/download:")  # fmt: skip
 
 
@@ -119,11 +120,11 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
     try:
         frame = _read(content, upload.name)
     except imports.ImportFileError as exc:
-        st.error(str(exc), icon=":material/error:")
+        ut.error(exc)
         return
     digest = hashlib.sha1(content).hexdigest()[:12]
     st.markdown(
-        f"**{upload.name}**: {len(frame):,} rows, {len(frame.columns)} columns. First rows:"
+        f"**{ut.md(upload.name, ut.LABEL_LIMIT)}**: {len(frame):,} rows, {len(frame.columns)} columns. First rows:"
     )
     st.dataframe(frame.head(10), hide_index=True, width="stretch", key=f"{P}.preview")
 
@@ -161,9 +162,9 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
         try:
             imports.save_mapping(con, actor=user, name=name, object_name=object_name, mapping=mapping,
                                  now=clock.now())  # fmt: skip
-            st.success(f"Mapping “{name.strip()}” saved.", icon=":material/check:")
+            st.success(ut.message(f"Mapping “{name.strip()}” saved."), icon=":material/check:")
         except (MappingError, PermissionDenied) as exc:
-            st.error(str(exc), icon=":material/error:")
+            ut.error(exc)
 
     skip = st.checkbox("Import the valid rows only, and report the others", key=f"{P}.skip_invalid")
     check_col, import_col = st.columns(2)
@@ -171,7 +172,10 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
         try:
             report = imports.check(con, frame, mapping, object_name=object_name)
         except MappingError as exc:
-            st.error("The mapping cannot be used:\n\n" + "\n".join(f"- {p}" for p in exc.problems))
+            st.error(
+                "The mapping cannot be used:\n\n"
+                + "\n".join(f"- {ut.message(p)}" for p in exc.problems)
+            )
         else:
             if report.empty:
                 st.success(
@@ -190,14 +194,14 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
             bar.empty()
             problems = getattr(exc, "problems", [str(exc)])
             st.error(
-                "Nothing was imported:\n\n" + "\n".join(f"- {p}" for p in problems),
+                "Nothing was imported:\n\n" + "\n".join(f"- {ut.message(p)}" for p in problems),
                 icon=":material/error:",
             )
             return
         bar.empty()
         if result.written:
-            st.success(result.summary(), icon=":material/check_circle:")
+            st.success(ut.message(result.summary()), icon=":material/check_circle:")
         if not result.report.empty:
             if not result.written:
-                st.error(result.summary(), icon=":material/error:")
+                ut.error(result.summary())
             _report(result.report, rows=len(frame), key=f"{P}.run_report")

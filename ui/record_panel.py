@@ -11,6 +11,7 @@ from cs_core.record_values import ValueRefused
 from cs_core.records import Property, get_object
 from cs_core.users import PermissionDenied, User
 from ui import health_panel, state
+from ui import text as ut
 
 
 def _edit_input(prop: Property, current, key: str, users: dict[int, str], time_zone: str):
@@ -18,16 +19,17 @@ def _edit_input(prop: Property, current, key: str, users: dict[int, str], time_z
     if prop.type == "enumeration":
         options = [None, *prop.options]
         index = options.index(current) if current in options else 0
-        return st.selectbox(prop.label, options, index=index, key=key,
+        return st.selectbox(ut.md(prop.label, ut.LABEL_LIMIT), options, index=index, key=key,
                             format_func=lambda o: "(empty)" if o is None else o)  # fmt: skip
     if prop.type == "user":
         options = [None, *users]
         index = options.index(current) if current in options else 0
-        return st.selectbox(prop.label, options, index=index, key=key,
+        return st.selectbox(ut.md(prop.label, ut.LABEL_LIMIT), options, index=index, key=key,
                             format_func=lambda o: "(no owner)" if o is None else users[o])  # fmt: skip
     if prop.type == "boolean":
         options = [None, True, False]
-        return st.selectbox(prop.label, options, index=options.index(current) if current in options else 0,
+        return st.selectbox(ut.md(prop.label, ut.LABEL_LIMIT), options,
+                            index=options.index(current) if current in options else 0,
                             key=key, format_func={None: "(empty)", True: "Yes", False: "No"}.get)  # fmt: skip
     hint = {"number": "a number", "date": "YYYY-MM-DD", "datetime": "YYYY-MM-DD HH:MM"}.get(
         prop.type
@@ -37,7 +39,7 @@ def _edit_input(prop: Property, current, key: str, users: dict[int, str], time_z
         shown = clock.shown(
             current, time_zone, "%Y-%m-%d %H:%M:%S" if current.second else "%Y-%m-%d %H:%M"
         )
-    return st.text_input(prop.label, value=shown, key=key, placeholder=hint,
+    return st.text_input(ut.md(prop.label, ut.LABEL_LIMIT), value=shown, key=key, placeholder=hint,
                          help="In your time zone" if prop.type == "datetime" else None)  # fmt: skip
 
 
@@ -66,11 +68,11 @@ def edit_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: in
             # that they have seen the other change) replaces it.
             fresh = record_values.get_record(con, object_name, record_id) or {}
             st.session_state[f"{key}.seen"] = {"value": fresh.get(name)}
-            st.error(f"{exc} Your value is still in the field: save again to replace theirs.",
+            ut.error(f"{exc} Your value is still in the field: save again to replace theirs.",
                      icon=":material/sync_problem:")  # fmt: skip
             return
         except (ValueRefused, PermissionDenied) as exc:
-            st.error(str(exc), icon=":material/error:")
+            ut.error(exc)
             return
         _forget_edit(key)
         state.flash(f"{prop.label} saved." if change else f"{prop.label} was already that value.")
@@ -112,13 +114,13 @@ def merge_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: i
         return
     found = record_list.search(con, object_name, text, exclude=record_id)
     if not found:
-        st.caption(f"No other {label} matches “{text}”.")
+        st.caption(f"No other {ut.md(label)} matches “{ut.md(text, ut.LABEL_LIMIT)}”.")
         return
     names = dict(found)
-    other = st.selectbox("Merge with", list(names), format_func=lambda i: f"{names[i]} (#{i})",
+    other = st.selectbox("Merge with", list(names), format_func=lambda i: f"{ut.short(names[i])} (#{i})",
                          key=f"{prefix}.merge.other")  # fmt: skip
     keep = st.radio("Keep", [record_id, other], key=f"{prefix}.merge.keep",
-                    format_func=lambda i: f"{title} (#{i})" if i == record_id else f"{names[i]} (#{i})",
+                    format_func=lambda i: f"{ut.md(title if i == record_id else names[i], ut.LABEL_LIMIT)} (#{i})",
                     help="The record kept keeps its id and values; its empty values take the other's.")  # fmt: skip
     gone = other if keep == record_id else record_id
     sure = st.checkbox(
@@ -131,7 +133,7 @@ def merge_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: i
             merges.merge_records(con, actor=user, object_name=object_name, survivor_id=keep,
                                  merged_id=gone, now=clock.now())  # fmt: skip
         except (MergeRefused, PermissionDenied) as exc:
-            st.error(str(exc), icon=":material/error:")
+            ut.error(exc)
             return
         st.session_state[f"{prefix}.record_id"] = keep
         for k in ("merge.search", "merge.confirm"):
@@ -143,8 +145,8 @@ def merge_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: i
 def _fields_block(fields) -> None:
     for f in fields:
         a, b = st.columns([2, 3])
-        a.caption(f.label)
-        b.markdown(f.display or "—")
+        a.caption(ut.md(f.label, ut.LABEL_LIMIT), help=ut.tooltip(f.label, ut.LABEL_LIMIT))
+        ut.show(f.display, where=b)
 
 
 def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int, user: User,
@@ -155,7 +157,7 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
         st.info("This record no longer exists.", icon=":material/info:")
         return
     top = st.columns([4, 1])
-    top[0].subheader(p.title)
+    ut.title(p.title, where=top[0], level="subheader", limit=ut.LABEL_LIMIT)
     if top[1].button(
         "", icon=":material/close:", key=f"{prefix}.preview.close", help="Close the preview"
     ):
@@ -196,9 +198,10 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
         st.caption("No associated records.")
     for label, frame in p.associations.items():
         count = p.association_counts[label]
-        st.caption(f"{label} ({count:,})")
+        st.caption(f"{ut.md(label)} ({count:,})")
         st.markdown(
-            "\n".join(f"- {n}" for n in frame["Name"]) + ("\n- …" if count > len(frame) else "")
+            "\n".join(f"- {ut.md(n, ut.LABEL_LIMIT)}" for n in frame["Name"])
+            + ("\n- …" if count > len(frame) else "")
         )
     with st.expander("Property history", icon=":material/history:"):
         history_table(con, object_name, record_id, prefix=f"{prefix}.preview")
@@ -219,17 +222,19 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
     info = get_object(con, object_name)
     title = record_values.record_title(con, object_name, record_id)
     if st.button(
-        f"Back to {info.label_plural.lower()}", icon=":material/arrow_back:", key=f"{prefix}.back"
+        f"Back to {ut.md(info.label_plural.lower(), ut.LABEL_LIMIT)}",
+        icon=":material/arrow_back:",
+        key=f"{prefix}.back",
     ):
         del st.query_params["record"]
         st.rerun()
     if title is None:
-        st.warning(
+        ut.warning(
             f"There is no {info.label.lower()} with id {record_id}; it may have been merged or deleted."
         )
         return
-    st.title(title)
-    st.caption(f"{info.label} · record id {record_id}")
+    ut.title(title)
+    st.caption(f"{ut.md(info.label, ut.LABEL_LIMIT)} · record id {record_id}")
     tabs = st.tabs(["Properties", "Activity", "Associations", "History", "Health score"])
     with tabs[0]:
         left, right = st.columns([3, 2])
@@ -239,7 +244,7 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
             )
             for group, fields in grouped.items():
                 with st.container(border=True):
-                    st.markdown(f"**{group}**")
+                    st.markdown(f"**{ut.md(group, ut.LABEL_LIMIT)}**")
                     _fields_block(fields)
         with right, st.container(border=True):
             st.markdown("**Edit a property**")
@@ -252,7 +257,7 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
         if not assoc:
             st.caption("No associated records.")
         for label, frame in assoc.items():
-            st.markdown(f"**{label}** ({counts[label]:,})")
+            st.markdown(f"**{ut.md(label, ut.LABEL_LIMIT)}** ({counts[label]:,})")
             st.dataframe(frame, hide_index=True, width="stretch", key=f"{prefix}.assoc.{label}")
     with tabs[3]:
         history_table(con, object_name, record_id, prefix=f"{prefix}.page")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from cs_core import pipelines, records, settings
 from cs_core.settings import ObjectSettings
+from ui import text as ut
 
 
 def object_label(con: duckdb.DuckDBPyConnection, name: str) -> str:
@@ -44,7 +45,7 @@ def owner_and_renewal(
             help="Which user property says who owns a record. Only user properties are listed.",
         )
     else:
-        st.warning(f"{object_label(con, obj)} have no user property to use as the owner.")
+        ut.warning(f"{object_label(con, obj)} have no user property to use as the owner.")
         owner = None
     dates = [None, *settings.date_property_choices(con, obj)]
     renewal = st.selectbox(
@@ -98,7 +99,7 @@ def object_settings(
             key=f"{prefix}.default_pipeline.{obj}",
         )
     else:
-        st.caption(f"{object_label(con, obj)} have no pipelines yet.")
+        st.caption(ut.message(f"{object_label(con, obj)} have no pipelines yet."))
         shown, default_pipe = [], None
         left, right = st.columns(2)
     layout = right.radio(

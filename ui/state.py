@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import text  # flash messages name views, properties and profiles
+
 USER_ID = "auth.user_id"  # the signed-in (or demo-mode) user's id
 DEMO_SWITCHER = "auth.demo_user"  # the demo-mode "signed in as" selectbox
 FLASH = "ui.flash"  # a message to show once after a rerun
@@ -27,4 +29,4 @@ def flash(message: str) -> None:
 def show_flash() -> None:
     message = st.session_state.pop(FLASH, None)
     if message:
-        st.toast(message, icon=":material/check_circle:")
+        st.toast(text.message(message), icon=":material/check_circle:")

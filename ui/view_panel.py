@@ -11,6 +11,7 @@ from cs_core import clock, views
 from cs_core.users import Action, PermissionDenied, User, can
 from cs_core.views import View
 from ui import state
+from ui import text as ut
 
 SECTIONS = [("standard", "Standard views"), ("default", "Default views"), ("mine", "My views"),
             ("shared", "Shared with everyone")]  # fmt: skip
@@ -21,7 +22,7 @@ def _guard(action, *args, **kwargs) -> bool:
     try:
         action(*args, **kwargs)
     except (views.ViewError, PermissionDenied, ValueError) as exc:
-        st.error(str(exc), icon=":material/error:")
+        ut.error(exc)
         return False
     return True
 
@@ -40,7 +41,8 @@ def view_list(all_views: list[View], *, prefix: str, selected: int | None, user:
                 if kind == "default" and can(user, Action.MANAGE_DEFAULT_VIEWS)
                 else [st]
             )
-            if cols[0].button(v.name, key=f"{prefix}.view.{v.id}", width="stretch",
+            if cols[0].button(ut.md(v.name, ut.LABEL_LIMIT), key=f"{prefix}.view.{v.id}", width="stretch",
+                              help=ut.tooltip(v.name, ut.LABEL_LIMIT),
                               type="primary" if v.id == selected else "secondary"):  # fmt: skip
                 st.session_state[f"{prefix}.view_id"] = v.id
                 st.rerun()
@@ -144,7 +146,8 @@ def view_actions(con: duckdb.DuckDBPyConnection, view: View, *, prefix: str, use
             _delete_controls(con, view, prefix=prefix, user=user, now=now)
         elif not editable and not view.is_standard:
             st.caption(
-                f"Shared by {view.owner_name or 'an admin'}; only CS settings managers can change it."
+                f"Shared by {ut.md(view.owner_name or 'an admin', ut.LABEL_LIMIT)}; only CS settings "
+                "managers can change it."
             )
 
 
@@ -179,7 +182,7 @@ def _delete_controls(con, view: View, *, prefix: str, user: User, now: datetime)
             st.session_state[confirm] = view.id
             st.rerun()
         return
-    st.warning(
+    ut.warning(
         f"Delete the view “{view.name}”? This cannot be undone; the records stay.",
         icon=":material/warning:",
     )

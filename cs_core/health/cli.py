@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cs_core import clock, db, users
+from cs_core import clock, csvfile, db, users
 from cs_core.cli import db_option, fail_cleanly, moment, now_option
 from cs_core.health import engine, profiles, reports
 
@@ -117,7 +117,7 @@ def export(profile_name: str, out: str, db_path: str) -> None:
         raise click.ClickException(f"--out {out}: the folder {target.parent} does not exist.")
     with db.open_workspace(db_path) as con:
         frame = reports.export(con, _profile(con, profile_name))
-    frame.to_csv(target, index=False)
+    csvfile.write(frame, target)
     click.echo(f"Wrote {len(frame):,} scores to {out}.")
 
 

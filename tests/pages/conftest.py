@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,9 @@ def scalar(path: Path, sql: str, params: list | None = None, *, row: bool = Fals
         return found if row else found[0]
     finally:
         cur.close()
+
+
+def plain(markdown: str) -> str:
+    """What a markdown string reads as once its escapes are resolved (user text is shown
+    escaped, see ui.text)."""
+    return re.sub(r"\\(.)", r"\1", markdown)

@@ -8,7 +8,7 @@ from cs_core import db, health, users
 from cs_core.users import PermissionDenied
 from tests.conftest import CSM, SEATLESS_ADMIN, SETTINGS_MANAGER
 from tests.core.test_health_engine import BASE
-from tests.pages.conftest import scalar, tab_scripts
+from tests.pages.conftest import plain, scalar, tab_scripts
 
 
 def test_a_csm_cannot_open_the_editor_and_core_refuses_their_profile(app, demo_path):
@@ -55,7 +55,7 @@ def test_a_settings_manager_drafts_tests_and_publishes_a_profile(app, demo_path)
     scored = scalar(demo_path, "SELECT count(*) FROM health_scores h JOIN health_profiles p ON p.id = h.profile_id "
                                "WHERE p.name = 'Renewal risk'")  # fmt: skip
     assert scored == 400
-    assert [t.value for t in at.toast] == [
+    assert [plain(t.value) for t in at.toast] == [
         "“Renewal risk” is live (version 1): 400 records scored."
     ]
     # The Customers table shows scores.
@@ -97,7 +97,7 @@ def test_a_csm_overrides_a_score_on_the_record_page(app, demo_path):
     assert "Say why the score is overridden" in at.error[0].value
     at.text_input(key=f"{key}.reason").set_value("Signed a two-year renewal").run()
     at.button(key=f"{key}.save").click().run()
-    assert any(w.value.startswith("**Overridden to 90** until") and "Signed a two-year renewal" in w.value
+    assert any(w.value.startswith("**Overridden to 90** until") and "Signed a two-year renewal" in plain(w.value)
                for w in at.warning)  # fmt: skip
     assert scalar(demo_path, "SELECT count(*) FROM health_overrides WHERE record_id = ? AND removed_at IS NULL",
                   [record]) == 1  # fmt: skip

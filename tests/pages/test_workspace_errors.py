@@ -7,7 +7,7 @@ import sys
 from streamlit.testing.v1 import AppTest
 
 from cs_core import db
-from tests.pages.conftest import APP, scalar
+from tests.pages.conftest import APP, plain, scalar
 
 
 def _run(monkeypatch, path):
@@ -29,7 +29,7 @@ def test_a_database_held_by_another_process_is_explained(monkeypatch, demo_path)
         holder.stdin.close()
         holder.wait(timeout=10)
     assert not at.exception
-    message = at.error[0].value
+    message = plain(at.error[0].value)
     assert f"The workspace database {demo_path} is in use by another process" in message
     assert "stop the app or command that has it open" in message
     assert not at.metric and not at.title
@@ -43,8 +43,8 @@ def test_a_database_from_a_newer_version_is_explained(monkeypatch, tmp_path):
     con.close()
     at = _run(monkeypatch, path)
     assert not at.exception
-    assert "has schema version 9999" in at.error[0].value
-    assert str(path) in at.error[0].value
+    assert "has schema version 9999" in plain(at.error[0].value)
+    assert str(path) in plain(at.error[0].value)
 
 
 def test_a_missing_database_is_created_with_the_demo_workspace(monkeypatch, tmp_path):
