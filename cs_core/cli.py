@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from cs_core import clock, csvfile, daily, db, demo, imports
+from cs_core import clock, daily, db, demo, imports
 from cs_core.errors import Problems
 
 
@@ -128,7 +128,7 @@ def import_command(db_path, object_name, file_path, mapping, id_column, skip_inv
     click.echo(f"{result.summary()} Took {took:.1f} s.")
     if not result.report.empty:
         try:
-            csvfile.write(result.report, rejects_path)
+            rejects_path.write_bytes(imports.report_csv(result.report))
         except OSError as exc:  # the import itself is done (or refused): say so, then why
             click.echo(f"The list of problems could not be written to {rejects_path}: "
                        f"{exc.strerror or exc}. The first ones:", err=True)  # fmt: skip

@@ -40,13 +40,18 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# Lines end with CRLF (RFC 4180): a cell holding a carriage return or a line break is quoted,
+# so it stays one cell (with "\n" endings, a lone "\r" in a cell was written bare).
+_OPTIONS = {"index": False, "lineterminator": "\r\n"}
+
+
 def to_bytes(frame: pd.DataFrame) -> bytes:
     """The frame as UTF-8 CSV, made safe."""
     buffer = io.StringIO()
-    neutralise(frame).to_csv(buffer, index=False)
+    neutralise(frame).to_csv(buffer, **_OPTIONS)
     return buffer.getvalue().encode("utf-8")
 
 
 def write(frame: pd.DataFrame, path: str | Path) -> None:
     """The frame, made safe, to a CSV file."""
-    neutralise(frame).to_csv(path, index=False)
+    Path(path).write_bytes(to_bytes(frame))

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cs_core import clock, csvfile, imports
+from cs_core import clock, imports
 from cs_core.imports import ColumnMap, MappingError
 from cs_core.imports.mapping import ASSOCIATE, EXISTING, EXTERNAL_ID, NEW, SKIP, infer_type
 from cs_core.users import PermissionDenied, User
@@ -101,7 +101,7 @@ def _report(result_report: pd.DataFrame, *, rows: int, key: str) -> None:
         icon=":material/error:",
     )
     st.dataframe(result_report, hide_index=True, width="stretch", key=f"{key}.table")
-    st.download_button("Download the report (CSV)", csvfile.to_bytes(result_report), key=f"{key}.download",
+    st.download_button("Download the report (CSV)", imports.report_csv(result_report), key=f"{key}.download",
                        file_name="import-report.csv", mime="text/csv", icon=":material/download:")  # fmt: skip
 
 

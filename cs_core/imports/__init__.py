@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from cs_core import csvfile
 from cs_core.imports import events, writing
 from cs_core.imports.events import RecordsGone
 from cs_core.imports.mapping import (
@@ -44,7 +45,7 @@ from cs_core.users import Action, User, require
 EVENT_OBJECTS = events.EVENT_OBJECTS
 
 __all__ = ["EVENT_OBJECTS", "ColumnMap", "ImportFileError", "ImportResult", "MappingError", "RecordsGone", "check", "import_file",
-           "load_mapping_file", "read_table", "run_import", "save_mapping", "saved_mappings", "suggest_mapping",
+           "load_mapping_file", "read_table", "report_csv", "run_import", "save_mapping", "saved_mappings", "suggest_mapping",
            "snake_case", "infer_type"]  # fmt: skip
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -231,6 +232,12 @@ def _check_event_mapping(frame: pd.DataFrame, mapping: list[ColumnMap], object_n
         )
     if problems:
         raise MappingError(problems)
+
+
+def report_csv(report: pd.DataFrame) -> bytes:
+    """A problem report as the CSV the page offers and the command line writes (formulas made
+    harmless: its Value column holds the file's cells as they were)."""
+    return csvfile.to_bytes(report)
 
 
 def check(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: list[ColumnMap], *,
