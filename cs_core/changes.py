@@ -10,6 +10,7 @@ change and what follows from it are committed together or not at all.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from cs_core import activities, clock
 # Up to this many changed records are rescored one by one; more, and the profile's full run
 # (one query over every record) is cheaper.
 ONE_BY_ONE = 25
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Followed:
     rescored: int = 0
     alerts: int = 0
     moved_ids: int = 0
+    skipped: tuple[str, ...] = ()  # profiles that could not score (why), the others were scored
 
 
 def apply(cur: duckdb.DuckDBPyConnection, event: Event, *, now: datetime) -> Followed:
@@ -90,7 +93,7 @@ def apply(cur: duckdb.DuckDBPyConnection, event: Event, *, now: datetime) -> Fol
         profiles = [p for p in profiles if p.reads & touched]
     ids = (event.survivor_id,) if isinstance(event, RecordsMerged) else event.record_ids
     result = _rescore(cur, profiles, ids, now)
-    return Followed(result.full_runs, result.rescored, result.alerts, moved)
+    return Followed(result.full_runs, result.rescored, result.alerts, moved, result.skipped)
 
 
 def _reads_activity(profile) -> bool:
@@ -106,7 +109,7 @@ def _after_activities(cur, event: ActivitiesAdded, now: datetime) -> Followed:
     from cs_core.health.profiles import list_profiles
 
     live = [p for p in list_profiles(cur, live_only=True) if _reads_activity(p)]
-    full, rescored, alerts = [], 0, 0
+    full, rescored, alerts, skipped = [], 0, 0, []
     for obj in sorted({p.object for p in live}):
         linked, params = activities.linked(obj)
         ids = tuple(r[0] for r in cur.execute(
@@ -117,26 +120,33 @@ def _after_activities(cur, event: ActivitiesAdded, now: datetime) -> Followed:
             full += done.full_runs
             rescored += done.rescored
             alerts += done.alerts
-    return Followed(tuple(full), rescored, alerts)
+            skipped += done.skipped
+    return Followed(tuple(full), rescored, alerts, skipped=tuple(skipped))
 
 
 def _rescore(cur, profiles: list, record_ids: tuple[int, ...] | None, now: datetime) -> Followed:
-    from cs_core.health.engine import store
+    """Rescore with each profile; one that cannot score (refused before it writes anything) is
+    logged and skipped, so an edit or an import is never stopped by somebody's broken rules."""
+    from cs_core.health.engine import ProfileUnusable, store
 
     day = clock.score_date(now)
-    full, rescored, alerts = [], 0, 0
+    full, rescored, alerts, skipped = [], 0, 0, []
     for profile in profiles:
-        if record_ids is not None and len(record_ids) <= ONE_BY_ONE:
-            for record_id in record_ids:
-                done = store(cur, profile, score_date=day, now=now, record_id=record_id)
+        try:
+            if record_ids is not None and len(record_ids) <= ONE_BY_ONE:
+                for record_id in record_ids:
+                    done = store(cur, profile, score_date=day, now=now, record_id=record_id)
+                    rescored += done.scored
+                    alerts += done.alerts
+            else:
+                done = store(cur, profile, score_date=day, now=now)
+                full.append(profile.id)
                 rescored += done.scored
                 alerts += done.alerts
-        else:
-            done = store(cur, profile, score_date=day, now=now)
-            full.append(profile.id)
-            rescored += done.scored
-            alerts += done.alerts
-    return Followed(tuple(full), rescored, alerts)
+        except ProfileUnusable as exc:
+            log.warning("%s Its scores were not updated.", exc)
+            skipped.append(str(exc))
+    return Followed(tuple(full), rescored, alerts, skipped=tuple(skipped))
 
 
 def _after_merge(cur, event: RecordsMerged) -> int:

@@ -98,11 +98,21 @@ def recompute(
         )
         if not chosen:
             click.echo("There is no live profile to compute.")
-        for p in chosen:
-            result = engine.run(con, p, score_date=day, now=now)
+        failed = 0
+        for p in chosen:  # each in its own transaction: one that fails leaves the others scored
+            try:
+                result = engine.run(con, p, score_date=day, now=now)
+            except engine.ProfileUnusable as exc:
+                failed += 1
+                click.echo(f"{p.name}: not scored. {exc}", err=True)
+                continue
             click.echo(
                 f"{p.name}: {result.scored:,} records scored for {day}, {result.alerts:,} alerts raised."
             )
+    if failed:
+        raise click.ClickException(
+            f"{failed} of {len(chosen)} profiles could not be scored; fix or take them back to draft."
+        )
 
 
 @health.command("export")

@@ -25,6 +25,11 @@ ALERT_DAYS = 14
 _OPS = {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
+class ProfileUnusable(ValueError):
+    """A stored profile that cannot be scored (a rule out of range, a property gone); raised
+    before anything is written, so a caller may skip it and score the others."""
+
+
 @dataclass(frozen=True)
 class RunResult:
     profile_id: int
@@ -221,7 +226,12 @@ def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date,
     """
     now = clock.utc_naive(now)
     owner = owner_property(cur, profile.object)
-    sql, params = score_query(cur, profile, score_date=score_date, record_id=record_id, owner=owner)
+    try:
+        sql, params = score_query(
+            cur, profile, score_date=score_date, record_id=record_id, owner=owner
+        )
+    except (filters.FilterError, KeyError, TypeError, ValueError, OverflowError) as exc:
+        raise ProfileUnusable(f"The profile {profile.name!r} cannot be scored: {exc}") from exc
     live = profile.definition["status"] == "live" and owner is not None
 
     def _store_one(cur) -> RunResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -59,8 +60,19 @@ class Profile:
         return frozenset(c["property"] for c in conditions)
 
 
+MAX_WINDOW_DAYS = 36_500  # a hundred years, as the filter builder's "last N days"
+MAX_POINTS = 1_000  # a rule's points, either way (a group is clamped to its maximum anyway)
+MAX_MEASURE = 1_000_000_000  # an engagement rule compares a count or a number of days
+
+
 def _int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value) -> bool:
+    """A finite number an engagement rule can compare with (no bool, no NaN or infinity)."""
+    return (isinstance(value, int | float) and not isinstance(value, bool)
+            and math.isfinite(value) and abs(value) <= MAX_MEASURE)  # fmt: skip
 
 
 _CHECK_DAY = datetime(2000, 1, 1).date()  # rules are checked on a fixed day: a date changes nothing
@@ -92,6 +104,9 @@ def validate(con: duckdb.DuckDBPyConnection, definition: dict) -> dict:
     problems: list[str] = []
     d = {"status": "draft", "missing_data": "no_points", "record_filter": [],
          "thresholds": {"at_risk_max": 33, "successful_min": 67}, **definition}  # fmt: skip
+    for key in ("status", "missing_data"):
+        if not isinstance(d[key], str):
+            d[key] = repr(d[key])[:40]  # reported below as not one of the choices
     name = d.get("name")
     if not isinstance(name, str) or not name.strip():
         problems.append("The profile needs a name.")
@@ -113,25 +128,37 @@ def validate(con: duckdb.DuckDBPyConnection, definition: dict) -> dict:
         problems.append(
             f"missing_data must be no_points or redistribute, not {d['missing_data']!r}."
         )
-    t = d.get("thresholds") or {}
+    t = d.get("thresholds") if isinstance(d.get("thresholds"), dict) else {}
     low, high = t.get("at_risk_max"), t.get("successful_min")
     if not (_int(low) and _int(high) and 0 <= low < high <= 100):
         problems.append(
             "thresholds need whole numbers with 0 <= at_risk_max < successful_min <= 100."
         )
-    problems += [f"record_filter: {p}" for p in _check_conditions(d["record_filter"], props, owner)]
+    if not isinstance(d["record_filter"], list):
+        problems.append("record_filter must be a list of conditions.")
+    else:
+        problems += [
+            f"record_filter: {p}" for p in _check_conditions(d["record_filter"], props, owner)
+        ]
     groups = d.get("groups")
     if not isinstance(groups, list) or not groups:
         problems.append("A profile needs at least one group.")
         groups = []
     total = 0
     for gi, g in enumerate(groups, start=1):
-        where = f"Group {gi} ({g.get('name') or 'unnamed'})"
+        if not isinstance(g, dict):
+            problems.append(
+                f"Group {gi}: a group must be an object with name, kind, max_points and rules."
+            )
+            continue
+        if not isinstance(g.get("name"), str) or not g["name"].strip() or len(g["name"]) > 100:
+            problems.append(f"Group {gi}: a group needs a name (at most 100 characters).")
+        where = f"Group {gi} ({str(g.get('name') or 'unnamed')[:40]})"
         if g.get("kind") not in ("property", "engagement"):
             problems.append(f"{where}: kind must be property or engagement.")
             continue
-        if not (_int(g.get("max_points")) and g["max_points"] > 0):
-            problems.append(f"{where}: max_points must be a positive whole number.")
+        if not (_int(g.get("max_points")) and 0 < g["max_points"] <= 100):
+            problems.append(f"{where}: max_points must be a whole number from 1 to 100.")
         else:
             total += g["max_points"]
         rules = g.get("rules")
@@ -153,31 +180,37 @@ def _rule_problems(kind: str, rule: dict, props: dict, owner: str | None = None)
     if not isinstance(rule, dict):
         return ["a rule must be an object."]
     out = []
-    if not _int(rule.get("points")):
-        out.append("points must be a whole number (negative takes points away).")
+    if not (_int(rule.get("points")) and abs(rule["points"]) <= MAX_POINTS):
+        out.append(f"points must be a whole number from -{MAX_POINTS:,} to {MAX_POINTS:,} "
+                   "(negative takes points away).")  # fmt: skip
     if kind == "property":
         when = rule.get("when")
         if not isinstance(when, list) or not when:
             return [*out, "a property rule needs conditions under 'when'."]
         return out + _check_conditions(when, props, owner)
     types = rule.get("activity_types")
-    if not isinstance(types, list) or not types or any(t not in ACTIVITY_TYPES for t in types):
+    if (not isinstance(types, list) or not types
+            or any(not isinstance(t, str) or t not in ACTIVITY_TYPES for t in types)):  # fmt: skip
         out.append(f"activity_types must list some of: {', '.join(ACTIVITY_TYPES)}.")
-    if rule.get("measure") not in ENGAGEMENT_MEASURES:
+    measure = rule.get("measure")
+    if not isinstance(measure, str) or measure not in ENGAGEMENT_MEASURES:
         out.append("measure must be count or days_since_last.")
-    if rule.get("measure") == "count" and not (
-        _int(rule.get("window_days")) and rule["window_days"] > 0
+    if measure == "count" and not (
+        _int(rule.get("window_days")) and 0 < rule["window_days"] <= MAX_WINDOW_DAYS
     ):
-        out.append("a count needs window_days, a positive whole number.")
+        out.append(f"a count needs window_days, a whole number from 1 to {MAX_WINDOW_DAYS:,}.")
     op = rule.get("operator")
-    if op not in ENGAGEMENT_OPERATORS:
-        out.append(f"operator {op!r} does not fit a number of activities or days.")
+    limit = f"a finite number within ±{MAX_MEASURE:,}"
+    if not isinstance(op, str) or op not in ENGAGEMENT_OPERATORS:
+        out.append(f"operator {str(op)[:40]!r} does not fit a number of activities or days.")
     elif op == "between":
         v = rule.get("value")
-        if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, int | float) for x in v)):
-            out.append("'between' needs [low, high].")
-    elif op not in ("is_known", "is_unknown") and not isinstance(rule.get("value"), int | float):
-        out.append("value must be a number.")
+        if not (isinstance(v, list) and len(v) == 2 and all(_number(x) for x in v)):
+            out.append(f"'between' needs [low, high], each {limit}.")
+        elif v[0] > v[1]:
+            out.append("'between' needs low <= high.")
+    elif op not in ("is_known", "is_unknown") and not _number(rule.get("value")):
+        out.append(f"value must be {limit}.")
     return out
 
 

@@ -55,3 +55,23 @@ def test_a_bad_now_is_one_line_not_a_traceback(tmp_path):
     result = run("demo", "--db", str(tmp_path / "w.duckdb"), "--now", "yesterday", code=2)
     assert "'yesterday' is not a timestamp" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_an_import_whose_rows_were_saved_says_so_when_its_report_cannot_be_written(tmp_path):
+    source = tmp_path / "accounts.csv"
+    source.write_text("Company name,Number of employees\nGood Co,12\nBad Co,lots\n")
+    path = str(tmp_path / "w.duckdb")
+    result = run("import", "--db", path, "--object", "companies", "--file", str(source),
+                 "--skip-invalid", "--rejects", str(tmp_path / "gone" / "r.csv"))  # fmt: skip
+    assert "Imported 1 of 2 rows: 1 created, 0 updated, 1 rejected." in result.stdout
+    assert (
+        f"The list of problems could not be written to {tmp_path / 'gone' / 'r.csv'}"
+        in result.stderr
+    )
+    assert (
+        "row 2, Number of employees: 'lots': not a number" in result.stderr
+        and "Traceback" not in result.stderr
+    )
+    con = duckdb.connect(path, read_only=True, config=db.CONFIG)
+    assert con.execute("SELECT name FROM companies").fetchall() == [("Good Co",)]
+    con.close()

@@ -41,11 +41,15 @@ def test_export_csv_of_a_list_neutralises_every_formula(demo_con, user):
     ids = [r[0] for r in demo_con.execute(
         "SELECT id FROM companies WHERE csm_id = ? ORDER BY id LIMIT ?", [CSM, len(FORMULAS)]).fetchall()]  # fmt: skip
     for record, value in zip(ids, FORMULAS, strict=True):
-        demo_con.execute("UPDATE companies SET name = ?, employees = -5 WHERE id = ?", [value, record])
+        demo_con.execute(
+            "UPDATE companies SET name = ?, employees = -5 WHERE id = ?", [value, record]
+        )
     query = Query("companies", [[{"property": "csm_id", "operator": "eq", "value": CSM}]],
                   ("name", "employees"), sort=(("employees", "asc"),))  # fmt: skip
     rows = _rows(record_list.export_csv(demo_con, query, Viewer(CSM, NOW, "UTC")))
-    rows = sorted((r for r in rows if int(r["Record ID"]) in ids), key=lambda r: int(r["Record ID"]))
+    rows = sorted(
+        (r for r in rows if int(r["Record ID"]) in ids), key=lambda r: int(r["Record ID"])
+    )
     assert [r["Company name"] for r in rows] == ["'" + f for f in FORMULAS]  # 14 of 14
     assert {r["Number of employees"] for r in rows} == {"-5"}
 
@@ -59,9 +63,7 @@ def test_the_import_report_on_the_page_and_the_command_line_is_neutralised(tmp_p
     mapping = imports.suggest_mapping(demo_con, frame, object_name="companies")
     report = imports.check(demo_con, frame, mapping, object_name="companies")
     page_rows = _rows(imports.report_csv(report))
-    assert page_rows and all(
-        not r["Value"].startswith(csvfile.FORMULA_STARTS) for r in page_rows
-    )
+    assert page_rows and all(not r["Value"].startswith(csvfile.FORMULA_STARTS) for r in page_rows)
     assert {r["Value"] for r in page_rows} >= {"'=1", "'@SUM(1+1)", "'-2+3"}
     # The command line's <file>.rejected.csv.
     path = str(tmp_path / "w.duckdb")

@@ -242,9 +242,8 @@ def test_a_half_written_condition_is_explained_and_the_rest_still_applies(app, d
     key = new_condition_keys(at, before)
     at.selectbox(key=f"{key}.prop").set_value("employees").run()
     at.selectbox(key=f"{key}.op.employees").set_value("gt").run()
-    assert (
-        "Not applied yet: Number of employees: enter a value to compare with."
-        in plain(at.warning[0].value)
+    assert "Not applied yet: Number of employees: enter a value to compare with." in plain(
+        at.warning[0].value
     )
     owned = scalar(demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?", [CSM])
     assert count_shown(at) == owned

@@ -56,7 +56,9 @@ def test_a_corrupted_file_is_refused_with_its_report(app, demo_path):
     at = _upload(app, SETTINGS_MANAGER, ("\n".join(lines) + "\n").encode(), name="telco-edited.csv")
     before = scalar(demo_path, "SELECT count(*) FROM property_history")
     at.button(key="import.run").click().run()
-    assert "Nothing was imported: 1 of 7,043 rows have problems (1 in all)." in plain(at.error[0].value)
+    assert "Nothing was imported: 1 of 7,043 rows have problems (1 in all)." in plain(
+        at.error[0].value
+    )
     report = at.dataframe[-1].value  # the report, under the error
     assert report.to_dict("records") == [{"Row": 5, "Column": "Contract", "Value": "Monthly-ish",
                                           "Reason": "not one of: Month-to-month, One year, Two year"}]  # fmt: skip

@@ -65,7 +65,9 @@ def test_a_third_revenue_object_is_refused_with_a_message(app, demo_path):
     objects.set_value(["subscriptions", "deals", "licenses"]).run()
     assert "Choose at most 2 revenue objects; 3 are chosen." in at.warning[0].value
     at.button(key="settings.revenue.save").click().run()
-    assert "Revenue: at most 2 revenue objects can be chosen (3 were given)." in plain(at.error[0].value)
+    assert "Revenue: at most 2 revenue objects can be chosen (3 were given)." in plain(
+        at.error[0].value
+    )
     assert not at.toast
     assert _stored(demo_path, "revenue") == before
     # What the user chose is still there to correct.
