@@ -36,11 +36,30 @@ def _oidc_user(con: duckdb.DuckDBPyConnection) -> User | None:
         _sign_in_screen()
         st.stop()
     email = st.user.get("email") or ""
+    if not email_verified(st.user.get("email_verified")):
+        _unverified_screen(email)
+        st.stop()
     user = users.find_by_email(con, email)
     with st.sidebar:
         st.caption(f"Signed in as **{ut.md(user.name if user else email, ut.LABEL_LIMIT)}**")
         st.button("Sign out", key="auth.sign_out", on_click=st.logout, icon=":material/logout:")
     return user
+
+
+def email_verified(claim) -> bool:
+    """Whether the provider vouches for the email: its ``email_verified`` claim is true (some
+    providers send the text "true"). Missing or false: anybody could have typed that address."""
+    return claim is True or (isinstance(claim, str) and claim.strip().lower() == "true")
+
+
+def _unverified_screen(email: str) -> None:
+    st.title("Your email address is not verified")
+    st.write(
+        f"The sign-in provider has not confirmed that **{ut.md(email or 'your address', ut.LABEL_LIMIT)}** "
+        "is yours, so the workspace cannot tell who you are. Verify the address with your "
+        "provider (or ask your administrator), then sign in again."
+    )
+    st.button("Sign out", key="auth.sign_out", on_click=st.logout, icon=":material/logout:")
 
 
 def _sign_in_screen() -> None:

@@ -83,7 +83,9 @@ def make_demo_db(directory: Path) -> Path:
 class StreamlitServer:
     """`streamlit run streamlit_app.py` on one workspace file; start() and stop() may repeat."""
 
-    def __init__(self, db_path: Path, log_path: Path, port: int | None = None) -> None:
+    def __init__(self, db_path: Path, log_path: Path, port: int | None = None,
+                 args: tuple[str, ...] = ()) -> None:  # fmt: skip
+        self.args = args  # more `streamlit run` options, e.g. ("--secrets.files", path)
         self.db_path = db_path
         self.log_path = log_path
         self.port = port or free_port()
@@ -115,6 +117,7 @@ class StreamlitServer:
                 "none",
                 "--browser.gatherUsageStats",
                 "false",
+                *self.args,
             ],
             cwd=ROOT,
             env=env,

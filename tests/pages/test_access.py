@@ -107,7 +107,7 @@ def test_signed_in_email_is_matched_to_a_workspace_user(demo_path, monkeypatch, 
     monkeypatch.setenv("CS_WORKSPACE_DB", str(demo_path))
     at = AppTest.from_file(str(APP), default_timeout=30)
     at.secrets["auth"] = AUTH
-    at.user = {"is_logged_in": True, "email": email}
+    at.user = {"is_logged_in": True, "email": email, "email_verified": True}
     at.run()
     assert not at.exception
     assert title in at.title[0].value
@@ -115,3 +115,22 @@ def test_signed_in_email_is_matched_to_a_workspace_user(demo_path, monkeypatch, 
     if "No access" in title:
         assert "stranger@elsewhere.example" in plain(at.markdown[0].value)
         assert tab_scripts(at) == ["no_access.py"]
+
+
+@pytest.mark.parametrize("claim", [False, None, "false", "yes", 1])
+def test_an_email_the_provider_has_not_verified_signs_nobody_in(demo_path, monkeypatch, claim):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import APP
+
+    monkeypatch.setenv("CS_WORKSPACE_DB", str(demo_path))
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.secrets["auth"] = AUTH
+    at.user = {"is_logged_in": True, "email": "Lucas.Fischer@northwind.example"}
+    if claim is not None:
+        at.user["email_verified"] = claim
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Your email address is not verified"
+    assert not at.metric and tab_scripts(at) == ["streamlit_app.py"]  # no tab: no navigation ran
+    assert at.button(key="auth.sign_out").label == "Sign out"
