@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from cs_core import csvfile
-from cs_core.imports import events, writing
+from cs_core.imports import events, streaming, writing
 from cs_core.imports.events import RecordsGone
 from cs_core.imports.mapping import (
     ASSOCIATE,
@@ -44,7 +44,7 @@ from cs_core.users import Action, User, require
 
 EVENT_OBJECTS = events.EVENT_OBJECTS
 
-__all__ = ["EVENT_OBJECTS", "ColumnMap", "ImportFileError", "ImportResult", "MappingError", "RecordsGone", "check", "import_file",
+__all__ = ["EVENT_OBJECTS", "ColumnMap", "ImportFileError", "ImportResult", "MappingError", "RecordsGone", "check", "check_file", "import_file",
            "load_mapping_file", "read_table", "report_csv", "run_import", "save_mapping", "saved_mappings", "suggest_mapping",
            "snake_case", "infer_type"]  # fmt: skip
 
@@ -377,12 +377,114 @@ def run_import(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: lis
                         written=True)  # fmt: skip
 
 
+SAMPLE_ROWS = 10_000  # rows a suggested mapping looks at (types, ids)
+
+
 def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, object_name: str, actor: User | None,
                 now: datetime, mapping: list[ColumnMap] | None = None, id_column: str | None = None,
-                skip_invalid: bool = False, progress=None) -> ImportResult:  # fmt: skip
-    """Read, map (the given mapping, or the suggested one) and import a file."""
-    frame = read_table(path)
+                skip_invalid: bool = False, progress=None, max_bytes: int | None = None) -> ImportResult:  # fmt: skip
+    """Read, map (the given mapping, or the one suggested from the first rows) and import a file.
+
+    A file of more than :data:`streaming.CHUNK_ROWS` rows is imported in chunks (see
+    :mod:`cs_core.imports.streaming`); either way all or nothing, as :func:`run_import`.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ImportFileError(f"There is no file {path}.")
+    streaming.check_size(path, max_bytes)
+    head = read_table(path, limit=streaming.CHUNK_ROWS + 1)
     if mapping is None:
-        mapping = suggest_mapping(con, frame, object_name=object_name, id_column=id_column)
-    return run_import(con, frame, mapping, object_name=object_name, actor=actor, now=now,
-                      file_name=Path(path).name, skip_invalid=skip_invalid, progress=progress)  # fmt: skip
+        mapping = suggest_mapping(
+            con, head.head(SAMPLE_ROWS), object_name=object_name, id_column=id_column
+        )
+    if len(head) <= streaming.CHUNK_ROWS or object_name in events.EVENT_OBJECTS:
+        frame = head if len(head) <= streaming.CHUNK_ROWS else read_table(path)
+        return run_import(con, frame, mapping, object_name=object_name, actor=actor, now=now,
+                          file_name=path.name, skip_invalid=skip_invalid, progress=progress)  # fmt: skip
+    return _import_in_chunks(con, path, head, mapping, object_name=object_name, actor=actor, now=now,
+                             skip_invalid=skip_invalid, progress=progress)  # fmt: skip
+
+
+def _checked_chunks(con, path: Path, mapping: list[ColumnMap], object_name: str):
+    """(chunk, its report, its typed columns) for each chunk of the file; an id is also looked
+    for in the chunks before."""
+    id_col = next((m.column for m in mapping if m.action == EXTERNAL_ID), None)
+    seen: set[str] = set()
+    for chunk in streaming.chunks(path):
+        cache: dict = {}
+        report = check(con, chunk, mapping, object_name=object_name, cache=cache)
+        earlier = streaming.earlier_ids(chunk, id_col, seen)
+        if not earlier.empty:
+            report = (pd.concat([report, earlier], ignore_index=True)
+                      .drop_duplicates(["Row", "Column"]).sort_values(["Row", "Column"], kind="stable")
+                      .reset_index(drop=True))  # fmt: skip
+        yield chunk, report, cache
+
+
+def check_file(con: duckdb.DuckDBPyConnection, path: str | Path, mapping: list[ColumnMap], *,
+               object_name: str) -> tuple[pd.DataFrame, int]:  # fmt: skip
+    """The problem report of a whole file, read chunk by chunk, and its number of rows."""
+    mapping = resolve(con, mapping, object_name)
+    reports, rows = [], 0
+    for chunk, report, _cache in _checked_chunks(con, Path(path), mapping, object_name):
+        rows += len(chunk)
+        reports.append(report)
+    report = (
+        pd.concat(reports, ignore_index=True) if reports else pd.DataFrame(columns=REPORT_COLUMNS)
+    )
+    return report[REPORT_COLUMNS], rows
+
+
+def _import_in_chunks(con, path: Path, head: pd.DataFrame, mapping: list[ColumnMap], *, object_name: str,
+                      actor: User | None, now: datetime, skip_invalid: bool, progress) -> ImportResult:  # fmt: skip
+    if actor is not None:
+        require(actor, Action.IMPORT_DATA)
+    say = progress or (lambda _f, _m: None)
+    mapping = resolve(con, mapping, object_name)
+    check_mapping(con, head, mapping, object_name)
+    streaming.drop_leftovers(con)
+    tgts = targets(mapping, catalog(con, object_name))
+    links = {
+        i: writing.link_column(m, mapping) for i, m in enumerate(mapping) if m.action == ASSOCIATE
+    }
+    # Progress by bytes: the rows so far against the rows the file holds at the first rows' size.
+    estimate = max(1, int(path.stat().st_size / max(1.0, _bytes_per_row(path, len(head)))))
+    staging = streaming.Staging(con, tgts, list(links.values()))
+    try:
+        reports, rows, bad_rows, failed = [], 0, 0, False
+        for chunk, report, cache in _checked_chunks(con, path, mapping, object_name):
+            rows += len(chunk)
+            bad = set(report["Row"] - 1)
+            bad_rows += len(bad)
+            reports.append(report)
+            failed = failed or (bool(bad) and not skip_invalid)
+            if not failed:
+                good = chunk.index.difference(sorted(bad))
+                values, ext = streaming.typed_rows(
+                    con, chunk, good, mapping, tgts, cache, object_name, links
+                )
+                staging.append(values, ext)
+            say(min(0.8, 0.8 * rows / estimate), f"Checked {rows:,} rows")
+        report = pd.concat(reports, ignore_index=True)[REPORT_COLUMNS]
+        if failed or staging.rows == 0:
+            return ImportResult(object_name, rows, 0, 0, bad_rows, report, written=False)
+        say(0.85, f"Saving {staging.rows:,} rows")
+        info = get_object(con, object_name)
+        counts = writing.write_staged(
+            con, table=staging.table, object_name=object_name, object_label=info.label_plural,
+            primary=info.primary_property, mapping=mapping, targets=tgts, now=now,
+            actor_id=actor.id if actor else None, file_name=path.name, rejected=bad_rows,
+        )  # fmt: skip
+        say(1.0, "Done")
+        return ImportResult(object_name, rows, counts["created"], counts["updated"], bad_rows, report,
+                            written=True)  # fmt: skip
+    finally:
+        staging.drop()
+
+
+def _bytes_per_row(path: Path, rows: int) -> float:
+    """The average size of a row among the first ``rows`` (for progress on a large file)."""
+    with path.open("rb") as f:
+        sample = f.read(4 << 20)
+    lines = sample.count(b"\n")
+    return len(sample) / max(1, lines) if lines else float(path.stat().st_size) / max(1, rows)

@@ -12,21 +12,27 @@ class ImportFileError(ValueError):
     """The file cannot be read as a table; the message says why."""
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Every cell as text (None where the file has nothing), columns as in the header."""
+def relation(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
+    """The file as a relation of text columns (read lazily by DuckDB), names as in the header."""
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        # Every column as text, keeping its name: no column name is put into SQL.
+        return con.read_parquet(str(path)).project("CAST(COLUMNS(*) AS VARCHAR)")
+    if suffix in (".csv", ".txt", ".tsv"):
+        return con.read_csv(str(path), all_varchar=True, header=True)
+    raise ImportFileError(f"{path.name}: import a .csv or .parquet file.")
+
+
+def read_table(path: str | Path, *, limit: int | None = None) -> pd.DataFrame:
+    """Every cell as text (None where the file has nothing), columns as in the header; with
+    ``limit``, only the first rows (the rest of the file is not read)."""
     path = Path(path)
     if not path.exists():
         raise ImportFileError(f"There is no file {path}.")
-    suffix = path.suffix.lower()
     con = duckdb.connect()
     try:
-        if suffix == ".parquet":
-            # Every column as text, keeping its name: no column name is put into SQL.
-            frame = con.read_parquet(str(path)).project("CAST(COLUMNS(*) AS VARCHAR)").df()
-        elif suffix in (".csv", ".txt", ".tsv"):
-            frame = con.read_csv(str(path), all_varchar=True, header=True).df()
-        else:
-            raise ImportFileError(f"{path.name}: import a .csv or .parquet file.")
+        rel = relation(con, path)
+        frame = (rel.limit(limit) if limit is not None else rel).df()
     except duckdb.Error as exc:
         raise ImportFileError(f"{path.name} could not be read as a table: {exc}") from None
     finally:
@@ -37,3 +43,14 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if frame.empty:
         raise ImportFileError(f"{path.name} has a header but no rows.")
     return frame.astype(object).where(frame.notna(), None)
+
+
+def count_rows(path: str | Path) -> int:
+    """How many data rows the file has (DuckDB reads it through once, without keeping it)."""
+    con = duckdb.connect()
+    try:
+        return relation(con, Path(path)).aggregate("count(*)").fetchone()[0]
+    except duckdb.Error as exc:
+        raise ImportFileError(f"{Path(path).name} could not be read as a table: {exc}") from None
+    finally:
+        con.close()

@@ -50,14 +50,9 @@ def write(con: duckdb.DuckDBPyConnection, *, object_name: str, object_label: str
     ``external_ids`` (same index) matches rows to records imported before: those are
     updated (a blank cell leaves a value as it is), the others are created.
     """
-    say = progress or (lambda _f, _m: None)
-    clock_now, now = now, clock.utc_naive(now)
     props = [t.name for t in targets]
-    links = [m for m in mapping if m.action == ASSOCIATE]
 
-    def _write(cur) -> dict[str, int]:
-        _add_properties(cur, object_name, object_label, mapping)
-        checkpoint("properties")
+    def prepare(cur) -> int:
         staging = values.copy()
         staging["_ext"] = external_ids.values if external_ids is not None else None
         cur.register("_import_rows", staging)
@@ -77,12 +72,74 @@ def write(con: duckdb.DuckDBPyConnection, *, object_name: str, object_label: str
             if primary not in staging:
                 staging[primary] = None
             staging[primary] = staging[primary].where(staging[primary].notna(), staging["_ext"])
-        cols = [c for c in dict.fromkeys([*props, primary]) if c in staging]
-        if "created_at" not in cols:
+        if "created_at" not in staging:
             staging["created_at"] = None
-            cols.append("created_at")
         cur.unregister("_import_rows")
         cur.register("_import_rows", staging)
+        return fresh
+
+    return _write(con, prepare, object_name=object_name, object_label=object_label, primary=primary,
+                  mapping=mapping, targets=targets, now=now, actor_id=actor_id, file_name=file_name,
+                  rejected=rejected, progress=progress)  # fmt: skip
+
+
+def write_staged(con: duckdb.DuckDBPyConnection, *, table: str, object_name: str, object_label: str,
+                 primary: str, mapping: list[ColumnMap], targets: list[Target], now: datetime,
+                 actor_id: int | None, file_name: str, rejected: int,
+                 progress: Callable[[float, str], None] | None = None) -> dict[str, int]:  # fmt: skip
+    """:func:`write`, for rows checked and typed into the staging ``table`` chunk by chunk (a
+    large file): the same steps, in one transaction, reading the rows from the table."""
+    props = [t.name for t in targets]
+
+    def prepare(cur) -> int:
+        cur.execute(
+            f"CREATE OR REPLACE TEMP TABLE _import_rows AS SELECT s.*, x.record_id AS _id, "
+            f"x.record_id IS NULL AS _new FROM {ident(table)} s LEFT JOIN record_external_ids x "
+            "ON x.object = ? AND x.external_id = s._ext",
+            [object_name],
+        )
+        fresh = cur.execute("SELECT count(*) FROM _import_rows WHERE _new").fetchone()[0]
+        if fresh:
+            first = db.allocate_ids(cur, object_name, fresh)[0]
+            cur.execute(
+                "UPDATE _import_rows t SET _id = n.id FROM (SELECT _row, ? - 1 + row_number() OVER "
+                "(ORDER BY _row) AS id FROM _import_rows WHERE _new) n WHERE t._row = n._row",
+                [first],
+            )
+        if primary in props or primary == "name":
+            if primary not in props:
+                cur.execute(f"ALTER TABLE _import_rows ADD COLUMN {ident(primary)} VARCHAR")
+            cur.execute(
+                f"UPDATE _import_rows SET {ident(primary)} = coalesce({ident(primary)}, _ext)"
+            )
+        return fresh
+
+    def done(cur) -> None:
+        cur.execute("DROP TABLE _import_rows")
+
+    return _write(con, prepare, object_name=object_name, object_label=object_label, primary=primary,
+                  mapping=mapping, targets=targets, now=now, actor_id=actor_id, file_name=file_name,
+                  rejected=rejected, progress=progress, finish=done)  # fmt: skip
+
+
+def _write(con, prepare, *, object_name: str, object_label: str, primary: str, mapping: list[ColumnMap],
+           targets: list[Target], now: datetime, actor_id: int | None, file_name: str, rejected: int,
+           progress: Callable[[float, str], None] | None, finish=None) -> dict[str, int]:  # fmt: skip
+    """The steps of an import after ``prepare(cur)`` made ``_import_rows`` (the rows with
+    ``_id``, ``_new`` and ``_ext``) and returned how many records are new: one transaction."""
+    say = progress or (lambda _f, _m: None)
+    clock_now, now = now, clock.utc_naive(now)
+    props = [t.name for t in targets]
+    links = [m for m in mapping if m.action == ASSOCIATE]
+
+    def _run(cur) -> dict[str, int]:
+        _add_properties(cur, object_name, object_label, mapping)
+        checkpoint("properties")
+        fresh = prepare(cur)
+        have = {r[0] for r in cur.execute("DESCRIBE _import_rows").fetchall()}
+        cols = [c for c in dict.fromkeys([*props, primary]) if c in have]
+        if "created_at" not in cols:
+            cols.append("created_at")
         say(0.4, f"Creating {fresh:,} records")
         insert_cols = ", ".join(ident(c) for c in cols)
         select_cols = ", ".join(
@@ -107,19 +164,23 @@ def write(con: duckdb.DuckDBPyConnection, *, object_name: str, object_label: str
         for m in links:
             _associate(cur, object_name, m, link_column(m, mapping), now)
         checkpoint("links")
+        rows = cur.execute("SELECT count(*) FROM _import_rows").fetchone()[0]
         cur.execute(
             "INSERT INTO import_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [db.new_id(cur, "import_runs"), object_name, file_name, len(staging), fresh, updated,
+            [db.new_id(cur, "import_runs"), object_name, file_name, rows, fresh, updated,
              rejected, actor_id, now],
         )  # fmt: skip
-        cur.unregister("_import_rows")
+        if finish is not None:
+            finish(cur)
+        else:
+            cur.unregister("_import_rows")
         # What follows (rescoring the profiles that read these properties, or every profile
         # when records were added) commits with the import.
         event = changes.RecordsChanged(object_name, None, frozenset(props), created=fresh > 0)
         changes.apply(cur, event, now=clock_now)
         return {"created": fresh, "updated": updated}
 
-    result = db.write(con, _write)
+    result = db.write(con, _run)
     say(1.0, "Done")
     return result
 

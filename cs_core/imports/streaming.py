@@ -1,0 +1,163 @@
+"""A large file imported in chunks: bounded memory, short write transactions, all or nothing.
+
+A file of more than :data:`CHUNK_ROWS` rows is read :data:`CHUNK_ROWS` at a time. Each
+chunk is checked (row numbers run on across chunks, and an id is looked for in the
+chunks before it too) and its typed rows are appended to a staging table in a short
+transaction of its own, so other users' edits wait for a moment at most. Nothing the
+workspace shows changes until the end: then one transaction takes the staged rows into
+the object (:func:`cs_core.imports.writing.write_staged`), or, when a row is invalid and
+invalid rows are not skipped, the staging table is dropped and nothing was imported.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from cs_core import db
+from cs_core.imports.mapping import ASSOCIATE, EXTERNAL_ID, ColumnMap
+from cs_core.imports.reading import ImportFileError, relation
+from cs_core.imports.validation import REPORT_COLUMNS, Target, lookups, typed
+from cs_core.sql import ident
+
+CHUNK_ROWS = 100_000  # rows read, checked and staged at a time
+STAGING_PREFIX = "import_staging_"
+DEFAULT_MAX_MB = 200
+MAX_MB_VARIABLE = "CS_MAX_IMPORT_MB"
+
+
+def max_bytes() -> int:
+    """The largest file an import takes: CS_MAX_IMPORT_MB megabytes (default 200)."""
+    raw = os.environ.get(MAX_MB_VARIABLE, "").strip()
+    try:
+        megabytes = float(raw) if raw else DEFAULT_MAX_MB
+    except ValueError:
+        megabytes = DEFAULT_MAX_MB
+    return int(megabytes * 1_000_000)
+
+
+def check_size(path: str | Path, limit: int | None = None) -> None:
+    """ImportFileError when the file is larger than the limit, saying by how much."""
+    limit = max_bytes() if limit is None else limit
+    size = Path(path).stat().st_size
+    if size > limit:
+        raise ImportFileError(
+            f"{Path(path).name} is {_mb(size)} MB; an import takes files up to {_mb(limit)} MB. "
+            f"Split the file, or raise the limit ({MAX_MB_VARIABLE})."
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:,.0f}" if size >= 10e6 else f"{size / 1e6:.2f}"
+
+
+def chunks(path: str | Path, rows: int | None = None) -> Iterator[pd.DataFrame]:
+    """The file's rows, ``rows`` (default :data:`CHUNK_ROWS`) at a time, as text (None where
+    empty), indexed by position."""
+    reader = duckdb.connect()
+    try:
+        batches = relation(reader, Path(path)).fetch_record_batch(rows or CHUNK_ROWS)
+        start = 0
+        for batch in batches:
+            frame = batch.to_pandas()
+            frame.index = pd.RangeIndex(start, start + len(frame))
+            start += len(frame)
+            yield frame.astype(object).where(frame.notna(), None)
+    except duckdb.Error as exc:
+        raise ImportFileError(f"{Path(path).name} could not be read as a table: {exc}") from None
+    finally:
+        reader.close()
+
+
+_SQL_TYPES = {"string": "VARCHAR", "number": "DOUBLE", "date": "DATE", "datetime": "TIMESTAMP",
+              "boolean": "BOOLEAN", "enumeration": "VARCHAR", "user": "BIGINT", "pipeline": "BIGINT",
+              "stage": "BIGINT"}  # fmt: skip
+
+
+def drop_leftovers(con: duckdb.DuckDBPyConnection) -> None:
+    """Staging tables of imports that were stopped half-way (a killed process) are dropped."""
+    left = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?)",
+        [STAGING_PREFIX]).fetchall()]  # fmt: skip
+    if left:
+        db.write(con, lambda cur: [cur.execute(f"DROP TABLE IF EXISTS {ident(t)}") for t in left])
+
+
+class Staging:
+    """The staging table of one import: created, filled chunk by chunk, dropped at the end."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, targets: list[Target], links: list[str]):
+        self.con = con
+        self.targets = targets
+        self.links = links
+        self.rows = 0
+
+        def _create(cur) -> str:
+            name = f"{STAGING_PREFIX}{db.new_id(cur, 'import_staging')}"
+            columns = [f"{ident(t.name)} {_SQL_TYPES[t.type]}" for t in targets]
+            if "created_at" not in {t.name for t in targets}:
+                columns.append('"created_at" TIMESTAMP')
+            columns += [f"{ident(link)} VARCHAR" for link in links]
+            cur.execute(
+                f"CREATE TABLE {ident(name)} (_row BIGINT, _ext VARCHAR, {', '.join(columns)})"
+            )
+            return name
+
+        self.table = db.write(con, _create)
+
+    def append(self, values: pd.DataFrame, external: pd.Series | None) -> None:
+        """Typed rows (columns by property name and link column), in a short transaction."""
+        frame = values.copy()
+        frame.insert(0, "_ext", external.values if external is not None else None)
+        frame.insert(0, "_row", frame.index.astype("int64"))
+        names = ["_row", "_ext", *(t.name for t in self.targets), *self.links]
+        frame = frame.reindex(columns=[n for n in names if n in frame.columns])
+
+        def _append(cur) -> None:
+            cur.register("_chunk", frame)
+            cols = ", ".join(ident(c) for c in frame.columns)
+            cur.execute(f"INSERT INTO {ident(self.table)} ({cols}) SELECT {cols} FROM _chunk")
+            cur.unregister("_chunk")
+
+        db.write(self.con, _append)
+        self.rows += len(frame)
+
+    def drop(self) -> None:
+        db.write(self.con, lambda cur: cur.execute(f"DROP TABLE IF EXISTS {ident(self.table)}"))
+
+
+def earlier_ids(frame: pd.DataFrame, id_col: str | None, seen: set[str]) -> pd.DataFrame:
+    """Rows whose id appeared in an earlier chunk (within a chunk, the check finds them);
+    ``seen`` takes this chunk's ids."""
+    if id_col is None:
+        return pd.DataFrame(columns=REPORT_COLUMNS)
+    ids = frame[id_col].astype("string").str.strip()
+    ids = ids[ids.notna() & (ids != "")]
+    before = ids[ids.isin(seen)]
+    seen.update(ids.tolist())
+    return pd.DataFrame({"Row": before.index + 1, "Column": id_col, "Value": before.astype(str),
+                         "Reason": "this id appears earlier in the file"})[REPORT_COLUMNS]  # fmt: skip
+
+
+def typed_rows(con, chunk: pd.DataFrame, good: pd.Index, mapping: list[ColumnMap],
+               targets: list[Target], cache: dict, object_name: str,
+               link_names: dict[int, str]) -> tuple[pd.DataFrame, pd.Series | None]:  # fmt: skip
+    """The chunk's valid rows typed for the staging table, and their external ids."""
+    refs = lookups(con, object_name)
+    values = pd.DataFrame(
+        {t.name: (cache[t.column] if t.column in cache else typed(chunk[t.column], t, refs)).loc[good]
+         for t in targets},
+        index=good,
+    )  # fmt: skip
+    for i, m in enumerate(mapping):
+        if m.action == ASSOCIATE:
+            values[link_names[i]] = chunk.loc[good, m.column].astype("string").str.strip()
+    id_col = next((m.column for m in mapping if m.action == EXTERNAL_ID), None)
+    if id_col is None:
+        return values, None
+    ext = chunk.loc[good, id_col].astype("string").str.strip().replace("", pd.NA)
+    return values, ext.astype(object).where(ext.notna(), None)
