@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import tempfile
+import weakref
 from pathlib import Path
 
 import duckdb
@@ -26,13 +29,43 @@ LINK_PREFIX = "Link to "
 TYPES = ["string", "number", "date", "datetime", "boolean", "enumeration"]
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _read(content: bytes, name: str) -> pd.DataFrame:
-    suffix = Path(name).suffix.lower() or ".csv"
-    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        tmp.write(content)
-        tmp.flush()
-        return imports.read_table(tmp.name)
+PREVIEW_ROWS = 10
+
+
+class _Upload:
+    """An uploaded file written to a temporary file once, read from there in chunks (never held
+    whole in memory); the file is deleted when the upload changes or the session ends."""
+
+    def __init__(self, upload) -> None:
+        self.file_id = upload.file_id
+        self.name = upload.name
+        suffix = Path(upload.name).suffix.lower() or ".csv"
+        fd, path = tempfile.mkstemp(prefix="cs-import-", suffix=suffix)
+        with os.fdopen(fd, "wb") as out:
+            upload.seek(0)
+            shutil.copyfileobj(upload, out, 4 << 20)
+        self.path = Path(path)
+        self.size = self.path.stat().st_size
+        self._cleanup = weakref.finalize(self, _remove, self.path)
+        self.sample: pd.DataFrame | None = None  # the first rows, read once
+        self.rows: int | None = None
+
+    def forget(self) -> None:
+        self._cleanup()
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
+def _upload(upload) -> _Upload:
+    """This session's copy of the upload on disk (a new upload replaces, and deletes, the old)."""
+    held = st.session_state.get(f"{P}.upload")
+    if held is None or held.file_id != upload.file_id:
+        if held is not None:
+            held.forget()
+        held = st.session_state[f"{P}.upload"] = _Upload(upload)
+    return held
 
 
 def _choices(con, object_name: str) -> tuple[list[str], dict[str, str]]:
@@ -112,21 +145,32 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
     objects = imports.importable_objects(con)
     labels = {o: imports.object_label(con, o) for o in objects}
     object_name = st.selectbox("Import into", objects, format_func=labels.get, key=f"{P}.object")
-    upload = st.file_uploader("File", type=["csv", "parquet"], key=f"{P}.file")
+    limit_mb = imports.streaming.max_bytes() / 1e6
+    upload = st.file_uploader("File", type=["csv", "parquet"], key=f"{P}.file",
+                              max_upload_size=max(1, int(limit_mb)),
+                              help=f"Up to {limit_mb:,.0f} MB (CS_MAX_IMPORT_MB).")  # fmt: skip
     if upload is None:
+        held = st.session_state.pop(f"{P}.upload", None)
+        if held is not None:
+            held.forget()
         st.caption("Choose a file to see its first rows and a suggested mapping.")
         return
-    content = upload.getvalue()
     try:
-        frame = _read(content, upload.name)
+        held = _upload(upload)
+        imports.streaming.check_size(held.path)
+        if held.sample is None:
+            with st.spinner("Reading the first rows…"):
+                held.sample = imports.read_table(held.path, limit=imports.SAMPLE_ROWS)
+                held.rows = imports.count_rows(held.path)
     except imports.ImportFileError as exc:
         ut.error(exc)
         return
-    digest = hashlib.sha1(content).hexdigest()[:12]
+    frame = held.sample  # the first rows: the preview and the suggested mapping come from them
+    digest = hashlib.sha1(f"{held.file_id}:{held.size}".encode()).hexdigest()[:12]
     st.markdown(
-        f"**{ut.md(upload.name, ut.LABEL_LIMIT)}**: {len(frame):,} rows, {len(frame.columns)} columns. First rows:"
+        f"**{ut.md(upload.name, ut.LABEL_LIMIT)}**: {held.rows:,} rows, {len(frame.columns)} columns. First rows:"
     )
-    st.dataframe(frame.head(10), hide_index=True, width="stretch", key=f"{P}.preview")
+    st.dataframe(frame.head(PREVIEW_ROWS), hide_index=True, width="stretch", key=f"{P}.preview")
 
     choices, existing = _choices(con, object_name)
     saved = imports.saved_mappings(con, object_name)
@@ -170,7 +214,8 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
     check_col, import_col = st.columns(2)
     if check_col.button("Check the file", key=f"{P}.check", icon=":material/rule:"):
         try:
-            report = imports.check(con, frame, mapping, object_name=object_name)
+            with st.spinner(f"Checking {held.rows:,} rows…"):
+                report, _rows = imports.check_file(con, held.path, mapping, object_name=object_name)
         except MappingError as exc:
             st.error(
                 "The mapping cannot be used:\n\n"
@@ -179,18 +224,23 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
         else:
             if report.empty:
                 st.success(
-                    f"All {len(frame):,} rows can be imported.", icon=":material/check_circle:"
+                    f"All {held.rows:,} rows can be imported.", icon=":material/check_circle:"
                 )
             else:
-                _report(report, rows=len(frame), key=f"{P}.check_report")
+                _report(report, rows=held.rows, key=f"{P}.check_report")
     if import_col.button("Import", type="primary", key=f"{P}.run", icon=":material/upload:"):
         bar = st.progress(0.0, text="Starting")
         try:
-            result = imports.run_import(
-                con, frame, mapping, object_name=object_name, actor=user, now=clock.now(),
-                file_name=upload.name, skip_invalid=skip, progress=lambda f, m: bar.progress(f, text=m),
+            result = imports.import_file(
+                con, held.path, object_name=object_name, actor=user, now=clock.now(), mapping=mapping,
+                skip_invalid=skip, progress=lambda f, m: bar.progress(f, text=m), file_name=upload.name,
             )  # fmt: skip
-        except (MappingError, PermissionDenied, imports.RecordsGone) as exc:
+        except (
+            MappingError,
+            PermissionDenied,
+            imports.RecordsGone,
+            imports.ImportFileError,
+        ) as exc:
             bar.empty()
             problems = getattr(exc, "problems", [str(exc)])
             st.error(
@@ -204,4 +254,4 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
         if not result.report.empty:
             if not result.written:
                 ut.error(result.summary())
-            _report(result.report, rows=len(frame), key=f"{P}.run_report")
+            _report(result.report, rows=result.rows, key=f"{P}.run_report")

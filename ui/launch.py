@@ -50,10 +50,16 @@ def main(argv: list[str] | None = None) -> None:
         threading.Thread(
             target=_start_scheduler, args=(path,), name="start-daily-job", daemon=True
         ).start()
+    from cs_core.imports.streaming import max_bytes
+
+    # Uploads as large as an import may be (CS_MAX_IMPORT_MB; the page checks the same limit).
+    upload_mb = max(1, int(max_bytes() / 1e6) + 1)
     sys.argv = [
         "streamlit",
         "run",
         str(ROOT / "streamlit_app.py"),
+        "--server.maxUploadSize",
+        str(upload_mb),
         *(sys.argv[1:] if argv is None else argv),
     ]
     streamlit_cli.main()

@@ -34,7 +34,7 @@ from cs_core.imports.mapping import (
     snake_case,
     suggest,
 )  # fmt: skip
-from cs_core.imports.reading import ImportFileError, read_table
+from cs_core.imports.reading import ImportFileError, count_rows, read_table
 from cs_core.imports.saved import MappingError, load_mapping_file, save_mapping, saved_mappings
 from cs_core.imports.validation import REPORT_COLUMNS, check_rows, lookups, targets, typed
 from cs_core.records import PROPERTY_TYPES, get_object, list_objects, list_properties
@@ -44,7 +44,7 @@ from cs_core.users import Action, User, require
 
 EVENT_OBJECTS = events.EVENT_OBJECTS
 
-__all__ = ["EVENT_OBJECTS", "ColumnMap", "ImportFileError", "ImportResult", "MappingError", "RecordsGone", "check", "check_file", "import_file",
+__all__ = ["EVENT_OBJECTS", "ColumnMap", "ImportFileError", "ImportResult", "MappingError", "RecordsGone", "check", "check_file", "check_mapping", "count_rows", "import_file", "resolve", "streaming",
            "load_mapping_file", "read_table", "report_csv", "run_import", "save_mapping", "saved_mappings", "suggest_mapping",
            "snake_case", "infer_type"]  # fmt: skip
 
@@ -382,7 +382,8 @@ SAMPLE_ROWS = 10_000  # rows a suggested mapping looks at (types, ids)
 
 def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, object_name: str, actor: User | None,
                 now: datetime, mapping: list[ColumnMap] | None = None, id_column: str | None = None,
-                skip_invalid: bool = False, progress=None, max_bytes: int | None = None) -> ImportResult:  # fmt: skip
+                skip_invalid: bool = False, progress=None, max_bytes: int | None = None,
+                file_name: str | None = None) -> ImportResult:  # fmt: skip
     """Read, map (the given mapping, or the one suggested from the first rows) and import a file.
 
     A file of more than :data:`streaming.CHUNK_ROWS` rows is imported in chunks (see
@@ -392,6 +393,7 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, object_name
     if not path.exists():
         raise ImportFileError(f"There is no file {path}.")
     streaming.check_size(path, max_bytes)
+    file_name = file_name or path.name  # (an upload is read from a temporary copy)
     head = read_table(path, limit=streaming.CHUNK_ROWS + 1)
     if mapping is None:
         mapping = suggest_mapping(
@@ -400,9 +402,9 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, object_name
     if len(head) <= streaming.CHUNK_ROWS or object_name in events.EVENT_OBJECTS:
         frame = head if len(head) <= streaming.CHUNK_ROWS else read_table(path)
         return run_import(con, frame, mapping, object_name=object_name, actor=actor, now=now,
-                          file_name=path.name, skip_invalid=skip_invalid, progress=progress)  # fmt: skip
+                          file_name=file_name, skip_invalid=skip_invalid, progress=progress)  # fmt: skip
     return _import_in_chunks(con, path, head, mapping, object_name=object_name, actor=actor, now=now,
-                             skip_invalid=skip_invalid, progress=progress)  # fmt: skip
+                             skip_invalid=skip_invalid, progress=progress, file_name=file_name)  # fmt: skip
 
 
 def _checked_chunks(con, path: Path, mapping: list[ColumnMap], object_name: str):
@@ -436,7 +438,8 @@ def check_file(con: duckdb.DuckDBPyConnection, path: str | Path, mapping: list[C
 
 
 def _import_in_chunks(con, path: Path, head: pd.DataFrame, mapping: list[ColumnMap], *, object_name: str,
-                      actor: User | None, now: datetime, skip_invalid: bool, progress) -> ImportResult:  # fmt: skip
+                      actor: User | None, now: datetime, skip_invalid: bool, progress,
+                      file_name: str) -> ImportResult:  # fmt: skip
     if actor is not None:
         require(actor, Action.IMPORT_DATA)
     say = progress or (lambda _f, _m: None)
@@ -473,7 +476,7 @@ def _import_in_chunks(con, path: Path, head: pd.DataFrame, mapping: list[ColumnM
         counts = writing.write_staged(
             con, table=staging.table, object_name=object_name, object_label=info.label_plural,
             primary=info.primary_property, mapping=mapping, targets=tgts, now=now,
-            actor_id=actor.id if actor else None, file_name=path.name, rejected=bad_rows,
+            actor_id=actor.id if actor else None, file_name=file_name, rejected=bad_rows,
         )  # fmt: skip
         say(1.0, "Done")
         return ImportResult(object_name, rows, counts["created"], counts["updated"], bad_rows, report,

@@ -83,3 +83,26 @@ def test_imported_records_are_filtered_on_their_new_properties_in_customers(app,
     table = at.dataframe(key="customers.table").value
     assert set(table["Contract"]) == {"Two year"}
     assert list(table.columns) == ["id", "Company name", "Contract", "tenure"]
+
+
+def test_an_upload_is_read_from_disk_in_part_and_removed_after_its_session(app, demo_path):
+    import gc
+
+    at = _upload(app, SETTINGS_MANAGER, TELCO.read_bytes())
+    held = at.session_state["import.upload"]
+    # The page keeps the first rows only (the preview shows ten); the file waits on disk.
+    assert len(held.sample) == min(7_043, 10_000) and held.rows == 7_043
+    assert [len(d.value) for d in at.dataframe if list(d.value.columns)[:1] == ["customerID"]] == [
+        10
+    ]
+    assert held.path.exists() and held.path.read_bytes() == TELCO.read_bytes()
+    path = held.path
+    # Clearing the upload deletes the copy at once; so does the end of the session.
+    at.file_uploader(key="import.file").clear().run()
+    assert not path.exists()
+    at = _upload(app, SETTINGS_MANAGER, TELCO.read_bytes())
+    path = at.session_state["import.upload"].path
+    assert path.exists()
+    del at, held
+    gc.collect()
+    assert not path.exists()
