@@ -247,6 +247,8 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     with _WRITE_LOCK:
         cur = con.cursor()
         try:
+            # A long write (a large import) draws no progress bar on the terminal's output.
+            cur.execute("SET enable_progress_bar = false")
             cur.execute("BEGIN TRANSACTION")
             try:
                 yield cur

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from cs_core import csvfile
-from cs_core.imports import events, streaming, writing
+from cs_core.imports import chunked, events, streaming, writing
 from cs_core.imports.events import RecordsGone
 from cs_core.imports.mapping import (
     ASSOCIATE,
@@ -143,7 +143,7 @@ def check_mapping(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: 
                   object_name: str) -> None:  # fmt: skip
     """Raise MappingError listing everything that makes the mapping unusable."""
     if object_name in events.EVENT_OBJECTS:
-        return _check_event_mapping(frame, mapping, object_name)
+        return events.check_mapping(frame, mapping, object_name)
     info = get_object(con, object_name)
     if info is None:
         raise MappingError([f"There is no object {object_name!r} to import into."])
@@ -201,43 +201,6 @@ def check_mapping(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: 
                         "every record needs a name.")  # fmt: skip
     if problems:
         raise MappingError(problems)
-
-
-def _check_event_mapping(frame: pd.DataFrame, mapping: list[ColumnMap], object_name: str) -> None:
-    fields = events.FIELDS[object_name]
-    problems = [
-        f"The file has no column {m.column!r}." for m in mapping if m.column not in frame.columns
-    ]
-    problems += [
-        f"Column {c!r} has no mapping."
-        for c in frame.columns
-        if c not in {m.column for m in mapping}
-    ]
-    targets_ = [m.property for m in mapping if m.action == EXISTING]
-    for m in mapping:
-        if m.action in (NEW, ASSOCIATE):
-            problems.append(
-                f"Column {m.column!r}: {object_name} have fixed fields; map it to one of them or skip it."
-            )
-        elif m.action == EXISTING and m.property not in fields:
-            problems.append(f"Column {m.column!r}: {object_name} have no field {m.property!r}.")
-    problems += [
-        f"Columns map to {p!r} more than once." for p in set(targets_) if targets_.count(p) > 1
-    ]
-    problems += [f"Map a column to {fields[r].label!r}: every row needs it." for r in events.REQUIRED[object_name]
-                 if r not in targets_]  # fmt: skip
-    if sum(m.action == EXTERNAL_ID for m in mapping) != 1:
-        problems.append(
-            "Choose the one column with the Record ID of the record each row belongs to."
-        )
-    if problems:
-        raise MappingError(problems)
-
-
-def report_csv(report: pd.DataFrame) -> bytes:
-    """A problem report as the CSV the page offers and the command line writes (formulas made
-    harmless: its Value column holds the file's cells as they were)."""
-    return csvfile.to_bytes(report)
 
 
 def check(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: list[ColumnMap], *,
@@ -403,91 +366,11 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, object_name
         frame = head if len(head) <= streaming.CHUNK_ROWS else read_table(path)
         return run_import(con, frame, mapping, object_name=object_name, actor=actor, now=now,
                           file_name=file_name, skip_invalid=skip_invalid, progress=progress)  # fmt: skip
-    return _import_in_chunks(con, path, head, mapping, object_name=object_name, actor=actor, now=now,
+    return chunked.import_in_chunks(con, path, head, mapping, object_name=object_name, actor=actor, now=now,
                              skip_invalid=skip_invalid, progress=progress, file_name=file_name)  # fmt: skip
 
 
-def _checked_chunks(con, path: Path, mapping: list[ColumnMap], object_name: str):
-    """(chunk, its report, its typed columns) for each chunk of the file; an id is also looked
-    for in the chunks before."""
-    id_col = next((m.column for m in mapping if m.action == EXTERNAL_ID), None)
-    seen: set[str] = set()
-    for chunk in streaming.chunks(path):
-        cache: dict = {}
-        report = check(con, chunk, mapping, object_name=object_name, cache=cache)
-        earlier = streaming.earlier_ids(chunk, id_col, seen)
-        if not earlier.empty:
-            report = (pd.concat([report, earlier], ignore_index=True)
-                      .drop_duplicates(["Row", "Column"]).sort_values(["Row", "Column"], kind="stable")
-                      .reset_index(drop=True))  # fmt: skip
-        yield chunk, report, cache
-
-
-def check_file(con: duckdb.DuckDBPyConnection, path: str | Path, mapping: list[ColumnMap], *,
-               object_name: str) -> tuple[pd.DataFrame, int]:  # fmt: skip
-    """The problem report of a whole file, read chunk by chunk, and its number of rows."""
-    mapping = resolve(con, mapping, object_name)
-    reports, rows = [], 0
-    for chunk, report, _cache in _checked_chunks(con, Path(path), mapping, object_name):
-        rows += len(chunk)
-        reports.append(report)
-    report = (
-        pd.concat(reports, ignore_index=True) if reports else pd.DataFrame(columns=REPORT_COLUMNS)
-    )
-    return report[REPORT_COLUMNS], rows
-
-
-def _import_in_chunks(con, path: Path, head: pd.DataFrame, mapping: list[ColumnMap], *, object_name: str,
-                      actor: User | None, now: datetime, skip_invalid: bool, progress,
-                      file_name: str) -> ImportResult:  # fmt: skip
-    if actor is not None:
-        require(actor, Action.IMPORT_DATA)
-    say = progress or (lambda _f, _m: None)
-    mapping = resolve(con, mapping, object_name)
-    check_mapping(con, head, mapping, object_name)
-    streaming.drop_leftovers(con)
-    tgts = targets(mapping, catalog(con, object_name))
-    links = {
-        i: writing.link_column(m, mapping) for i, m in enumerate(mapping) if m.action == ASSOCIATE
-    }
-    # Progress by bytes: the rows so far against the rows the file holds at the first rows' size.
-    estimate = max(1, int(path.stat().st_size / max(1.0, _bytes_per_row(path, len(head)))))
-    staging = streaming.Staging(con, tgts, list(links.values()))
-    try:
-        reports, rows, bad_rows, failed = [], 0, 0, False
-        for chunk, report, cache in _checked_chunks(con, path, mapping, object_name):
-            rows += len(chunk)
-            bad = set(report["Row"] - 1)
-            bad_rows += len(bad)
-            reports.append(report)
-            failed = failed or (bool(bad) and not skip_invalid)
-            if not failed:
-                good = chunk.index.difference(sorted(bad))
-                values, ext = streaming.typed_rows(
-                    con, chunk, good, mapping, tgts, cache, object_name, links
-                )
-                staging.append(values, ext)
-            say(min(0.8, 0.8 * rows / estimate), f"Checked {rows:,} rows")
-        report = pd.concat(reports, ignore_index=True)[REPORT_COLUMNS]
-        if failed or staging.rows == 0:
-            return ImportResult(object_name, rows, 0, 0, bad_rows, report, written=False)
-        say(0.85, f"Saving {staging.rows:,} rows")
-        info = get_object(con, object_name)
-        counts = writing.write_staged(
-            con, table=staging.table, object_name=object_name, object_label=info.label_plural,
-            primary=info.primary_property, mapping=mapping, targets=tgts, now=now,
-            actor_id=actor.id if actor else None, file_name=file_name, rejected=bad_rows,
-        )  # fmt: skip
-        say(1.0, "Done")
-        return ImportResult(object_name, rows, counts["created"], counts["updated"], bad_rows, report,
-                            written=True)  # fmt: skip
-    finally:
-        staging.drop()
-
-
-def _bytes_per_row(path: Path, rows: int) -> float:
-    """The average size of a row among the first ``rows`` (for progress on a large file)."""
-    with path.open("rb") as f:
-        sample = f.read(4 << 20)
-    lines = sample.count(b"\n")
-    return len(sample) / max(1, lines) if lines else float(path.stat().st_size) / max(1, rows)
+check_file = chunked.check_file
+# A problem report as the CSV the page offers and the command line writes (formulas made
+# harmless: its Value column holds the file's cells as they were).
+report_csv = csvfile.to_bytes

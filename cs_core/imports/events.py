@@ -14,6 +14,8 @@ import duckdb
 import pandas as pd
 
 from cs_core import activities, changes, clock, db
+from cs_core.imports.mapping import ASSOCIATE, EXISTING, EXTERNAL_ID, NEW, ColumnMap
+from cs_core.imports.saved import MappingError
 from cs_core.records import Property
 from cs_core.sql import ident
 
@@ -141,3 +143,34 @@ def write(con: duckdb.DuckDBPyConnection, *, object_name: str, account_object: s
         return count
 
     return db.write(con, _write)
+
+
+def check_mapping(frame: pd.DataFrame, mapping: list[ColumnMap], object_name: str) -> None:
+    fields = FIELDS[object_name]
+    problems = [
+        f"The file has no column {m.column!r}." for m in mapping if m.column not in frame.columns
+    ]
+    problems += [
+        f"Column {c!r} has no mapping."
+        for c in frame.columns
+        if c not in {m.column for m in mapping}
+    ]
+    targets_ = [m.property for m in mapping if m.action == EXISTING]
+    for m in mapping:
+        if m.action in (NEW, ASSOCIATE):
+            problems.append(
+                f"Column {m.column!r}: {object_name} have fixed fields; map it to one of them or skip it."
+            )
+        elif m.action == EXISTING and m.property not in fields:
+            problems.append(f"Column {m.column!r}: {object_name} have no field {m.property!r}.")
+    problems += [
+        f"Columns map to {p!r} more than once." for p in set(targets_) if targets_.count(p) > 1
+    ]
+    problems += [f"Map a column to {fields[r].label!r}: every row needs it." for r in REQUIRED[object_name]
+                 if r not in targets_]  # fmt: skip
+    if sum(m.action == EXTERNAL_ID for m in mapping) != 1:
+        problems.append(
+            "Choose the one column with the Record ID of the record each row belongs to."
+        )
+    if problems:
+        raise MappingError(problems)

@@ -88,23 +88,37 @@ def drop_leftovers(con: duckdb.DuckDBPyConnection) -> None:
 
 
 class Staging:
-    """The staging table of one import: created, filled chunk by chunk, dropped at the end."""
+    """The staging table of one import: created, filled chunk by chunk, dropped at the end.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, targets: list[Target], links: list[str]):
+    Each staged row already knows its record: ``_id`` of the record its id names (then
+    ``_new`` is false), or ``_seq``, its place among the new records, whose ids are
+    allocated at the end (:func:`cs_core.imports.writing.write_staged` checks, in its
+    transaction, that no record was merged or imported meanwhile).
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, object_name: str, targets: list[Target],
+                 links: list[str], primary: str) -> None:  # fmt: skip
         self.con = con
+        self.object = object_name
         self.targets = targets
         self.links = links
+        self.primary = (
+            primary if primary in {t.name for t in targets} or primary == "name" else None
+        )
         self.rows = 0
+        self.fresh = 0
+        names = {t.name for t in targets}
 
         def _create(cur) -> str:
             name = f"{STAGING_PREFIX}{db.new_id(cur, 'import_staging')}"
             columns = [f"{ident(t.name)} {_SQL_TYPES[t.type]}" for t in targets]
-            if "created_at" not in {t.name for t in targets}:
+            if "created_at" not in names:
                 columns.append('"created_at" TIMESTAMP')
+            if self.primary and self.primary not in names:
+                columns.append(f"{ident(self.primary)} VARCHAR")
             columns += [f"{ident(link)} VARCHAR" for link in links]
-            cur.execute(
-                f"CREATE TABLE {ident(name)} (_row BIGINT, _ext VARCHAR, {', '.join(columns)})"
-            )
+            cur.execute(f"CREATE TABLE {ident(name)} (_row BIGINT, _ext VARCHAR, _id BIGINT, _new BOOLEAN, "
+                        f"_seq BIGINT, {', '.join(columns)})")  # fmt: skip
             return name
 
         self.table = db.write(con, _create)
@@ -112,12 +126,24 @@ class Staging:
     def append(self, values: pd.DataFrame, external: pd.Series | None) -> None:
         """Typed rows (columns by property name and link column), in a short transaction."""
         frame = values.copy()
-        frame.insert(0, "_ext", external.values if external is not None else None)
+        ext = external if external is not None else pd.Series(None, index=frame.index, dtype=object)
+        frame.insert(0, "_ext", ext.values)
         frame.insert(0, "_row", frame.index.astype("int64"))
-        names = ["_row", "_ext", *(t.name for t in self.targets), *self.links]
-        frame = frame.reindex(columns=[n for n in names if n in frame.columns])
+        if self.primary:
+            current = (
+                frame[self.primary] if self.primary in frame else pd.Series(None, index=frame.index)
+            )
+            frame[self.primary] = current.where(current.notna(), frame["_ext"])
 
         def _append(cur) -> None:
+            known = dict(cur.execute(
+                "SELECT external_id, record_id FROM record_external_ids WHERE object = ? AND external_id IN "
+                "(SELECT UNNEST(?::VARCHAR[]))", [self.object, [e for e in frame["_ext"] if e is not None]]
+            ).fetchall())  # fmt: skip
+            frame["_id"] = frame["_ext"].map(known).astype("Int64")
+            frame["_new"] = frame["_id"].isna()
+            seq = frame["_new"].cumsum() + self.fresh
+            frame["_seq"] = seq.where(frame["_new"], None).astype("Int64")
             cur.register("_chunk", frame)
             cols = ", ".join(ident(c) for c in frame.columns)
             cur.execute(f"INSERT INTO {ident(self.table)} ({cols}) SELECT {cols} FROM _chunk")
@@ -125,6 +151,7 @@ class Staging:
 
         db.write(self.con, _append)
         self.rows += len(frame)
+        self.fresh += int(frame["_new"].sum())
 
     def drop(self) -> None:
         db.write(self.con, lambda cur: cur.execute(f"DROP TABLE IF EXISTS {ident(self.table)}"))
@@ -137,8 +164,9 @@ def earlier_ids(frame: pd.DataFrame, id_col: str | None, seen: set[str]) -> pd.D
         return pd.DataFrame(columns=REPORT_COLUMNS)
     ids = frame[id_col].astype("string").str.strip()
     ids = ids[ids.notna() & (ids != "")]
-    before = ids[ids.isin(seen)]
-    seen.update(ids.tolist())
+    values = ids.tolist()
+    before = ids[[v in seen for v in values]]  # (a set lookup: isin would copy the whole set)
+    seen.update(values)
     return pd.DataFrame({"Row": before.index + 1, "Column": id_col, "Value": before.astype(str),
                          "Reason": "this id appears earlier in the file"})[REPORT_COLUMNS]  # fmt: skip
 

@@ -19,6 +19,10 @@ _SQL_TYPES = {"string": "VARCHAR", "number": "DOUBLE", "date": "DATE", "datetime
               "stage": "BIGINT"}  # fmt: skip
 
 
+class RecordsChanged(ValueError):
+    """Records a staged import names changed before it was written; nothing was written."""
+
+
 def checkpoint(step: str) -> None:
     """Called between the steps of a write (a test replaces it to stop the process mid-write)."""
 
@@ -89,33 +93,28 @@ def write_staged(con: duckdb.DuckDBPyConnection, *, table: str, object_name: str
                  progress: Callable[[float, str], None] | None = None) -> dict[str, int]:  # fmt: skip
     """:func:`write`, for rows checked and typed into the staging ``table`` chunk by chunk (a
     large file): the same steps, in one transaction, reading the rows from the table."""
-    props = [t.name for t in targets]
 
     def prepare(cur) -> int:
-        cur.execute(
-            f"CREATE OR REPLACE TEMP TABLE _import_rows AS SELECT s.*, x.record_id AS _id, "
-            f"x.record_id IS NULL AS _new FROM {ident(table)} s LEFT JOIN record_external_ids x "
-            "ON x.object = ? AND x.external_id = s._ext",
+        # The records the staged rows name, checked now: a record merged, deleted or imported
+        # since its chunk was staged refuses the import (nothing is written).
+        moved = cur.execute(
+            f"SELECT count(*) FROM {ident(table)} s LEFT JOIN record_external_ids x ON x.object = ? "
+            "AND x.external_id = s._ext WHERE x.record_id IS DISTINCT FROM s._id",
             [object_name],
+        ).fetchone()[0]  # fmt: skip
+        if moved:
+            raise RecordsChanged(f"{moved:,} rows name records that were merged, deleted or imported while "
+                                 "the file was read. Nothing was imported; import the file again.")  # fmt: skip
+        fresh = cur.execute(f"SELECT count(*) FROM {ident(table)} WHERE _new").fetchone()[0]
+        first = db.allocate_ids(cur, object_name, fresh)[0] if fresh else 1
+        cur.execute(
+            f"CREATE OR REPLACE TEMP VIEW _import_rows AS SELECT * REPLACE "
+            f"(CASE WHEN _new THEN {int(first) - 1} + _seq ELSE _id END AS _id) FROM {ident(table)}"
         )
-        fresh = cur.execute("SELECT count(*) FROM _import_rows WHERE _new").fetchone()[0]
-        if fresh:
-            first = db.allocate_ids(cur, object_name, fresh)[0]
-            cur.execute(
-                "UPDATE _import_rows t SET _id = n.id FROM (SELECT _row, ? - 1 + row_number() OVER "
-                "(ORDER BY _row) AS id FROM _import_rows WHERE _new) n WHERE t._row = n._row",
-                [first],
-            )
-        if primary in props or primary == "name":
-            if primary not in props:
-                cur.execute(f"ALTER TABLE _import_rows ADD COLUMN {ident(primary)} VARCHAR")
-            cur.execute(
-                f"UPDATE _import_rows SET {ident(primary)} = coalesce({ident(primary)}, _ext)"
-            )
         return fresh
 
     def done(cur) -> None:
-        cur.execute("DROP TABLE _import_rows")
+        cur.execute("DROP VIEW _import_rows")
 
     return _write(con, prepare, object_name=object_name, object_label=object_label, primary=primary,
                   mapping=mapping, targets=targets, now=now, actor_id=actor_id, file_name=file_name,
