@@ -329,7 +329,7 @@ def _import_run(ctx: Context, source: Path, rows: int) -> dict:
     Path(f"{target}.wal").unlink(missing_ok=True)
     if done.returncode != 0:
         raise RuntimeError(f"import failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout[done.stdout.rindex("{") :])
 
 
 def import_companies(ctx: Context) -> Timings:

@@ -14,6 +14,7 @@ class ImportFileError(ValueError):
 
 def relation(con: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
     """The file as a relation of text columns (read lazily by DuckDB), names as in the header."""
+    con.execute("SET enable_progress_bar = false")  # a long read draws nothing on the terminal
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         # Every column as text, keeping its name: no column name is put into SQL.
