@@ -19,7 +19,7 @@ from cs_core.users import Action, User, require
 PROPERTY_TYPES = ("string", "number", "date", "datetime", "boolean", "enumeration", "user")
 # Objects with pipelines also have pipeline_id / stage_id properties of these two types.
 PIPELINE_TYPES = ("pipeline", "stage")
-_SQL_TYPES = {
+SQL_TYPES = {
     "string": "VARCHAR",
     "number": "DOUBLE",
     "date": "DATE",
@@ -208,7 +208,7 @@ def custom_object_ddl(
             )
     all_props = base + list(properties) + tail
     columns = ", ".join(
-        f"{ident(p['name'])} {_SQL_TYPES[p['type']]}"
+        f"{ident(p['name'])} {SQL_TYPES[p['type']]}"
         + (" NOT NULL" if p["name"] in ("name", "created_at", "updated_at") else "")
         for p in all_props
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -14,6 +15,9 @@ from cs_core.imports.mapping import ASSOCIATE, EXTERNAL_ID, ColumnMap
 from cs_core.imports.validation import REPORT_COLUMNS, targets
 from cs_core.records import get_object
 from cs_core.users import Action, User, require
+
+if TYPE_CHECKING:
+    from cs_core.imports import ImportResult
 
 
 def _package():
@@ -64,7 +68,7 @@ def import_in_chunks(
     skip_invalid: bool,
     progress,
     file_name: str,
-):  # fmt: skip  (-> ImportResult)
+) -> ImportResult:
     if actor is not None:
         require(actor, Action.IMPORT_DATA)
     say = progress or (lambda _f, _m: None)

@@ -22,6 +22,7 @@ from cs_core import db
 from cs_core.imports.mapping import ASSOCIATE, EXTERNAL_ID, ColumnMap
 from cs_core.imports.reading import ImportFileError, relation
 from cs_core.imports.validation import REPORT_COLUMNS, Target, lookups, typed
+from cs_core.records import SQL_TYPES
 from cs_core.sql import ident
 
 CHUNK_ROWS = 100_000  # rows read, checked and staged at a time
@@ -73,11 +74,6 @@ def chunks(path: str | Path, rows: int | None = None) -> Iterator[pd.DataFrame]:
         reader.close()
 
 
-_SQL_TYPES = {"string": "VARCHAR", "number": "DOUBLE", "date": "DATE", "datetime": "TIMESTAMP",
-              "boolean": "BOOLEAN", "enumeration": "VARCHAR", "user": "BIGINT", "pipeline": "BIGINT",
-              "stage": "BIGINT"}  # fmt: skip
-
-
 def drop_leftovers(con: duckdb.DuckDBPyConnection) -> None:
     """Staging tables of imports that were stopped half-way (a killed process) are dropped."""
     left = [r[0] for r in con.execute(
@@ -111,7 +107,7 @@ class Staging:
 
         def _create(cur) -> str:
             name = f"{STAGING_PREFIX}{db.new_id(cur, 'import_staging')}"
-            columns = [f"{ident(t.name)} {_SQL_TYPES[t.type]}" for t in targets]
+            columns = [f"{ident(t.name)} {SQL_TYPES[t.type]}" for t in targets]
             if "created_at" not in names:
                 columns.append('"created_at" TIMESTAMP')
             if self.primary and self.primary not in names:

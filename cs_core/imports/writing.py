@@ -12,11 +12,8 @@ import pandas as pd
 from cs_core import changes, clock, db
 from cs_core.imports.mapping import ASSOCIATE, NEW, ColumnMap
 from cs_core.imports.validation import Target
+from cs_core.records import SQL_TYPES
 from cs_core.sql import clean_label, ident
-
-_SQL_TYPES = {"string": "VARCHAR", "number": "DOUBLE", "date": "DATE", "datetime": "TIMESTAMP",
-              "boolean": "BOOLEAN", "enumeration": "VARCHAR", "user": "BIGINT", "pipeline": "BIGINT",
-              "stage": "BIGINT"}  # fmt: skip
 
 
 class RecordsChanged(ValueError):
@@ -33,7 +30,7 @@ def _add_properties(cur, object_name: str, label: str, mapping: list[ColumnMap])
     for m in (m for m in mapping if m.action == NEW):
         position += 1
         cur.execute(
-            f"ALTER TABLE {ident(object_name)} ADD COLUMN {ident(m.property)} {_SQL_TYPES[m.type]}"
+            f"ALTER TABLE {ident(object_name)} ADD COLUMN {ident(m.property)} {SQL_TYPES[m.type]}"
         )
         cur.execute(
             "INSERT INTO properties VALUES (?, ?, ?, ?, ?, ?, TRUE, FALSE, ?)",
