@@ -29,6 +29,10 @@ TOOLTIP_LIMIT = 5_000  # the whole value on hover (a tooltip has to end somewher
 MARKUP = "\\`*_{}[]()#+-.!|~<>$:&^="
 _PUNCTUATION = re.compile("([" + re.escape(MARKUP) + "])")
 _SPACES = re.compile(r"\s+")
+# GFM turns a bare URL, "www." or an email address into a link even with its punctuation
+# escaped; an invisible word joiner inside "://", "www." and before "@" keeps it text.
+JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)")
 
 
 def short(text, limit: int = LABEL_LIMIT) -> str:
@@ -47,7 +51,7 @@ def md(text, limit: int | None = None) -> str:
     if limit is not None:
         text = short(_SPACES.sub(" ", text).strip(), limit)
     text = _SPACES.sub(" ", text) if "\n" in text or "\r" in text else text
-    return _PUNCTUATION.sub(r"\\\1", text)
+    return _PUNCTUATION.sub(r"\\\1", _AUTOLINK.sub(JOINER, text))
 
 
 def tooltip(text, limit: int) -> str | None:

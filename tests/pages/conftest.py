@@ -66,4 +66,4 @@ def scalar(path: Path, sql: str, params: list | None = None, *, row: bool = Fals
 def plain(markdown: str) -> str:
     """What a markdown string reads as once its escapes are resolved (user text is shown
     escaped, see ui.text)."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")  # (ui.text.JOINER)
