@@ -22,7 +22,9 @@ def test_a_hostile_name_shows_as_typed_and_fetches_nothing(own_server, page: Pag
     page.goto(f"{own_server.url}/customers?record=7")
     title = page.get_by_test_id("stHeadingWithActionElements").locator("h1").first
     expect(title).to_contain_text("**bold**")
-    assert title.inner_text().replace("\u2060", "") == EVIL  # as typed (word joiners keep URLs text)
+    assert (
+        title.inner_text().replace("\u2060", "") == EVIL
+    )  # as typed (word joiners keep URLs text)
     expect(title.locator("a")).to_have_count(0)  # not even a link
     main = page.get_by_test_id("stMain")
     expect(main.locator("strong", has_text="bold")).to_have_count(0)
