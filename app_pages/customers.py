@@ -38,7 +38,8 @@ view = by_id.get(st.session_state.get(f"{P}.view_id")) or (all_views[0] if all_v
 loaded = (view.id if view else None, obj.name)
 if st.session_state.get(f"{P}.loaded") != loaded:
     st.session_state[f"{P}.loaded"] = loaded
-    filter_editor.load(P, view.filters if view else [])
+    # The view's quick filters go back into the quick-filter boxes, the rest into the editor.
+    filter_editor.load(P, record_table.load_quick(P, view.filters if view else []))
     default_cols = views.default_columns(
         con, obj.name, chosen.owner_property, chosen.renewal_date_property
     )
@@ -71,12 +72,17 @@ with layout[1]:
         st.caption(ut.md(view.description, ut.VALUE_LIMIT))
     quick = record_table.quick_filters(P, props)
     draft = filter_editor.draft(P)
+    # The panel keeps its open state (a key, and a label that does not change while editing);
+    # closed, a line under it says how many conditions it holds.
     with st.expander(
-        f"Advanced filters ({sum(len(g) for g in draft)})", icon=":material/filter_list:"
-    ):
+        "Advanced filters", icon=":material/filter_list:", key=f"{P}.advanced", on_change="rerun"
+    ) as advanced:
         spec = filter_editor.editor(
             P, props, owner_property=chosen.owner_property, refs=refs, today=today
         )
+    if not advanced.open and (n := sum(len(g) for g in draft)):
+        st.caption(f"{n:,} advanced condition{'s' if n != 1 else ''} in {len(draft):,} "
+                   f"group{'s' if len(draft) != 1 else ''} applied")  # fmt: skip
     with st.expander("Columns and sort", icon=":material/view_column:"):
         columns = st.multiselect(
             "Columns", list(props), format_func=lambda n: props[n].label, key=f"{P}.columns"
@@ -88,11 +94,13 @@ with layout[1]:
         direction = b.radio("Order", ["asc", "desc"], key=f"{P}.sort_dir", horizontal=True,
                             format_func={"asc": "Ascending", "desc": "Descending"}.get)  # fmt: skip
     sort = [{"property": sort_by, "direction": direction}]
+    # What a view saves: every filter on screen (the quick ones in every group), columns, sort.
+    shown_spec = record_table.combine(spec, quick)
     if view:
-        changed = (spec != view.filters or columns != (view.columns or columns)
+        changed = (shown_spec != view.filters or columns != (view.columns or columns)
                    or (view.sort and sort != view.sort[:1]))  # fmt: skip
-        view_panel.view_actions(con, view, prefix=P, user=user, spec=spec, columns=columns, sort=sort,
-                                changed=bool(changed))  # fmt: skip
+        view_panel.view_actions(con, view, prefix=P, user=user, spec=shown_spec, columns=columns,
+                                sort=sort, changed=bool(changed))  # fmt: skip
     usable, problems = filters.applicable(
         spec, props, today=today, time_zone=user.time_zone, me=user.id, owner=chosen.owner_property
     )
@@ -130,7 +138,7 @@ with layout[0]:
         all_views, prefix=P, selected=view.id if view else None, user=user, con=con
     )
     view_panel.create_form(
-        con, prefix=P, user=user, object_name=obj.name, spec=spec, columns=columns, sort=sort
+        con, prefix=P, user=user, object_name=obj.name, spec=shown_spec, columns=columns, sort=sort
     )
 
 if selected:

@@ -6,7 +6,7 @@ matches every record. A condition is ``{"property": name, "operator": op,
 "value": v}`` with the operators of ``spec/health-profiles.md``:
 
 eq, neq, gt, gte, lt, lte, between, in, not_in, contains, is_known, is_unknown,
-in_last_days, more_than_days_ago; and, for user properties,
+in_last_days, more_than_days_ago, in_next_days; and, for user properties,
 ``assigned_to_me_in_last_days`` (the record is the user's, and its owner changed to
 them within N days, from the property history).
 
@@ -18,7 +18,9 @@ empty value (NULL or a blank string) is false for every operator but ``is_unknow
 
 Days are calendar days in the acting user's time zone: ``today`` is the user's
 date and ``time_zone`` their zone. ``in_last_days N`` holds for the N days ending
-today (``today - N < day <= today``; N = 1 is today); a datetime property is
+today (``today - N < day <= today``; N = 1 is today), ``in_next_days N`` for the N
+days starting today (``today <= day < today + N``; N = 1 is today, as for a renewal
+date "in the next 90 days"); a datetime property is
 compared by the local day it falls on, through that day's UTC start and end.
 
 Two special property names stand for settings-dependent things: ``$owner`` is the
@@ -42,11 +44,11 @@ __all__ = ["ME", "OWNER", "Compiled", "FilterError", "applicable", "compile_filt
 
 OPERATORS = (
     "eq", "neq", "gt", "gte", "lt", "lte", "between", "in", "not_in", "contains",
-    "is_known", "is_unknown", "in_last_days", "more_than_days_ago",
+    "is_known", "is_unknown", "in_last_days", "more_than_days_ago", "in_next_days",
 )  # fmt: skip
 _ORDERED = ("gt", "gte", "lt", "lte", "between")
 _PRESENCE = ("is_known", "is_unknown")
-_DAYS = ("in_last_days", "more_than_days_ago")
+_DAYS = ("in_last_days", "more_than_days_ago", "in_next_days")
 OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "string": ("eq", "neq", "contains", "in", "not_in", *_PRESENCE),
     "enumeration": ("eq", "neq", "in", "not_in", *_PRESENCE),
@@ -63,7 +65,7 @@ OPERATOR_LABELS = {
     "lt": "is less than", "lte": "is at most", "between": "is between", "in": "is any of",
     "not_in": "is none of", "contains": "contains", "is_known": "is known",
     "is_unknown": "is unknown", "in_last_days": "is in the last (days)",
-    "more_than_days_ago": "is more than (days) ago",
+    "more_than_days_ago": "is more than (days) ago", "in_next_days": "is in the next (days)",
     "assigned_to_me_in_last_days": "was assigned to me in the last (days)",
 }  # fmt: skip
 DATE_OPERATOR_LABELS = {"gt": "is after", "gte": "is on or after", "lt": "is before",
@@ -128,10 +130,12 @@ def _datetime_condition(op: str, col: str, known: str, value, prop: Property, *,
         within = _day_range(col, low, high, time_zone)
     else:
         days = days_value(prop, value)
+        if op in ("in_last_days", "in_next_days") and days == 0:
+            return Compiled("FALSE", [])
         if op == "in_last_days":
-            if days == 0:
-                return Compiled("FALSE", [])
             within = _day_range(col, _shift(today, 1 - days, prop), today, time_zone)
+        elif op == "in_next_days":
+            within = _day_range(col, today, _shift(today, days - 1, prop), time_zone)
         else:  # more_than_days_ago: before the day N days ago
             within = _day_range(col, None, _shift(today, -days - 1, prop), time_zone)
     return Compiled(f"({known} AND {within.sql})", within.params)
@@ -205,6 +209,10 @@ def _condition(cond: Mapping, props: Mapping[str, Property], *, alias: str, toda
     if op == "in_last_days":  # the N days ending today
         return Compiled(
             f"({known} AND {col} > ? AND {col} <= ?)", [_shift(today, -days, prop), today]
+        )
+    if op == "in_next_days":  # the N days starting today
+        return Compiled(
+            f"({known} AND {col} >= ? AND {col} < ?)", [today, _shift(today, days, prop)]
         )
     return Compiled(f"({known} AND {col} < ?)", [_shift(today, -days, prop)])
 
@@ -321,8 +329,9 @@ def describe(cond: Mapping, props: Mapping[str, Property], *, owner: str | None 
     if op == "assigned_to_me_in_last_days":
         return f"{label} was assigned to me in the last {value} days"
     if op in _DAYS:
-        return f"{label} is in the last {value} days" if op == "in_last_days" else (
-            f"{label} is more than {value} days ago")  # fmt: skip
+        return {"in_last_days": f"{label} is in the last {value} days",
+                "in_next_days": f"{label} is in the next {value} days"}.get(
+            op, f"{label} is more than {value} days ago")  # fmt: skip
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
     if value == ME:

@@ -46,7 +46,7 @@ def _value_widget(prop: Property, op: str, current, key: str, *, refs: dict[str,
     """A type-fitting input for the condition's value; returns the value."""
     if op in _NO_VALUE:
         return None
-    if op in ("in_last_days", "more_than_days_ago", "assigned_to_me_in_last_days"):
+    if op in ("in_last_days", "more_than_days_ago", "in_next_days", "assigned_to_me_in_last_days"):
         return st.number_input("Days", min_value=0, step=1, value=int(current or 30), key=key,
                                label_visibility="collapsed")  # fmt: skip
     kind = prop.type

@@ -30,12 +30,62 @@ def reference_labels(con: duckdb.DuckDBPyConnection, object_name: str) -> dict[s
     }
 
 
+QUICK_PROPERTIES = (("created_at", "Create date"), ("last_activity_at", "Last activity date"))
+
+
+def _quick_choice(cond) -> str | None:
+    """The quick-filter choice a condition is, if it is one."""
+    if not isinstance(cond, dict) or set(cond) - {"property", "operator", "value"}:
+        return None
+    for label, rule in QUICK_RANGES.items():
+        if rule and (cond.get("operator"), cond.get("value")) == rule:
+            return label
+    return None
+
+
+def split_quick(spec: list[list[dict]]) -> tuple[dict[str, str], list[list[dict]]]:
+    """A saved spec as the quick-filter choices it holds ({property: choice}) and the rest.
+
+    A quick filter is saved as a condition in every group (see :func:`combine`); it is read
+    back as a quick filter only when it is in every group and no group is left empty.
+    """
+    groups = [list(g) for g in spec if g]
+    choices: dict[str, str] = {}
+    for prop, _label in QUICK_PROPERTIES:
+        if not groups:
+            break
+        found = [
+            next((c for c in g if c.get("property") == prop and _quick_choice(c)), None)
+            for g in groups
+        ]
+        if any(c is None for c in found) or len({json_key(c) for c in found}) != 1:
+            continue
+        rest = [[c for c in g if c is not f] for g, f in zip(groups, found, strict=True)]
+        if any(not g for g in rest) and len(groups) > 1:
+            continue
+        choices[prop] = _quick_choice(found[0])
+        groups = [g for g in rest if g]
+    return choices, groups
+
+
+def json_key(cond: dict) -> tuple:
+    return (cond.get("property"), cond.get("operator"), cond.get("value"))
+
+
+def load_quick(prefix: str, spec: list[list[dict]]) -> list[list[dict]]:
+    """Set the quick filters from a view's saved spec ("Any time" where it has none); returns
+    the rest of the spec, for the advanced-filter editor."""
+    choices, rest = split_quick(spec)
+    for prop, _label in QUICK_PROPERTIES:
+        st.session_state[f"{prefix}.quick.{prop}"] = choices.get(prop, "Any time")
+    return rest
+
+
 def quick_filters(prefix: str, props: dict) -> list[dict]:
     """Create date and last activity date ranges, as conditions for every filter group."""
     conditions = []
     columns = st.columns(2)
-    for col, (prop, label) in zip(columns, [("created_at", "Create date"),
-                                           ("last_activity_at", "Last activity date")], strict=True):  # fmt: skip
+    for col, (prop, label) in zip(columns, QUICK_PROPERTIES, strict=True):
         if prop not in props:
             continue
         choice = col.selectbox(label, list(QUICK_RANGES), key=f"{prefix}.quick.{prop}")

@@ -109,15 +109,9 @@ def view_actions(con: duckdb.DuckDBPyConnection, view: View, *, prefix: str, use
     """Save, rename, share, default and delete for the open view, as the user may."""
     now = clock.now()
     editable = views.may_edit(user, view)
-    if (
-        changed
-        and editable
-        and st.button("Save changes to this view", type="primary", key=f"{prefix}.save")
-    ):
-        if _guard(views.update_view, con, actor=user, view_id=view.id, spec=spec, columns=columns,
-                  sort=sort, now=now):  # fmt: skip
-            state.flash(f"View “{view.name}” saved.")
-            st.rerun()
+    if changed:
+        _unsaved(con, view, prefix=prefix, user=user, spec=spec, columns=columns, sort=sort,
+                 editable=editable, now=now)  # fmt: skip
     with st.expander("View settings", icon=":material/tune:"):
         if view.is_standard:
             st.caption("Standard views cannot be edited. Create a view to keep your own filters.")
@@ -149,6 +143,27 @@ def view_actions(con: duckdb.DuckDBPyConnection, view: View, *, prefix: str, use
                 f"Shared by {ut.md(view.owner_name or 'an admin', ut.LABEL_LIMIT)}; only CS settings "
                 "managers can change it."
             )
+
+
+def _unsaved(con, view: View, *, prefix: str, user: User, spec: list, columns: list[str],
+             sort: list[dict], editable: bool, now: datetime) -> None:  # fmt: skip
+    """The open view differs from what is shown: say so; save, save as a new view, or reset."""
+    with st.container(border=True, key=f"{prefix}.unsaved"):
+        cols = st.columns([3, 1, 1.4, 1], vertical_alignment="center")
+        cols[0].markdown(":material/edit_note: **Unsaved changes** to this view's filters, columns or sort")
+        if cols[1].button("Save", type="primary", key=f"{prefix}.save", disabled=not editable,
+                          help=None if editable else "You cannot change this view; save it as a new view."):  # fmt: skip
+            if _guard(views.update_view, con, actor=user, view_id=view.id, spec=spec, columns=columns,
+                      sort=sort, now=now):  # fmt: skip
+                state.flash(f"View “{view.name}” saved.")
+                st.rerun()
+        if cols[2].button("Save as new view", key=f"{prefix}.save_as"):
+            st.session_state[f"{prefix}.creating"] = True
+            st.session_state[f"{prefix}.new.name"] = f"{view.name} (copy)"[: views.MAX_NAME]
+            st.rerun()
+        if cols[3].button("Reset", key=f"{prefix}.reset", help="Back to the view's saved filters, columns and sort"):
+            st.session_state.pop(f"{prefix}.loaded", None)  # the page loads the view again
+            st.rerun()
 
 
 def _default_controls(con, view: View, *, prefix: str, user: User, now: datetime) -> None:

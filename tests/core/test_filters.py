@@ -83,6 +83,16 @@ CASES = [
     (c("last_activity_at", "in_last_days", 30), [1, 4]),
     (c("last_activity_at", "in_last_days", 31), [1, 4, 5]),
     (c("last_activity_at", "more_than_days_ago", 30), [2]),
+    # "the next N days" are the N calendar days starting today: N = 1 is today (28 Nov), N = 4
+    # reaches 1 Dec, N = 49 reaches 15 Jan; a renewal a year ago is in no "next" window
+    (c("renewal_date", "in_next_days", 1), [4]),
+    (c("renewal_date", "in_next_days", 3), [4]),
+    (c("renewal_date", "in_next_days", 4), [2, 4]),
+    (c("renewal_date", "in_next_days", 48), [2, 4]),
+    (c("renewal_date", "in_next_days", 49), [1, 2, 4]),
+    (c("renewal_date", "in_next_days", 0), []),
+    (c("last_activity_at", "in_next_days", 1), [4]),
+    (c("last_activity_at", "in_next_days", 90), [4]),
     (c("last_activity_at", "lt", "2026-11-28"), [1, 2, 5]),
     # users, and "me"
     (c("csm_id", "eq", 4), [1, 3]),
@@ -185,6 +195,10 @@ def test_describe_says_a_condition_in_words(props):
     assert (
         describe(c("last_activity_at", "in_last_days", 30), props)
         == "Last activity date is in the last 30 days"
+    )
+    assert (
+        describe(c("renewal_date", "in_next_days", 90), props)
+        == "Renewal date is in the next 90 days"
     )
 
 

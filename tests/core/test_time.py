@@ -56,6 +56,9 @@ def test_today_is_the_users_day_not_utcs(con):
     # The same instants for a user in Tokyo (UTC+9): 28 Nov 10:30, 27 Nov 17:00, 27 Nov 16:59.
     assert _ids(con, c("last_activity_at", "in_last_days", 1), now=now, tz=TOKYO) == [1]
     assert _ids(con, c("last_activity_at", "eq", "2026-11-27"), now=now, tz=TOKYO) == [2, 3]
+    # "In the next day" is the user's today too: in Los Angeles 1 and 2, in Tokyo only 1.
+    assert _ids(con, c("last_activity_at", "in_next_days", 1), now=now, tz=LA) == [1, 2]
+    assert _ids(con, c("last_activity_at", "in_next_days", 1), now=now, tz=TOKYO) == [1]
 
 
 def test_in_last_days_is_exactly_n_calendar_days(con):

@@ -290,3 +290,63 @@ def test_the_record_page_explains_the_health_score(app, demo_path):
     assert any(t.startswith("**Fit and sentiment**:") for t in texts)
     assert any(t.startswith("**Product engagement**:") for t in texts)
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_a_view_saves_its_quick_filters_and_switching_views_loads_them(app, demo_path):
+    """Found 1: a quick filter on screen is part of the view (saved, reloaded, not carried over)."""
+    at = open_tab(app, SETTINGS_MANAGER)
+    at.selectbox(key=f"{P}.quick.last_activity_at").set_value("More than 30 days ago").run()
+    quiet = scalar(
+        demo_path,
+        "SELECT count(*) FROM companies WHERE csm_id = ? AND last_activity_at < ?",
+        [SETTINGS_MANAGER, "2026-10-29"],  # before the day 30 days before NOW (28 Nov)
+    )
+    assert count_shown(at) == quiet
+    # A changed view says so, and offers save, save as new and reset.
+    assert at.button(key=f"{P}.save").disabled  # a standard view is not changed in place
+    assert "Unsaved changes" in at.container(key=f"{P}.unsaved").markdown[0].value
+    at.button(key=f"{P}.save_as").click().run()
+    at.text_input(key=f"{P}.new.name").set_value("Quiet accounts").run()
+    at.radio(key=f"{P}.new.sharing").set_value("everyone").run()
+    at.button(key=f"{P}.new.save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    view_id, stored = scalar(demo_path, "SELECT id, filters FROM views WHERE name = 'Quiet accounts'",
+                             row=True)  # fmt: skip
+    assert '"operator": "more_than_days_ago", "value": 30' in stored
+    # Another view starts from its own filters: no quick filter carried over.
+    standard = scalar(demo_path, "SELECT id FROM views WHERE standard_key = 'owned_by_me' AND object = 'companies'")
+    at.button(key=f"{P}.view.{standard}").click().run()
+    assert at.selectbox(key=f"{P}.quick.last_activity_at").value == "Any time"
+    assert count_shown(at) == scalar(demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?",
+                                     [SETTINGS_MANAGER])  # fmt: skip
+    assert not any(c.key == f"{P}.unsaved" for c in at.container)
+    # Reopened, the saved view shows its quick filter in the box and the same rows.
+    at.button(key=f"{P}.view.{view_id}").click().run()
+    assert at.selectbox(key=f"{P}.quick.last_activity_at").value == "More than 30 days ago"
+    assert count_shown(at) == scalar(
+        demo_path, "SELECT count(*) FROM companies WHERE csm_id = ? AND last_activity_at < ?",
+        [SETTINGS_MANAGER, "2026-10-29"])  # fmt: skip
+    assert not any(c.key == f"{P}.unsaved" for c in at.container)
+    # A change, then Reset: back to the saved filters.
+    at.selectbox(key=f"{P}.quick.last_activity_at").set_value("Last 7 days").run()
+    assert any(c.key == f"{P}.unsaved" for c in at.container)
+    at.button(key=f"{P}.reset").click().run()
+    assert at.selectbox(key=f"{P}.quick.last_activity_at").value == "More than 30 days ago"
+
+
+def test_the_advanced_filter_panel_stays_open_while_conditions_are_added(app):
+    """Found 2: adding conditions and groups does not close the panel (its state is kept)."""
+    at = open_tab(app, CSM)
+    (adv,) = [e for e in at.expander if e.proto.label == "Advanced filters"]
+    assert adv.proto.expanded is False
+    at.session_state[f"{P}.advanced"] = True  # the user opens it
+    at.run()
+    at.button(key=f"{P}.add.0").click().run()
+    at.button(key=f"{P}.add_group").click().run()
+    (adv,) = [e for e in at.expander if e.proto.label == "Advanced filters"]
+    assert adv.proto.expanded is True and at.session_state[f"{P}.advanced"] is True
+    assert not [c for c in at.caption if "advanced condition" in c.value]
+    # Closed, it says what it holds: the standard view's condition and the two added.
+    at.session_state[f"{P}.advanced"] = False
+    at.run()
+    assert "3 advanced conditions in 2 groups applied" in [c.value for c in at.caption]
