@@ -43,8 +43,12 @@ def last_saved(key: str) -> None:
                    f"({user.time_zone}) by {ut.md(who or 'the system', ut.LABEL_LIMIT)}.")  # fmt: skip
 
 
+# Sections by the name a link uses (settings?section=health opens the health scores).
+SECTIONS = {"customers": "Customers", "services": "Services", "revenue": "Revenue",
+            "health": "Health scores", "import": "Import"}  # fmt: skip
+asked = st.query_params.get("section")
 customers_tab, services_tab, revenue_tab, health_tab, import_tab = st.tabs(
-    ["Customers", "Services", "Revenue", "Health scores", "Import"]
+    list(SECTIONS.values()), default=SECTIONS.get(asked or "", "Customers"), key="settings.section"
 )
 
 with customers_tab:

@@ -135,3 +135,33 @@ def test_the_daily_run_shows_its_schedule_runs_now_and_saves_a_new_time(app, dem
     at.button(key="FormSubmitter:settings.daily.form-Save schedule").click().run()
     assert not at.exception and not at.error
     assert _stored(demo_path, "daily_job") == {"time": "06:15", "time_zone": "Asia/Tokyo"}
+
+
+def _open_section(at) -> str:
+    """The label of the section the settings page opens on."""
+    (container,) = [
+        b for b in _blocks(at._tree) if b.proto.WhichOneof("type") == "tab_container"
+        and b.proto.id.endswith("-settings.section")
+    ]  # fmt: skip
+    return at.tabs[container.proto.tab_container.default_tab_index].label
+
+
+def _blocks(node):
+    for child in getattr(node, "children", {}).values():
+        if type(child).__name__ == "Block":
+            yield child
+        yield from _blocks(child)
+
+
+def test_the_summary_link_opens_settings_on_the_health_scores_section(app):
+    """Found 5: "Edit health-score profiles" is a deep link to the Health scores section."""
+    at = app(SETTINGS_MANAGER)
+    (link,) = [e.proto for e in at.get("page_link") if e.proto.label == "Edit health-score profiles"]
+    assert (link.page, link.query_string) == ("settings", "section=health")
+    at.query_params["section"] = "health"
+    at.switch_page("app_pages/settings.py").run()
+    assert _open_section(at) == "Health scores"
+    # Without a section (or an unknown one), the page opens on Customers.
+    at.query_params["section"] = "nonsense"
+    at.run()
+    assert _open_section(at) == "Customers"
