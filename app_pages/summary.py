@@ -64,6 +64,8 @@ if health_rows:
             col.metric(label, f"{percent:.1f}%", help=f"{count:,} of your customers", border=True)
 if can(user, Action.EDIT_HEALTH_PROFILES):
     st.page_link(
-        "app_pages/settings.py", label="Edit health-score profiles", icon=":material/tune:",
+        "app_pages/settings.py",
+        label="Edit health-score profiles",
+        icon=":material/tune:",
         query_params={"section": "health"},
     )

@@ -150,7 +150,9 @@ def _unsaved(con, view: View, *, prefix: str, user: User, spec: list, columns: l
     """The open view differs from what is shown: say so; save, save as a new view, or reset."""
     with st.container(border=True, key=f"{prefix}.unsaved"):
         cols = st.columns([3, 1, 1.4, 1], vertical_alignment="center")
-        cols[0].markdown(":material/edit_note: **Unsaved changes** to this view's filters, columns or sort")
+        cols[0].markdown(
+            ":material/edit_note: **Unsaved changes** to this view's filters, columns or sort"
+        )
         if cols[1].button("Save", type="primary", key=f"{prefix}.save", disabled=not editable,
                           help=None if editable else "You cannot change this view; save it as a new view."):  # fmt: skip
             if _guard(views.update_view, con, actor=user, view_id=view.id, spec=spec, columns=columns,
@@ -161,7 +163,11 @@ def _unsaved(con, view: View, *, prefix: str, user: User, spec: list, columns: l
             st.session_state[f"{prefix}.creating"] = True
             st.session_state[f"{prefix}.new.name"] = f"{view.name} (copy)"[: views.MAX_NAME]
             st.rerun()
-        if cols[3].button("Reset", key=f"{prefix}.reset", help="Back to the view's saved filters, columns and sort"):
+        if cols[3].button(
+            "Reset",
+            key=f"{prefix}.reset",
+            help="Back to the view's saved filters, columns and sort",
+        ):
             st.session_state.pop(f"{prefix}.loaded", None)  # the page loads the view again
             st.rerun()
 

@@ -314,7 +314,10 @@ def test_a_view_saves_its_quick_filters_and_switching_views_loads_them(app, demo
                              row=True)  # fmt: skip
     assert '"operator": "more_than_days_ago", "value": 30' in stored
     # Another view starts from its own filters: no quick filter carried over.
-    standard = scalar(demo_path, "SELECT id FROM views WHERE standard_key = 'owned_by_me' AND object = 'companies'")
+    standard = scalar(
+        demo_path,
+        "SELECT id FROM views WHERE standard_key = 'owned_by_me' AND object = 'companies'",
+    )
     at.button(key=f"{P}.view.{standard}").click().run()
     assert at.selectbox(key=f"{P}.quick.last_activity_at").value == "Any time"
     assert count_shown(at) == scalar(demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?",

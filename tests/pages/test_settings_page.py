@@ -156,7 +156,9 @@ def _blocks(node):
 def test_the_summary_link_opens_settings_on_the_health_scores_section(app):
     """Found 5: "Edit health-score profiles" is a deep link to the Health scores section."""
     at = app(SETTINGS_MANAGER)
-    (link,) = [e.proto for e in at.get("page_link") if e.proto.label == "Edit health-score profiles"]
+    (link,) = [
+        e.proto for e in at.get("page_link") if e.proto.label == "Edit health-score profiles"
+    ]
     assert (link.page, link.query_string) == ("settings", "section=health")
     at.query_params["section"] = "health"
     at.switch_page("app_pages/settings.py").run()
