@@ -43,9 +43,7 @@ if st.session_state.get(f"{P}.loaded") != loaded:
     default_cols = views.default_columns(
         con, obj.name, chosen.owner_property, chosen.renewal_date_property
     )
-    default_cols += [
-        c for c in (record_list.HEALTH_SCORE, record_list.HEALTH_CATEGORY) if c in props
-    ]
+    default_cols += [c for c in record_list.HEALTH_COLUMNS if c in props]
     st.session_state[f"{P}.columns"] = view.columns if view and view.columns else default_cols
     first_sort = (
         view.sort[0]

@@ -332,6 +332,9 @@ def describe(cond: Mapping, props: Mapping[str, Property], *, owner: str | None 
         return {"in_last_days": f"{label} is in the last {value} days",
                 "in_next_days": f"{label} is in the next {value} days"}.get(
             op, f"{label} is more than {value} days ago")  # fmt: skip
+    if prop is not None and prop.option_labels:
+        value = [prop.option_label(v) for v in value] if isinstance(value, list | tuple) else (
+            prop.option_label(value))  # fmt: skip
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
     if value == ME:

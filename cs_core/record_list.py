@@ -9,7 +9,12 @@ import duckdb
 import pandas as pd
 
 from cs_core import clock, csvfile, filters
-from cs_core.health.reports import CATEGORIES, CATEGORY_LABELS, current_health_sql, has_live_profile
+from cs_core.health.reports import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    current_health_sql,
+    live_profile_count,
+)
 from cs_core.record_values import title_sql
 from cs_core.records import Property, get_object, list_properties
 from cs_core.sql import col, ident, literal
@@ -54,16 +59,25 @@ class RecordPage:
 
 
 HEALTH_SCORE, HEALTH_CATEGORY = "health_score", "health_category"
+HEALTH_PROFILE = "health_profile"  # which profile a row's health columns show (several live)
+HEALTH_COLUMNS = (HEALTH_SCORE, HEALTH_CATEGORY, HEALTH_PROFILE)
 
 
 def listing_properties(con: duckdb.DuckDBPyConnection, object_name: str) -> dict[str, Property]:
-    """The object's catalog, plus health score and category when a live profile scores it."""
+    """The object's catalog, plus health score and category (in effect: an active override's)
+    when a live profile scores it, and the profile they come from when several do."""
     props = {p.name: p for p in list_properties(con, object_name)}
-    if has_live_profile(con, object_name):
-        for name, label, kind, options in ((HEALTH_SCORE, "Health score", "number", ()),
-                                           (HEALTH_CATEGORY, "Health category", "enumeration", CATEGORIES)):  # fmt: skip
+    live = live_profile_count(con, object_name)
+    if live:
+        extra = [(HEALTH_SCORE, "Health score", "number", ()),
+                 (HEALTH_CATEGORY, "Health category", "enumeration", CATEGORIES)]  # fmt: skip
+        if live > 1:
+            extra.append((HEALTH_PROFILE, "Health profile", "string", ()))
+        for name, label, kind, options in extra:
+            labels = tuple(CATEGORY_LABELS.items()) if name == HEALTH_CATEGORY else ()
             props.setdefault(
-                name, Property(object_name, name, label, kind, options, "Health", False, True)
+                name,
+                Property(object_name, name, label, kind, options, "Health", False, True, labels),
             )
     return props
 
@@ -73,6 +87,8 @@ def _display(prop: Property, alias: str = "r", time_zone: str = "UTC") -> str:
     column = col(alias, prop.name)
     if prop.type == "datetime":
         return clock.local_sql(column, time_zone)
+    if prop.type == "boolean":
+        return f"CASE WHEN {column} THEN 'Yes' WHEN NOT {column} THEN 'No' END"
     if prop.type == "user":
         return f"(SELECT name FROM users WHERE id = {column})"
     if prop.type == "pipeline":
@@ -130,9 +146,10 @@ def _parts(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer):
         | set(query.columns)
         | {name for name, _ in query.sort}
     )
-    if used & {HEALTH_SCORE, HEALTH_CATEGORY} and HEALTH_SCORE in props:
+    if used & set(HEALTH_COLUMNS) and HEALTH_SCORE in props:
         health, health_params = current_health_sql(query.object, day=clock.score_date(viewer.now))
-        table = (f"(SELECT o.*, hs.score AS {HEALTH_SCORE}, hs.category AS {HEALTH_CATEGORY} FROM {table} o "
+        table = (f"(SELECT o.*, hs.score AS {HEALTH_SCORE}, hs.category AS {HEALTH_CATEGORY}, "
+                 f"hs.profile_name AS {HEALTH_PROFILE} FROM {table} o "
                  f"LEFT JOIN ({health}) hs ON hs.record_id = o.id)")  # fmt: skip
         where = filters.Compiled(where.sql, [*health_params, *where.params])
     return table, where, select, order_sql, columns

@@ -91,6 +91,11 @@ class Property:
     group_name: str
     is_custom: bool
     is_read_only: bool
+    option_labels: tuple[tuple[str, str], ...] = ()  # (value, label) where they differ
+
+    def option_label(self, value) -> str:
+        """How an option reads to people (its label, else the value itself)."""
+        return dict(self.option_labels).get(value, str(value))
 
 
 def list_objects(con: duckdb.DuckDBPyConnection, *, enabled_only: bool = True) -> list[ObjectInfo]:

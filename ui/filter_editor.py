@@ -52,7 +52,7 @@ def _value_widget(prop: Property, op: str, current, key: str, *, refs: dict[str,
     kind = prop.type
     choices: dict | None = None
     if kind == "enumeration":
-        choices = {o: o for o in prop.options}
+        choices = {o: prop.option_label(o) for o in prop.options}
     elif kind == "user":
         choices = {ME: "Me", **refs.get("user", {})}
     elif kind in ("pipeline", "stage"):

@@ -29,14 +29,20 @@ def summary_line(
 ) -> None:
     """One line per live profile for the preview: the score in effect, its category, the change."""
     for h in current_health(con, object_name, record_id, day=day):
-        delta = (
-            ""
-            if h.previous_score is None
-            else f" ({h.computed_score - h.previous_score:+d} since the previous score)"
-        )
+        words = change_words(h.computed_score, h.previous_score)
+        delta = "" if words is None else f" ({words} since the previous score)"
         marked = f" · overridden, computed {h.computed_score}" if h.overridden else ""
         name = ut.md(h.profile_name, ut.LABEL_LIMIT)
         st.markdown(f"**Health {h.score}** {badge(h.category)} · {name}{delta}{marked}")
+
+
+def change_words(score: int, previous: int | None) -> str | None:
+    """The change since the previous score in words: "+15", "−5", "no change" (None: no
+    previous score)."""
+    if previous is None:
+        return None
+    diff = score - previous
+    return "no change" if diff == 0 else f"{diff:+d}".replace("-", "\u2212")
 
 
 def trend(h: RecordHealth) -> go.Figure:
@@ -100,15 +106,35 @@ def health_tab(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int,
         st.info("No live health-score profile scores this record. A CS settings manager can create one; "
                 "its score, trend and the points each rule gave will show here.", icon=":material/favorite:")  # fmt: skip
         return
+    in_effect = {
+        c.profile_id: c
+        for c in current_health(con, object_name, record_id, day=clock.score_date(clock.now()))
+    }
     for i, h in enumerate(entries):
         with st.container(border=True):
             a, b, c = st.columns([1, 1, 2])
+            effect = in_effect.get(h.profile.id)
+            overridden = bool(effect and effect.overridden)
             a.metric(
-                "Health score",
-                h.score,
-                delta=None if h.previous_score is None else h.score - h.previous_score,
+                "Health score (overridden)" if overridden else "Health score",
+                effect.score if overridden else h.score,
+                delta=None
+                if h.previous_score is None
+                else (h.score - h.previous_score or "no change"),
+                delta_color="off" if h.previous_score in (None, h.score) else "normal",
+                delta_arrow="off" if h.previous_score == h.score else "auto",
+                delta_description="since the previous score"
+                if h.previous_score is not None
+                else None,
+                help=f"Computed score {h.score}; the override is in effect until it ends."
+                if overridden
+                else "The change since the previous score",
             )
-            b.markdown(f"**Category**\n\n{badge(h.category)}")
+            category = effect.category if overridden else h.category
+            b.markdown(
+                f"**Category**\n\n{badge(category)}"
+                + (f"\n\ncomputed {h.score} · {CATEGORY_LABELS[h.category]}" if overridden else "")
+            )
             c.caption(f"Profile **{ut.md(h.profile.name, ut.LABEL_LIMIT)}** (version {h.profile.version}), "
                       f"scored {h.score_date:%d %b %Y}. "
                       f"At risk up to {h.profile.at_risk_max}, successful from {h.profile.successful_min}.")  # fmt: skip
@@ -116,10 +142,14 @@ def health_tab(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int,
             st.plotly_chart(
                 trend(h), key=f"{prefix}.health.trend.{i}", config={"displayModeBar": False}
             )
-            if h.changes:
+            if h.previous_score is not None:
                 st.markdown(
-                    "**What changed since the previous score**\n\n"
-                    + "\n".join(f"- {ut.md(t, ut.VALUE_LIMIT)}" for t in h.changes)
+                    f"**What changed since the previous score** ({change_words(h.score, h.previous_score)})\n\n"
+                    + (
+                        "\n".join(f"- {ut.md(t, ut.VALUE_LIMIT)}" for t in h.changes)
+                        if h.changes
+                        else "No rule started or stopped matching."
+                    )
                 )
             for g in h.groups:
                 left_out = (

@@ -40,6 +40,7 @@ class CurrentHealth:
     previous_score: int | None  # the computed score before the current one
     computed_score: int
     overridden: bool
+    profile_id: int = 0
 
 
 def current_health(
@@ -55,7 +56,7 @@ def current_health(
         "JOIN health_profiles p ON p.id = c.profile_id AND p.status = 'live' AND p.object = ? "
         "WHERE c.record_id = ? ORDER BY p.id", [*params, object_name, record_id]).fetchall()  # fmt: skip
     return [CurrentHealth(name, score, category, when, _previous_score(con, profile_id, record_id, when),
-                          computed, overridden)
+                          computed, overridden, profile_id)
             for profile_id, name, score, category, when, computed, overridden in rows]  # fmt: skip
 
 

@@ -219,7 +219,8 @@ def current_health_sql(object_name: str, *, day: date) -> tuple[str, list]:
     effect, params = in_effect_sql(day=day)
     return (
         f"""
-        SELECT h.record_id, arg_min(h.score, h.profile_id) AS score, arg_min(h.category, h.profile_id) AS category
+        SELECT h.record_id, arg_min(h.score, h.profile_id) AS score, arg_min(h.category, h.profile_id) AS category,
+               arg_min(p.name, h.profile_id) AS profile_name
         FROM ({effect}) h
         JOIN health_profiles p ON p.id = h.profile_id AND p.status = 'live' AND p.object = ?
         GROUP BY h.record_id
@@ -228,6 +229,10 @@ def current_health_sql(object_name: str, *, day: date) -> tuple[str, list]:
     )  # fmt: skip
 
 
+def live_profile_count(con: duckdb.DuckDBPyConnection, object_name: str) -> int:
+    return con.execute("SELECT count(*) FROM health_profiles WHERE status = 'live' AND object = ?",
+                       [object_name]).fetchone()[0]  # fmt: skip
+
+
 def has_live_profile(con: duckdb.DuckDBPyConnection, object_name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM health_profiles WHERE status = 'live' AND object = ?",
-                            [object_name]).fetchone()[0])  # fmt: skip
+    return bool(live_profile_count(con, object_name))

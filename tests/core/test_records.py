@@ -229,3 +229,20 @@ def test_date_values_are_stored_as_dates(demo_con, user):
         tzinfo=None
     )
     assert isinstance(timedelta(days=1), timedelta)
+
+
+def test_a_yes_no_property_reads_yes_and_no_in_the_table(demo_con):
+    """Booleans show as Yes / No (empty stays empty), not True / False."""
+    from cs_core import db
+
+    def add(cur):
+        cur.execute("ALTER TABLE companies ADD COLUMN partner BOOLEAN")
+        cur.execute("INSERT INTO properties VALUES ('companies', 'partner', 'Partner', 'boolean', NULL, "
+                    "'Imported', TRUE, FALSE, 999)")  # fmt: skip
+        cur.execute("UPDATE companies SET partner = (id % 3 = 0) WHERE id <= 6")
+
+    db.write(demo_con, add)
+    q = Query("companies", [[{"property": "partner", "operator": "is_known"}]], ("name", "partner"))
+    rows = record_list.page(demo_con, q, Viewer(CSM, NOW), size=25).rows
+    by_id = dict(zip(rows["id"], rows["Partner"], strict=True))
+    assert by_id == {1: "No", 2: "No", 3: "Yes", 4: "No", 5: "No", 6: "Yes"}

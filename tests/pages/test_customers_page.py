@@ -154,9 +154,8 @@ def test_selecting_a_row_opens_its_preview(app, demo_path):
         [first_id], row=True)  # fmt: skip
     line = f"**Health {score}**"
     shown = [m.value for m in at.markdown if m.value.startswith(line)]
-    assert len(shown) == 1 and shown[0].endswith(
-        f"· {profile} ({score - before:+d} since the previous score)"
-    )
+    words = "no change" if score == before else f"{score - before:+d}".replace("-", "\u2212")
+    assert len(shown) == 1 and shown[0].endswith(f"· {profile} ({words} since the previous score)")
 
 
 @pytest.mark.parametrize(
