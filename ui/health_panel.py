@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import duckdb
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -46,19 +47,30 @@ def change_words(score: int, previous: int | None) -> str | None:
 
 
 def trend(h: RecordHealth) -> go.Figure:
+    """The record's scores by day, with the category bands and each profile version change
+    (HS-5) as a dotted line named in the legend; one score shows as a point in its week."""
     fig = go.Figure()
     low, high = h.profile.at_risk_max, h.profile.successful_min
     for y0, y1, cat in ((0, low, "at_risk"), (low, high, "neutral"), (high, 100, "successful")):
         fig.add_hrect(y0=y0, y1=y1, fillcolor=COLORS[cat], opacity=0.07, line_width=0)
     frame = h.history
-    fig.add_trace(go.Scatter(x=frame["score_date"], y=frame["score"], mode="lines+markers", name="Score",
+    days = [pd.Timestamp(d).date() for d in frame["score_date"]]
+    fig.add_trace(go.Scatter(x=days, y=frame["score"], mode="lines+markers", name="Score",
                              line={"color": "#0f766e"}, hovertemplate="%{x|%d %b %Y}: %{y}<extra></extra>"))  # fmt: skip
     for version, saved in h.versions[1:]:
-        fig.add_vline(x=saved, line_dash="dot", line_color="#64748b")
-        fig.add_annotation(x=saved, y=100, text=f"profile v{version}", showarrow=False, yanchor="bottom",
-                           font={"size": 10, "color": "#64748b"})  # fmt: skip
-    fig.update_layout(height=260, margin={"l": 10, "r": 10, "t": 20, "b": 10}, yaxis={"range": [0, 100]},
-                      showlegend=False)  # fmt: skip
+        day = pd.Timestamp(saved).date()
+        fig.add_trace(go.Scatter(x=[day, day], y=[0, 100], mode="lines", name=f"Profile version {version}",
+                                 line={"color": "#64748b", "dash": "dot", "width": 1},
+                                 hovertemplate=f"Version {version} from %{{x|%d %b %Y}}<extra></extra>"))  # fmt: skip
+    first, last = (min(days), max(days)) if days else (None, None)
+    xaxis: dict = {"type": "date", "tickformat": "%d %b %Y", "hoverformat": "%d %b %Y"}
+    if first is not None and (last - first).days < 7:  # a point or a few days: a week around them
+        middle = first + (last - first) / 2
+        xaxis["range"] = [middle - timedelta(days=4), middle + timedelta(days=4)]
+        xaxis["dtick"] = 86_400_000  # one tick a day
+    fig.update_layout(height=280, margin={"l": 10, "r": 10, "t": 20, "b": 10}, yaxis={"range": [0, 100]},
+                      xaxis=xaxis, showlegend=len(h.versions) > 1,
+                      legend={"orientation": "h", "y": -0.25})  # fmt: skip
     return fig
 
 

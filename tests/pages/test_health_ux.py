@@ -127,3 +127,46 @@ def test_what_changed_says_the_change_in_words(app, demo_path):
         assert heading[0].endswith("No rule started or stopped matching.")
     (headline,) = [m for m in at.metric if m.label.startswith("Health score")]
     assert headline.proto.delta_description == "since the previous score"
+
+
+def _health(history: list[tuple[str, int]], versions: list[tuple[int, str]]):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"score_date": pd.to_datetime([d for d, _ in history]),
+                          "score": [s for _, s in history]})  # fmt: skip
+    profile = SimpleNamespace(at_risk_max=40, successful_min=70)
+    return SimpleNamespace(profile=profile, history=frame,
+                           versions=[(v, pd.Timestamp(t).to_pydatetime()) for v, t in versions])  # fmt: skip
+
+
+def test_a_trend_of_one_score_is_a_point_on_a_week_of_days():
+    """Found 6: days on the axis (no times), one point on a sensible range."""
+    from datetime import date
+
+    from ui.health_panel import trend
+
+    fig = trend(_health([("2026-11-28", 62)], [(1, "2026-11-01 09:00")]))
+    axis = fig.layout.xaxis
+    assert (axis.type, axis.tickformat) == ("date", "%d %b %Y")
+    assert [date.fromisoformat(str(d)[:10]) for d in axis.range] == [date(2026, 11, 24), date(2026, 12, 2)]
+    (score,) = [t for t in fig.data if t.name == "Score"]
+    assert list(score.x) == [date(2026, 11, 28)] and list(score.y) == [62] and "markers" in score.mode
+    assert fig.layout.showlegend is False  # one version: nothing to tell apart
+
+
+def test_profile_version_changes_are_marked_and_named_in_the_legend():
+    """Found 6 (HS-5): each new version is a dotted line with its name in the legend."""
+    from datetime import date
+
+    from ui.health_panel import trend
+
+    fig = trend(_health([("2026-10-01", 50), ("2026-11-28", 70)],
+                        [(1, "2026-09-01 08:00"), (2, "2026-10-20 16:30"), (3, "2026-11-10 07:00")]))  # fmt: skip
+    lines = [t for t in fig.data if t.name.startswith("Profile version")]
+    assert [(t.name, list(t.x)) for t in lines] == [
+        ("Profile version 2", [date(2026, 10, 20)] * 2),
+        ("Profile version 3", [date(2026, 11, 10)] * 2),
+    ]
+    assert fig.layout.showlegend is True and fig.layout.xaxis.range is None
