@@ -222,18 +222,44 @@ def update_property(con: duckdb.DuckDBPyConnection, *, actor: User, object_name:
     return db.write(con, _edit)
 
 
+HISTORY_SOURCES = {"ui": "Edited in the app", "merge": "Merge", "cli": "Command line"}
+
+
+def _readable(value: str) -> str:
+    """SQL: a history value as people read it, by the property's type (``p``): user, pipeline
+    and stage names, Yes / No, "(empty)"."""
+    return f"""CASE
+        WHEN {value} IS NULL OR trim({value}) = '' THEN '(empty)'
+        WHEN p.type = 'user' THEN coalesce((SELECT name FROM users WHERE id = TRY_CAST({value} AS BIGINT)), {value})
+        WHEN p.type = 'pipeline' THEN coalesce((SELECT label FROM pipelines WHERE id = TRY_CAST({value} AS BIGINT)), {value})
+        WHEN p.type = 'stage' THEN coalesce((SELECT label FROM stages WHERE id = TRY_CAST({value} AS BIGINT)), {value})
+        WHEN p.type = 'boolean' THEN CASE lower({value}) WHEN 'true' THEN 'Yes' WHEN 'false' THEN 'No' ELSE {value} END
+        ELSE {value} END"""
+
+
 def property_history(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *,
-                     property_name: str | None = None, limit: int = 200) -> pd.DataFrame:  # fmt: skip
-    """Changes newest first: when, property label, old, new, who and source."""
+                     property_name: str | None = None, limit: int = 200,
+                     time_zone: str = "UTC") -> pd.DataFrame:  # fmt: skip
+    """Changes newest first, as people read them: when (in ``time_zone``), property label, old
+    and new value (names, labels, Yes / No, "(empty)"), who, and the source in words ("Edited in
+    the app", "Import of FILE on DATE", "Merge"). ``code`` keeps the source's code."""
     params: list = [object_name, object_name, record_id]
     where = ""
     if property_name:
         where, params = " AND h.property = ?", [*params, property_name]
+    sources = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in HISTORY_SOURCES.items())
+    run_day = f"strftime({clock.local_sql('r.finished_at', time_zone)}, '%d %b %Y')"
     return con.execute(
         f"""
-        SELECT h.changed_at AS "When", coalesce(p.label, h.property) AS "Property",
-               h.property AS internal_name, h.old_value AS "Old value", h.new_value AS "New value",
-               coalesce(u.name, 'System') AS "By", h.source AS "Source"
+        SELECT {clock.local_sql("h.changed_at", time_zone)} AS "When", coalesce(p.label, h.property) AS "Property",
+               h.property AS internal_name, {_readable("h.old_value")} AS "Old value",
+               {_readable("h.new_value")} AS "New value", coalesce(u.name, 'System') AS "By",
+               CASE h.source {sources}
+                    WHEN 'import' THEN coalesce((SELECT 'Import of ' || r.file_name || ' on ' || {run_day}
+                                                 FROM import_runs r WHERE r.object = h.object
+                                                 AND r.finished_at = h.changed_at LIMIT 1), 'Import')
+                    ELSE h.source END AS "Source",
+               h.source AS code
         FROM property_history h
         LEFT JOIN properties p ON p.object = ? AND p.name = h.property
         LEFT JOIN users u ON u.id = h.changed_by

@@ -85,11 +85,11 @@ def _forget_edit(key: str) -> None:
     st.session_state.pop(key, None)
 
 
-def history_table(
-    con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, prefix: str
-) -> None:
-    """Property history, newest first, optionally for one property."""
-    frame = record_values.property_history(con, object_name, record_id)
+def history_table(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, prefix: str,
+                  time_zone: str, compact: bool = False) -> None:  # fmt: skip
+    """Property history, newest first, optionally for one property; times in the user's zone.
+    ``compact`` (the preview): old → new in one column, so nothing scrolls sideways."""
+    frame = record_values.property_history(con, object_name, record_id, time_zone=time_zone)
     if frame.empty:
         st.caption("No changes recorded yet.")
         return
@@ -98,8 +98,14 @@ def history_table(
     which = st.selectbox("Show changes of", options, key=f"{prefix}.history.prop")
     if which != "All properties":
         frame = frame[frame["Property"] == which]
-    st.dataframe(frame.drop(columns=["internal_name"]), hide_index=True, width="stretch",
-                 key=f"{prefix}.history.table")  # fmt: skip
+    frame = frame.drop(columns=["internal_name", "code"])
+    if compact:
+        frame = frame.assign(Change=frame["Old value"] + " → " + frame["New value"])[
+            ["When", "Property", "Change", "By"]
+        ]
+    st.dataframe(frame, hide_index=True, width="stretch", key=f"{prefix}.history.table",
+                 column_config={"When": st.column_config.DatetimeColumn(f"When ({time_zone})",
+                                                                        format="YYYY-MM-DD HH:mm")})  # fmt: skip
 
 
 def merge_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int, title: str,
@@ -204,7 +210,8 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
             + ("\n- …" if count > len(frame) else "")
         )
     with st.expander("Property history", icon=":material/history:"):
-        history_table(con, object_name, record_id, prefix=f"{prefix}.preview")
+        history_table(con, object_name, record_id, prefix=f"{prefix}.preview", time_zone=user.time_zone,
+                      compact=True)  # fmt: skip
     with st.expander("Merge with another record", icon=":material/merge:"):
         merge_form(
             con,
@@ -260,7 +267,9 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
             st.markdown(f"**{ut.md(label, ut.LABEL_LIMIT)}** ({counts[label]:,})")
             st.dataframe(frame, hide_index=True, width="stretch", key=f"{prefix}.assoc.{label}")
     with tabs[3]:
-        history_table(con, object_name, record_id, prefix=f"{prefix}.page")
+        history_table(
+            con, object_name, record_id, prefix=f"{prefix}.page", time_zone=user.time_zone
+        )
     with tabs[4]:
         health_panel.health_tab(con, object_name, record_id, prefix=prefix, user=user)  # fmt: skip
 

@@ -71,7 +71,7 @@ def test_edit_writes_the_value_and_its_history(demo_con, user):
     history = record_values.property_history(demo_con, "companies", 1, property_name="nps")
     first = history.iloc[0]
     assert (first["Property"], first["New value"], first["By"], first["Source"]) == (
-        "Latest NPS score", "9", "Lucas Fischer", "ui",
+        "Latest NPS score", "9", "Lucas Fischer", "Edited in the app",
     )  # fmt: skip
     # The same value again changes nothing and writes no history.
     assert record_values.update_property(demo_con, actor=csm, object_name="companies", record_id=1,
@@ -181,7 +181,7 @@ def test_merge_keeps_the_survivor_and_moves_everything(demo_con, user):
     assert (merge_row["Old value"], merge_row["New value"], merge_row["Source"]) == (
         "11",
         name_11,
-        "merge",
+        "Merge",
     )
     assert one(demo_con, "SELECT merged_name FROM record_merges WHERE survivor_id = 10") == name_11
     # The merged record is in no view any more.
@@ -246,3 +246,44 @@ def test_a_yes_no_property_reads_yes_and_no_in_the_table(demo_con):
     rows = record_list.page(demo_con, q, Viewer(CSM, NOW), size=25).rows
     by_id = dict(zip(rows["id"], rows["Partner"], strict=True))
     assert by_id == {1: "No", 2: "No", 3: "Yes", 4: "No", 5: "No", 6: "Yes"}
+
+
+def test_history_reads_as_people_read_it(demo_con, user):
+    """Found 7: user names instead of ids, "(empty)", sources in words, times in the zone."""
+    from cs_core import db
+
+    csm = user(CSM)
+    db.write(
+        demo_con,
+        lambda cur: cur.execute("UPDATE companies SET csm_id = NULL, nps = NULL WHERE id = 2"),
+    )
+    record_values.update_property(demo_con, actor=csm, object_name="companies", record_id=2,
+                                  property_name="csm_id", value=CSM, now=NOW)  # fmt: skip
+    record_values.update_property(demo_con, actor=csm, object_name="companies", record_id=2,
+                                  property_name="nps", value="7", now=NOW)  # fmt: skip
+    history = record_values.property_history(demo_con, "companies", 2, time_zone="Asia/Tokyo")
+    rows = history[history["code"] == "ui"][["Property", "Old value", "New value", "Source"]]
+    assert sorted(map(tuple, rows.values.tolist())) == [
+        ("Customer Success Manager", "(empty)", "Lucas Fischer", "Edited in the app"),
+        ("Latest NPS score", "(empty)", "7", "Edited in the app"),
+    ]
+    assert str(history["When"].iloc[0]) == "2026-11-29 00:00:00"  # 15:00 UTC is midnight in Tokyo
+
+
+def test_an_imported_change_names_its_file_and_day(demo_con):
+    import pandas as pd
+
+    from cs_core import imports
+
+    frame = pd.DataFrame(
+        {"Company name": ["Imported Co"], "Customer Success Manager": ["Lucas Fischer"]}
+    )
+    mapping = imports.suggest_mapping(demo_con, frame, object_name="companies")
+    result = imports.run_import(demo_con, frame, mapping, object_name="companies", actor=None, now=NOW,
+                                file_name="q4 accounts.csv")  # fmt: skip
+    assert result.created == 1, result.report
+    record = one(demo_con, "SELECT id FROM companies WHERE name = 'Imported Co'")
+    history = record_values.property_history(demo_con, "companies", record)
+    assert history[["Old value", "New value", "By", "Source"]].values.tolist() == [
+        ["(empty)", "Lucas Fischer", "System", "Import of q4 accounts.csv on 28 Nov 2026"]
+    ]

@@ -150,9 +150,14 @@ def test_a_trend_of_one_score_is_a_point_on_a_week_of_days():
     fig = trend(_health([("2026-11-28", 62)], [(1, "2026-11-01 09:00")]))
     axis = fig.layout.xaxis
     assert (axis.type, axis.tickformat) == ("date", "%d %b %Y")
-    assert [date.fromisoformat(str(d)[:10]) for d in axis.range] == [date(2026, 11, 24), date(2026, 12, 2)]
+    assert [date.fromisoformat(str(d)[:10]) for d in axis.range] == [
+        date(2026, 11, 24),
+        date(2026, 12, 2),
+    ]
     (score,) = [t for t in fig.data if t.name == "Score"]
-    assert list(score.x) == [date(2026, 11, 28)] and list(score.y) == [62] and "markers" in score.mode
+    assert (
+        list(score.x) == [date(2026, 11, 28)] and list(score.y) == [62] and "markers" in score.mode
+    )
     assert fig.layout.showlegend is False  # one version: nothing to tell apart
 
 
