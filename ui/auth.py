@@ -71,27 +71,68 @@ def _sign_in_screen() -> None:
 
 
 def _demo_user(con: duckdb.DuckDBPyConnection) -> User | None:
+    """Demo mode: act as any user. The choice is in the URL (``?as=<id>``, so a reload keeps
+    it) and in a cookie (so a new tab or a deep link opens as the same user)."""
     everyone = users.list_users(con)
     if not everyone:
         return None
     by_id = {u.id: u for u in everyone}
-    if state.get(state.DEMO_SWITCHER) not in by_id:
+    remembered = _cookie_user(by_id)
+    if state.get(state.DEMO_SWITCHER) not in by_id:  # a new session (or a user who is gone)
         wanted = os.environ.get("CS_DEMO_USER")
-        first = users.find_by_email(con, wanted) if wanted else None
-        first = first or users.default_demo_user(con)
-        st.session_state[state.DEMO_SWITCHER] = first.id
+        first = _url_user(by_id) or remembered
+        first = first or (users.find_by_email(con, wanted) if wanted else None)
+        st.session_state[state.DEMO_SWITCHER] = (first or users.default_demo_user(con)).id
     with st.sidebar:
         st.caption(
             ":material/science: **Demo mode**: sign-in is not configured, so you can "
             "act as any user of the workspace."
         )
         chosen = st.selectbox(
-            "Signed in as",
+            "Acting as",
             options=list(by_id),
             format_func=lambda uid: f"{by_id[uid].name} · {by_id[uid].role}",
             key=state.DEMO_SWITCHER,
         )
-    return by_id[chosen]
+        user = by_id[chosen]
+        st.markdown(
+            f":material/person: You are acting as **{ut.md(user.name, ut.LABEL_LIMIT)}** "
+            f"({ut.md(user.role, ut.LABEL_LIMIT)})"
+        )
+        if remembered is None or remembered.id != chosen:
+            _remember(chosen)
+    if st.query_params.get(state.DEMO_SWITCHER) != str(chosen):
+        st.query_params[state.DEMO_SWITCHER] = str(chosen)  # a reload opens as the same user
+    return user
+
+
+def _url_user(by_id: dict[int, User]) -> User | None:
+    raw = st.query_params.get(state.DEMO_SWITCHER)
+    try:
+        return by_id.get(int(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def _cookie_user(by_id: dict[int, User]) -> User | None:
+    try:
+        raw = st.context.cookies.get(state.DEMO_COOKIE)
+    except Exception:  # no browser behind this run (tests, scripts)
+        return None
+    try:
+        return by_id.get(int(raw)) if raw else None
+    except ValueError:
+        return None
+
+
+def _remember(user_id: int) -> None:
+    """Keep the demo user in a cookie of this browser (read by the next new session)."""
+    st.html(
+        f"<script>document.cookie = '{state.DEMO_COOKIE}={int(user_id)}; path=/; max-age=31536000; "
+        "SameSite=Strict';</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
 
 
 def current_user(con: duckdb.DuckDBPyConnection) -> User | None:

@@ -7,7 +7,8 @@ import streamlit as st
 from ui import text  # flash messages name views, properties and profiles
 
 USER_ID = "auth.user_id"  # the signed-in (or demo-mode) user's id
-DEMO_SWITCHER = "auth.demo_user"  # the demo-mode "signed in as" selectbox
+DEMO_SWITCHER = "as"  # the demo-mode "signed in as" selectbox (also the ?as= query parameter)
+DEMO_COOKIE = "cs_demo_user"  # the last demo user chosen in this browser (new tabs start as them)
 FLASH = "ui.flash"  # a message to show once after a rerun
 
 DEFAULTS: dict[str, object] = {USER_ID: None, FLASH: None}

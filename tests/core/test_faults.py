@@ -133,7 +133,7 @@ def test_a_page_that_cannot_save_says_why_instead_of_failing(
     monkeypatch.setenv("CS_WORKSPACE_DB", str(path))
     monkeypatch.setenv("CS_NOW", NOW.isoformat())
     at = AppTest.from_file(str(APP), default_timeout=30)
-    at.session_state["auth.demo_user"] = SETTINGS_MANAGER
+    at.session_state["as"] = SETTINGS_MANAGER
     at.run()
     at.switch_page("app_pages/settings.py").run()
     fill(folder)

@@ -45,7 +45,7 @@ def test_deep_link_to_settings_on_a_fresh_server(page: Page, own_server):
     page.goto(f"{own_server.url}/settings")
 
     expect(page.get_by_role("heading", name=SETTINGS_HEADING)).to_be_visible()
-    expect(page.get_by_role("combobox", name="Signed in as")).to_have_value(
+    expect(page.get_by_role("combobox", name="Acting as")).to_have_value(
         "Avery Morgan · Super admin"
     )
     expect(top_nav(page, "Summary")).to_be_visible()
@@ -87,7 +87,7 @@ def test_customer_owner_setting_persists_across_reload_and_restart(page: Page, o
     expect_no_exception(page)
 
 
-# name, label in the "Signed in as" switcher, the tabs they see
+# name, label in the "Acting as" switcher, the tabs they see
 USERS = [
     ("Avery Morgan", "Super admin", ["Summary", "Customers", "Settings"]),
     ("Jordan Blake", "Super admin, no seat", ["Summary", "Settings"]),
@@ -105,8 +105,8 @@ def test_every_tab_renders_for_each_kind_of_user(page: Page, app, name, role, ta
     page.goto(app.url)
     expect(page.get_by_role("heading", name=greeting("Avery"))).to_be_visible()
 
-    choose(page, "Signed in as", f"{name} · {role}")
-    expect(page.get_by_role("combobox", name="Signed in as")).to_have_value(f"{name} · {role}")
+    choose(page, "Acting as", f"{name} · {role}")
+    expect(page.get_by_role("combobox", name="Acting as")).to_have_value(f"{name} · {role}")
 
     if not tabs:
         expect(page.get_by_role("heading", name=NO_ACCESS_HEADING)).to_be_visible()

@@ -144,7 +144,7 @@ def test_filter_select_edit_in_preview_and_the_edit_survives_reload(
     page.set_viewport_size(TALL)
     own_server.start()
     page.goto(f"{own_server.url}/customers")
-    expect(page.get_by_role("combobox", name="Signed in as")).to_have_value(
+    expect(page.get_by_role("combobox", name="Acting as")).to_have_value(
         "Avery Morgan · Super admin"
     )
     panel = filter_and_select_first(page, total, filtered, company)

@@ -26,7 +26,7 @@ def app(demo_path, monkeypatch):
         for key, value in secrets.items():
             at.secrets[key] = value
         if user_id is not None:
-            at.session_state["auth.demo_user"] = user_id
+            at.session_state["as"] = user_id
         return at.run()
 
     return start

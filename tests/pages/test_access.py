@@ -72,13 +72,43 @@ def test_users_without_access_see_only_the_no_access_page(app, user_id, need):
 
 def test_demo_mode_offers_every_user_in_the_switcher(app):
     at = app()
-    switcher = at.sidebar.selectbox(key="auth.demo_user")
-    assert switcher.label == "Signed in as"
+    switcher = at.sidebar.selectbox(key="as")
+    assert switcher.label == "Acting as"
     assert len(switcher.options) == 12
     assert switcher.value == SUPER_ADMIN  # the default: a super admin with a seat
     switcher.set_value(CSM).run()
     assert at.title[0].value.endswith(", Lucas")
     assert tab_scripts(at) == ["summary.py", "customers.py"]
+
+
+def test_the_demo_user_survives_a_reload_and_a_new_tab(app, monkeypatch):
+    """Found 13: the choice is in the URL (?as=) and in a cookie; the sidebar says who you are."""
+    at = app()
+    at.sidebar.selectbox(key="as").set_value(CSM).run()
+    assert list(at.query_params["as"]) == [str(CSM)]
+    assert ":material/person: You are acting as **Lucas Fischer** (CSM)" in [
+        m.value for m in at.sidebar.markdown
+    ]
+    remember = [h for h in at.get("html") if "cs_demo_user=4" in h.proto.body]
+    assert remember, "the choice is written to a cookie"
+    # A reload: a new session with the same URL.
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import APP
+
+    again = AppTest.from_file(str(APP), default_timeout=30)
+    again.query_params["as"] = str(CSM)
+    again.run()
+    assert again.sidebar.selectbox(key="as").value == CSM and again.title[0].value.endswith(
+        ", Lucas"
+    )
+    # A new tab without ?as=: the browser's cookie names the user.
+    import ui.auth
+
+    monkeypatch.setattr(ui.auth, "_cookie_user", lambda by_id: by_id[SETTINGS_MANAGER])
+    tab = app()
+    assert tab.sidebar.selectbox(key="as").value == SETTINGS_MANAGER
+    assert tab.title[0].value.endswith(", Priya")
 
 
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s3cret",
