@@ -13,7 +13,8 @@ import streamlit as st
 from cs_core import clock, record_list
 from cs_core.health import ProfileError, engine, list_profiles, save_profile, validate
 from cs_core.health.profiles import ACTIVITY_TYPES, ENGAGEMENT_OPERATORS, Profile
-from cs_core.health.reports import CATEGORY_LABELS, scored_count
+from cs_core.health.explain import describe_rule
+from cs_core.health.reports import CATEGORY_LABELS, publish_check, scored_count
 from cs_core.records import get_object, list_properties
 from cs_core.users import PermissionDenied, User
 from ui import filter_editor, state
@@ -145,23 +146,71 @@ def _group(con, d: dict, g: dict, props: dict, refs: dict, gen: int) -> None:
 
 
 def _outcome(con, profile: Profile, record: int | None) -> None:
-    """Points per rule and group for one record (a draft is computed, not stored)."""
+    """Points per rule and group for one record (a draft is computed, not stored): each rule in
+    words under its group, with the group's points and maximum."""
     frame = engine.compute(con, profile, score_date=clock.score_date(clock.now()), record_id=record)
     if frame.empty:
         st.warning("This profile does not score that record (its record filter leaves it out, or every group "
                    "lacks data).")  # fmt: skip
         return
     row = frame.iloc[0]
+    props = record_list.listing_properties(con, profile.object)
     st.markdown(f"**Score {int(row['score'])}**: {CATEGORY_LABELS[row['category']]}")
     for gi, g in enumerate(profile.definition["groups"]):
-        st.markdown(f"- {ut.md(g['name'], ut.LABEL_LIMIT)}: **{int(row[f'g{gi}'])}** of {g['max_points']}"
-                    + ("" if row[f"i{gi}"] else " (left out: no data)"))  # fmt: skip
-        for ri, rule in enumerate(g["rules"]):
-            hit = bool(row[f"r{gi}_{ri}"])
-            st.markdown(
-                f"    - {'✓' if hit else '✗'} rule {ri + 1}: {rule['points']:+d}"
-                + ("" if hit else " (not met)")
-            )
+        with st.container(border=True, key=f"{P}.test.group{gi}"):
+            st.markdown(f"**{ut.md(g['name'], ut.LABEL_LIMIT)}**: {int(row[f'g{gi}'])} of {g['max_points']} points"
+                        + ("" if row[f"i{gi}"] else " (left out: no data)"))  # fmt: skip
+            lines = []
+            for ri, rule in enumerate(g["rules"]):
+                hit = bool(row[f"r{gi}_{ri}"])
+                icon = ":material/check_circle:" if hit else ":material/radio_button_unchecked:"
+                lines.append(f"- {icon} {ut.md(describe_rule(rule, props), ut.VALUE_LIMIT)}: "
+                             f"{rule['points']:+d}" + ("" if hit else " (not met)"))  # fmt: skip
+            st.markdown("\n".join(lines) if lines else "No rules yet.")
+
+
+def _publish_confirmation(con, user: User, definition: dict, draft: Profile) -> None:
+    """What publishing will do (records, categories, overlaps, missing data), then Publish."""
+    check = publish_check(con, draft, day=clock.score_date(clock.now()))
+    with st.container(border=True, key=f"{P}.publish.confirm"):
+        split = " · ".join(f"{CATEGORY_LABELS[c]} {n:,}" for c, n in check.categories.items())
+        st.markdown(f"**Publish “{ut.md(draft.name, ut.LABEL_LIMIT)}”?** It will score "
+                    f"**{check.records:,}** records now ({split}) and every day after, show on the tabs "
+                    "and raise alerts when a category changes.")  # fmt: skip
+        if check.records == 0:
+            ut.warning("Its record filter leaves every record out: it would score nothing.")
+        if check.overlap:
+            names = ", ".join(f"“{n}”" for n in check.overlap_profiles)
+            ut.warning(f"{check.overlap:,} of these records are already scored by the live profile"
+                       f"{'s' if len(check.overlap_profiles) > 1 else ''} {names}: they would have two "
+                       "scores. Narrow the record filter to keep one score per record.")  # fmt: skip
+        if check.mostly_without_data:
+            ut.warning(f"{check.no_data:,} of the {check.records:,} records have no data for any of its groups "
+                       "(their score says nothing). Check the rules' properties and activity types.")  # fmt: skip
+        a, b = st.columns(2)
+        if a.button("Yes, publish", type="primary", key=f"{P}.publish.yes"):
+            st.session_state.pop(f"{P}.publishing", None)
+            _save(con, user, definition, "live")
+        if b.button("Cancel", key=f"{P}.publish.no"):
+            st.session_state.pop(f"{P}.publishing", None)
+            st.rerun()
+
+
+def _save(con, user: User, definition: dict, status: str) -> None:
+    try:
+        saved = save_profile(
+            con, actor=user, definition={**definition, "status": status}, now=clock.now()
+        )
+    except (ProfileError, PermissionDenied) as exc:
+        ut.error(exc)
+        return
+    if status == "live":  # publishing scored the profile in the same transaction
+        state.flash(f"“{saved.name}” is live (version {saved.version}): "
+                    f"{scored_count(con, saved.id):,} records scored.")  # fmt: skip
+    else:
+        state.flash(f"Draft “{saved.name}” saved.")
+    _load(saved.definition)
+    st.rerun()
 
 
 def editor(con: duckdb.DuckDBPyConnection, user: User, account_object: str) -> None:
@@ -248,39 +297,36 @@ def editor(con: duckdb.DuckDBPyConnection, user: User, account_object: str) -> N
         checked = None
     st.download_button("Export JSON", json.dumps(definition, indent=2).encode(), file_name="profile.json",
                        mime="application/json", key=f"{P}.export", icon=":material/download:")  # fmt: skip
+    tabs = st.tabs(["Test a record", "Preview distribution"])
     if checked is None:
+        for tab in tabs:
+            tab.caption(":material/lock: Available once the profile is ready: give it a name and fix what is "
+                        "listed above.")  # fmt: skip
+        a, b = st.columns(2)
+        a.button("Save as draft", key=f"{P}.save.draft", disabled=True)
+        b.button("Publish", key=f"{P}.save.live", type="primary", disabled=True)
         return
     draft = Profile(None, checked["name"], checked["object"], "draft", 0, checked)
-    tabs = st.tabs(["Test a record", "Preview distribution"])
     with tabs[0]:
         text = st.text_input("Find a record", key=f"{P}.test.search", placeholder="name contains…")
         found = dict(record_list.search(con, obj, text)) if text.strip() else {}
         if found:
             rid = st.selectbox("Record", list(found), format_func=found.get, key=f"{P}.test.record")
             _outcome(con, draft, rid)
+        elif text.strip():
+            st.caption("No record's name contains that.")
     with tabs[1]:
         frame = engine.compute(con, draft, score_date=clock.score_date(clock.now()))
         counts = frame["category"].value_counts()
         st.markdown(" · ".join(f"{CATEGORY_LABELS[c]}: **{int(counts.get(c, 0)):,}**" for c in CATEGORY_LABELS)
                     + f" · average {frame['score'].mean():.1f}" if len(frame) else "No record would be scored.")  # fmt: skip
     a, b = st.columns(2)
-    for col, status, label in ((a, "draft", "Save as draft"), (b, "live", "Publish")):
-        if col.button(
-            label, key=f"{P}.save.{status}", type="primary" if status == "live" else "secondary"
-        ):
-            try:
-                saved = save_profile(con, actor=user, definition={**definition, "status": status},
-                                     now=clock.now())  # fmt: skip
-            except (ProfileError, PermissionDenied) as exc:
-                ut.error(exc)
-                return
-            if status == "live":  # publishing scored the profile in the same transaction
-                state.flash(f"“{saved.name}” is live (version {saved.version}): "
-                            f"{scored_count(con, saved.id):,} records scored.")  # fmt: skip
-            else:
-                state.flash(f"Draft “{saved.name}” saved.")
-            _load(saved.definition)
-            st.rerun()
+    if a.button("Save as draft", key=f"{P}.save.draft"):
+        _save(con, user, definition, "draft")
+    if b.button("Publish", key=f"{P}.save.live", type="primary"):
+        st.session_state[f"{P}.publishing"] = True
+    if st.session_state.get(f"{P}.publishing"):
+        _publish_confirmation(con, user, definition, draft)
 
 
 def backtest_section(con: duckdb.DuckDBPyConnection, account_object: str) -> None:

@@ -236,3 +236,50 @@ def live_profile_count(con: duckdb.DuckDBPyConnection, object_name: str) -> int:
 
 def has_live_profile(con: duckdb.DuckDBPyConnection, object_name: str) -> bool:
     return bool(live_profile_count(con, object_name))
+
+
+@dataclass(frozen=True)
+class PublishCheck:
+    """What publishing a profile would do (HS-4), for the confirmation before it goes live."""
+
+    records: int  # records it would score
+    categories: dict[str, int]  # at_risk / neutral / successful -> records
+    overlap: int  # of them, records another live profile of the object already scores
+    overlap_profiles: tuple[str, ...]
+    no_data: int  # of them, records with no data for any of its groups
+
+    @property
+    def mostly_without_data(self) -> bool:
+        return self.records > 0 and self.no_data * 2 > self.records
+
+
+def publish_check(con: duckdb.DuckDBPyConnection, profile: Profile, *, day: date) -> PublishCheck:
+    """Score ``profile`` (a draft, or a live profile's new rules) without storing anything and
+    compare it with the other live profiles of its object."""
+    from cs_core.health import engine
+
+    frame = engine.compute(con, profile, score_date=day)
+    counts = frame["category"].value_counts() if len(frame) else pd.Series(dtype=int)
+    included = [c for c in frame.columns if c.startswith("i") and c[1:].isdigit()]
+    no_data = (
+        int((~frame[included].astype(bool).any(axis=1)).sum()) if included and len(frame) else 0
+    )
+    others = con.execute(
+        "SELECT p.name, list(c.record_id) FROM health_current c JOIN health_profiles p ON p.id = c.profile_id "
+        "WHERE p.status = 'live' AND p.object = ? AND lower(p.name) <> lower(?) GROUP BY p.name ORDER BY p.name",
+        [profile.object, profile.name],
+    ).fetchall()  # fmt: skip
+    mine = set(frame["id"].tolist()) if len(frame) else set()
+    shared, names = set(), []
+    for name, ids in others:
+        both = mine & set(ids)
+        if both:
+            shared |= both
+            names.append(name)
+    return PublishCheck(
+        records=len(frame),
+        categories={c: int(counts.get(c, 0)) for c in CATEGORIES},
+        overlap=len(shared),
+        overlap_profiles=tuple(names),
+        no_data=no_data,
+    )

@@ -224,3 +224,35 @@ def test_every_engagement_operator_on_a_count(con, operator, value, expected):
     got = scores(con, {**BASE, "name": f"op {operator}", "groups": [
         {"name": "E", "kind": "engagement", "max_points": 100, "rules": [rule]}]})  # fmt: skip
     assert {k for k, v in got.items() if v[0] == 100} == expected
+
+
+def test_publish_check_counts_records_overlaps_and_records_without_data(con):
+    """What the editor shows before publishing (HS-4): scored records by category, records a
+    live profile already scores, and records with no data for any group."""
+    from cs_core.health.profiles import Profile
+    from cs_core.health.reports import publish_check
+
+    draft_definition = health.validate(con, {**BASE, "status": "draft"})
+    draft = Profile(None, "Test", "companies", "draft", 0, draft_definition)
+    alone = publish_check(con, draft, day=DAY)
+    assert alone.records == len(COMPANIES) and sum(alone.categories.values()) == len(COMPANIES)
+    assert (alone.overlap, alone.overlap_profiles) == (0, ())
+    # 3, 33, 34, 66 and 67 have neither a fit value nor an activity.
+    assert alone.no_data == 5 and not alone.mostly_without_data
+    # Another live profile scoring the SMB companies (1 and 6) overlaps on those two.
+    other = {
+        **BASE,
+        "name": "Other",
+        "record_filter": [{"property": "segment", "operator": "eq", "value": "SMB"}],
+    }
+    health.save_profile(con, actor=None, definition=other, now=datetime(2026, 11, 28, 12))
+    check = publish_check(con, draft, day=DAY)
+    assert (check.overlap, check.overlap_profiles) == (2, ("Other",))
+    # Rules on a property nobody has filled: most records have no data.
+    empty = copy.deepcopy(draft_definition)
+    empty["groups"] = [{**FIT, "rules": [{"when": [{"property": "annual_revenue", "operator": "gt", "value": 1}],
+                                          "points": 10}], "max_points": 100}]  # fmt: skip
+    blank = publish_check(
+        con, Profile(None, "Blank", "companies", "draft", 0, health.validate(con, empty)), day=DAY
+    )
+    assert blank.no_data == blank.records == len(COMPANIES) and blank.mostly_without_data

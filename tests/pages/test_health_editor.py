@@ -44,14 +44,36 @@ def test_a_settings_manager_drafts_tests_and_publishes_a_profile(app, demo_path)
     at.text_input(key="health.test.search").set_value(name).run()
     at.selectbox(key="health.test.record").set_value(record).run()
     assert any(m.value.startswith("**Score ") for m in at.markdown)
-    assert any(m.value.startswith("- Fit: **") for m in at.markdown)
+    # Found 10: each group with its points and maximum, each rule in words (not "rule 1").
+    group = at.container(key="health.test.group0")
+    assert (
+        plain(group.markdown[0].value).startswith("**Fit**: ")
+        and " points" in group.markdown[0].value
+    )
+    rules = plain(group.markdown[1].value)
+    assert "rule 1" not in rules and " is " in rules and (": +" in rules or ": -" in rules)
     at.button(key="health.save.draft").click().run()
     assert scalar(demo_path, "SELECT status || ' v' || version FROM health_profiles WHERE name = 'Renewal risk'") == (
         "draft v1")  # fmt: skip
     assert scalar(demo_path, "SELECT count(*) FROM health_scores h JOIN health_profiles p ON p.id = h.profile_id "
                              "WHERE p.name = 'Renewal risk'") == 0  # a draft is not scored on the tabs  # fmt: skip
+    # Found 4: publishing asks first, with what it will score and what overlaps.
     at.button(key="health.save.live").click().run()
     assert not at.exception
+    confirm = at.container(key="health.publish.confirm")
+    question = plain(confirm.markdown[0].value)
+    assert question.startswith(
+        "**Publish “Renewal risk”?** It will score **400** records now (At risk "
+    )
+    live = scalar(demo_path, "SELECT count(DISTINCT record_id) FROM health_current c JOIN health_profiles p "
+                             "ON p.id = c.profile_id WHERE p.status = 'live'")  # fmt: skip
+    assert any(plain(w.value).startswith(f"{live:,} of these records are already scored by the live profiles ")
+               for w in confirm.warning)  # fmt: skip
+    assert (
+        scalar(demo_path, "SELECT status FROM health_profiles WHERE name = 'Renewal risk'")
+        == "draft"
+    )
+    at.button(key="health.publish.yes").click().run()
     scored = scalar(demo_path, "SELECT count(*) FROM health_scores h JOIN health_profiles p ON p.id = h.profile_id "
                                "WHERE p.name = 'Renewal risk'")  # fmt: skip
     assert scored == 400
@@ -116,3 +138,18 @@ def test_the_backtest_section_reports_auc_and_churn_by_category(app, demo_path):
                                 "(SELECT max(score_date) FROM health_scores)")  # fmt: skip
     assert metrics["Churned"].startswith(f"{churned:,} of ")
     assert 0.0 <= float(metrics["ROC AUC"]) <= 1.0
+
+
+def test_a_profile_without_a_name_shows_test_and_preview_disabled(app):
+    """Found 10: the sections are there before the profile is ready, with a hint."""
+    at = app(SETTINGS_MANAGER)
+    at.switch_page("app_pages/settings.py").run()
+    gen = at.session_state["health.generation"]
+    at.text_input(key=f"health.{gen}.name").set_value("").run()
+    labels = [t.label for t in at.tabs]
+    assert "Test a record" in labels and "Preview distribution" in labels
+    assert any("Available once the profile is ready" in c.value for c in at.caption)
+    assert (
+        at.button(key="health.save.live").disabled and at.button(key="health.save.draft").disabled
+    )
+    assert not any(b.key == "health.publish.yes" for b in at.button)
