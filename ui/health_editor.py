@@ -12,8 +12,8 @@ import streamlit as st
 
 from cs_core import clock, record_list
 from cs_core.health import ProfileError, engine, list_profiles, save_profile, validate
-from cs_core.health.profiles import ACTIVITY_TYPES, ENGAGEMENT_OPERATORS, Profile
 from cs_core.health.explain import describe_rule
+from cs_core.health.profiles import ACTIVITY_TYPES, ENGAGEMENT_OPERATORS, Profile
 from cs_core.health.reports import CATEGORY_LABELS, publish_check, scored_count
 from cs_core.records import get_object, list_properties
 from cs_core.users import PermissionDenied, User
