@@ -62,9 +62,17 @@ def _export(query: Query) -> bytes:
 
 
 selected = st.session_state.get(f"{P}.record_id")
-layout = st.columns([1.2, 3.2, 2.0] if selected else [1.2, 5.2], gap="medium")
+# With a preview open, the views move into a "Views" menu so the table keeps its width.
+if selected:
+    table_col, preview_col = st.columns([3.4, 2.0], gap="medium")
+    views_col = None
+else:
+    views_col, table_col = st.columns([1.3, 5.1], gap="medium")
 
-with layout[1]:
+with table_col:
+    if views_col is None:
+        views_menu = st.popover(f"Views: {ut.md(view.name if view else obj.label_plural, ut.LABEL_LIMIT)}",
+                                icon=":material/view_list:", key=f"{P}.views_menu")  # fmt: skip
     ut.title(view.name if view else obj.label_plural)
     if view and view.description:
         st.caption(ut.md(view.description, ut.VALUE_LIMIT))
@@ -130,7 +138,7 @@ with layout[1]:
             st.rerun()
         record_table.pager(page, prefix=P)
 
-with layout[0]:
+with views_col if views_col is not None else views_menu:
     ut.title(obj.label_plural, level="subheader", limit=ut.LABEL_LIMIT)
     view_panel.view_list(
         all_views, prefix=P, selected=view.id if view else None, user=user, con=con
@@ -140,6 +148,6 @@ with layout[0]:
     )
 
 if selected:
-    with layout[2], st.container(border=True):
+    with preview_col, st.container(border=True, key=f"{P}.preview"):
         record_panel.preview_panel(con, object_name=obj.name, record_id=selected, user=user, prefix=P,
                                    users=refs["user"])  # fmt: skip

@@ -115,13 +115,21 @@ def _column_config(props: list) -> dict:
     return config
 
 
+ROW_PX, HEADER_PX = 35, 38  # the data grid's row and header heights
+
+
+def table_height(rows: int) -> int:
+    """Pixels for a table that shows all its rows (a page of 25 without an inner scroll box)."""
+    return HEADER_PX + ROW_PX * max(1, rows)
+
+
 def table(page: RecordPage, *, prefix: str, props: list) -> int | None:
     """The page as a selectable table; returns the id of a newly selected row, if any.
 
     ``props`` are the properties shown, to format their columns by type.
     """
     event = st.dataframe(
-        page.rows, hide_index=True, width="stretch", on_select="rerun",
+        page.rows, hide_index=True, width="stretch", on_select="rerun", height=table_height(len(page.rows)),
         selection_mode="single-row", key=f"{prefix}.table", column_config=_column_config(props),
     )  # fmt: skip
     rows = list(event.selection.rows) if event and event.selection else []

@@ -352,3 +352,36 @@ def test_the_advanced_filter_panel_stays_open_while_conditions_are_added(app):
     at.session_state[f"{P}.advanced"] = False
     at.run()
     assert "3 advanced conditions in 2 groups applied" in [c.value for c in at.caption]
+
+
+def test_a_page_of_25_rows_shows_without_an_inner_scroll_box(app, monkeypatch):
+    """Found 11: the table is as tall as its page."""
+    import streamlit as st
+
+    heights = []
+    real = st.dataframe
+
+    def spy(*args, **kwargs):
+        if kwargs.get("key") == f"{P}.table":
+            heights.append((len(args[0]) if args else len(kwargs["data"]), kwargs.get("height")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(st, "dataframe", spy)
+    at = open_tab(app, SETTINGS_MANAGER)
+    rows, height = heights[-1]
+    assert rows == min(25, count_shown(at)) and height == 38 + 35 * rows
+
+
+def test_with_the_preview_open_the_views_move_into_a_menu_and_the_table_keeps_its_width(app):
+    """Found 9: the table keeps most of the width; the views are one click away."""
+    at = open_tab(app, CSM)
+    assert not at.get("popover")
+    at = _select_first_row(at)
+    assert any(c.key == f"{P}.preview" for c in at.container)
+    (menu,) = [
+        p.proto.popover for p in at.get("popover") if p.proto.id.endswith(f"-{P}.views_menu")
+    ]
+    assert menu.label == "Views: Owned by me"
+    share = at.columns[0].weight
+    assert round(share, 3) == round(3.4 / 5.4, 3) and share > 0.6
+    assert any(b.key == f"{P}.create" for b in at.button)  # inside the Views menu
