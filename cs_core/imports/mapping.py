@@ -58,9 +58,39 @@ class ColumnMap:
         return ColumnMap(**{**value, "options": tuple(value.get("options") or ())})
 
 
+_PLURAL_ACRONYM = re.compile(r"([A-Z]{2,})s(?![a-z])")  # IDs, URLs: an acronym's plural
+
+
+def _words(header: str) -> list[str]:
+    """A header's words: split at spaces, underscores and camel case (IDs stays one word)."""
+    text = _PLURAL_ACRONYM.sub(lambda m: m.group(1) + "\0", header.strip())
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", text)
+    return [w.replace("\0", "s") for w in re.split(r"[^0-9a-zA-Z\0]+", text) if w]
+
+
+def header_label(header: str) -> str:
+    """A new property's label from a file's header, as people write labels: `MonthlyCharges` →
+    Monthly charges, `customerID` → Customer ID, `senior_citizen` → Senior citizen; a header
+    that already reads as words (`NPS score`, `Company name`) is kept."""
+    clean = readable_label(header)
+    if " " in clean and not re.search(r"[a-z][A-Z]|_", clean):
+        return clean
+    words = _words(clean)
+    if not words:
+        return clean
+    out = []
+    for i, w in enumerate(words):
+        acronym = len(w) > 1 and (w.isupper() or (w[:-1].isupper() and w.endswith("s")))
+        out.append(w if acronym else (w.capitalize() if i == 0 else w.lower()))
+    return " ".join(out)
+
+
 def snake_case(header: str) -> str:
-    """`TotalCharges` → total_charges, `customerID` → customer_id, `Company name` → company_name."""
-    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", header.strip())
+    """`TotalCharges` → total_charges, `customerID` → customer_id, `Company name` → company_name,
+    `Associated Company IDs` → associated_company_ids."""
+    text = _PLURAL_ACRONYM.sub(lambda m: m.group(1).lower() + "s", header.strip())
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", text)
     text = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower()
     if not text:
@@ -150,7 +180,7 @@ def suggest(columns: list[str], sample: pd.DataFrame, *, object_name: str, props
         kind, options = infer_type(sample[col])
         out.append(
             ColumnMap(
-                col, NEW, property=new_name, label=readable_label(col), type=kind, options=options
+                col, NEW, property=new_name, label=header_label(col), type=kind, options=options
             )
         )
     return out

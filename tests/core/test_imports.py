@@ -45,10 +45,24 @@ def content(con) -> dict:
     ("header", "name"),
     [("TotalCharges", "total_charges"), ("customerID", "customer_id"), ("Contract", "contract"),
      ("Company name", "company_name"), ("SeniorCitizen", "senior_citizen"), ("Country/Region", "country_region"),
-     ("  Net Revenue (EUR) ", "net_revenue_eur"), ("2024 revenue", "c_2024_revenue")],
+     ("  Net Revenue (EUR) ", "net_revenue_eur"), ("2024 revenue", "c_2024_revenue"),
+     ("Associated Company IDs", "associated_company_ids"), ("URLs", "urls")],
 )  # fmt: skip
 def test_new_property_names_are_snake_case(header, name):
     assert snake_case(header) == name
+
+
+@pytest.mark.parametrize(
+    ("header", "label"),
+    [("MonthlyCharges", "Monthly charges"), ("customerID", "Customer ID"), ("senior_citizen", "Senior citizen"),
+     ("tenure", "Tenure"), ("NPS score", "NPS score"), ("Company name", "Company name"),
+     ("Associated Company IDs", "Associated Company IDs"), ("PaymentMethod", "Payment method"), ("ARR", "ARR")],
+)  # fmt: skip
+def test_new_properties_get_readable_labels(header, label):
+    """Found 14: an imported column's label reads as words, not as the file's header."""
+    from cs_core.imports.mapping import header_label
+
+    assert header_label(header) == label
 
 
 @pytest.mark.parametrize(
@@ -79,7 +93,7 @@ def test_the_telco_file_imports_whole_with_the_right_types(empty_con, telco):
         '["Month-to-month", "One year", "Two year"]')  # fmt: skip
     assert (
         one(empty_con, "SELECT label FROM properties WHERE name = 'total_charges'")
-        == "TotalCharges"
+        == "Total charges"
     )
     # Blank TotalCharges cells are empty values, not zeros and not errors.
     assert one(empty_con, "SELECT count(*) FROM companies WHERE total_charges IS NULL") == 11
