@@ -38,6 +38,37 @@ class MergeResult:
     moved: dict[str, int]  # rows moved per kind
 
 
+@dataclass(frozen=True)
+class MergeRow:
+    """One property of two records side by side, and what the record kept will hold."""
+
+    label: str
+    first: str
+    second: str
+    kept: str
+    differs: bool
+
+
+def compare(con: duckdb.DuckDBPyConnection, *, object_name: str, first_id: int, second_id: int,
+            survivor_id: int, time_zone: str = "UTC") -> list[MergeRow]:  # fmt: skip
+    """The two records' editable properties as people read them, and the merge's result: the
+    record kept keeps its values, its empty ones take the other's (as :func:`merge_records`)."""
+    from cs_core.record_detail import fields
+
+    first, second = get_record(con, object_name, first_id), get_record(con, object_name, second_id)
+    if first is None or second is None:
+        raise MergeRefused("One of the two records does not exist any more; reload the page.")
+    props = [p for p in list_properties(con, object_name) if not p.is_read_only]
+    a = fields(con, object_name, first, props, time_zone=time_zone)
+    b = fields(con, object_name, second, props, time_zone=time_zone)
+    rows = []
+    for fa, fb in zip(a, b, strict=True):
+        kept, other = (fa, fb) if survivor_id == first_id else (fb, fa)
+        result = kept.display if kept.value is not None else other.display
+        rows.append(MergeRow(fa.label, fa.display, fb.display, result, fa.display != fb.display))
+    return rows
+
+
 def merge_records(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: str, survivor_id: int,
                   merged_id: int, now: datetime) -> MergeResult:  # fmt: skip
     require(actor, Action.EDIT_RECORDS)

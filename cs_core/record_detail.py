@@ -80,6 +80,8 @@ def fields(con: duckdb.DuckDBPyConnection, object_name: str, record: dict,
             display = names[p.type].get(value, f"#{value}")
         elif p.type == "datetime" and value is not None:
             display = clock.shown(value, time_zone)
+        elif p.type == "boolean" and value is not None:
+            display = "Yes" if value else "No"
         elif p.type == "number" and value is not None:
             display = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
         else:

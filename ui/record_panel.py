@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import streamlit as st
 
 from cs_core import clock, follows, merges, record_detail, record_list, record_values
@@ -129,6 +130,8 @@ def merge_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: i
                     format_func=lambda i: f"{ut.md(title if i == record_id else names[i], ut.LABEL_LIMIT)} (#{i})",
                     help="The record kept keeps its id and values; its empty values take the other's.")  # fmt: skip
     gone = other if keep == record_id else record_id
+    _merge_comparison(con, object_name=object_name, first=(record_id, title), second=(other, names[other]),
+                      keep=keep, user=user, prefix=prefix)  # fmt: skip
     sure = st.checkbox(
         "I understand: associations, activities, tasks and history move to the record kept, "
         "and the other record is deleted.",
@@ -146,6 +149,29 @@ def merge_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: i
             st.session_state.pop(f"{prefix}.{k}", None)
         state.flash("Records merged.")
         st.rerun()
+
+
+def _merge_comparison(con, *, object_name: str, first: tuple[int, str], second: tuple[int, str], keep: int,
+                      user: User, prefix: str) -> None:  # fmt: skip
+    """The two records side by side (differing values highlighted) and what the one kept will hold."""
+    try:
+        rows = merges.compare(con, object_name=object_name, first_id=first[0], second_id=second[0],
+                              survivor_id=keep, time_zone=user.time_zone)  # fmt: skip
+    except MergeRefused as exc:
+        ut.error(exc)
+        return
+    heads = [f"{ut.short(first[1], 40)} (#{first[0]})", f"{ut.short(second[1], 40)} (#{second[0]})"]
+    if heads[0] == heads[1]:
+        heads[1] += " "
+    frame = pd.DataFrame({"Property": [r.label for r in rows], heads[0]: [r.first for r in rows],
+                          heads[1]: [r.second for r in rows], "After the merge": [r.kept for r in rows]})  # fmt: skip
+    differs = [r.differs for r in rows]
+    styled = frame.style.apply(
+        lambda col: ["background-color: #fef3c7" if d else "" for d in differs], axis=0,
+        subset=heads,
+    )  # fmt: skip
+    st.caption(f"{sum(differs):,} of {len(rows):,} properties differ (highlighted).")
+    st.dataframe(styled, hide_index=True, width="stretch", key=f"{prefix}.merge.compare")
 
 
 def _fields_block(fields) -> None:

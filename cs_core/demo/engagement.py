@@ -141,8 +141,13 @@ def activities(
         rng.choice(len(ACTIVITY_TYPES), rest, p=weights)
     ]
     contact = rng.choice(m, rest, p=skew(rng, m))
-    # More activity lately: an exponential age, cut at 180 days.
-    age = np.minimum(rng.exponential(55, rest), 179.9)
+    # Engagement follows health: a company at risk often went quiet weeks or months ago, a
+    # healthy one stays active. Each activity's age is its company's quiet days plus an
+    # exponential age (more activity lately), within the 180 days of history.
+    quiet, scale = _quiet_days(gen, co)
+    of = contacts["company_id"][contact] - 1
+    span = 179.9 - quiet[of]
+    age = quiet[of] + np.mod(rng.exponential(scale[of]), span)
     when = gen.now - (age * 86400).astype(np.int64) * SECOND - rng.integers(60, 3600, rest) * SECOND
     kinds = np.concatenate(
         [
@@ -172,6 +177,24 @@ def activities(
         "subject": subject,
         "body": np.full(a, None, dtype=object),
     }, enrollments
+
+
+def _quiet_days(gen: Gen, co: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Per company: the days since it went quiet (0: active) and the typical age of its
+    activities. Former customers went quiet months ago; detractors (NPS 6 or less) and
+    accounts with many open tickets often did; a few healthy ones are just quiet lately."""
+    rng = gen.rng
+    n = len(co["id"])
+    nps = np.asarray(co["nps"], dtype=float)
+    former = co["lifecycle_stage"] == "Former customer"
+    risky = (np.nan_to_num(nps, nan=7.0) <= 6) | (np.asarray(co["open_tickets"]) >= 3)
+    draw = rng.random(n)
+    quiet = np.zeros(n)
+    quiet = np.where(risky & (draw < 0.35), rng.uniform(31, 120, n), quiet)
+    quiet = np.where(~risky & (draw < 0.04), rng.uniform(31, 60, n), quiet)
+    quiet = np.where(former, rng.uniform(60, 170, n), quiet)
+    scale = np.where(risky, 45.0, 22.0)
+    return quiet, scale
 
 
 def subjects(gen: Gen, kinds: np.ndarray) -> np.ndarray:

@@ -193,3 +193,18 @@ def test_the_demo_has_two_live_profiles_with_half_a_year_of_history(demo_con):
         ).fetchone()[0]
         > 20
     )
+
+
+def test_engagement_follows_health(demo_con):
+    """Found 12: quiet accounts exist in plausible numbers, and they are the unhealthy ones."""
+    total, quiet_30, quiet_90 = demo_con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE last_activity_at < ? - INTERVAL 30 DAY), "
+        "count(*) FILTER (WHERE last_activity_at < ? - INTERVAL 90 DAY) FROM companies",
+        [NOW.replace(tzinfo=None), NOW.replace(tzinfo=None)],
+    ).fetchone()
+    assert 0.10 <= quiet_30 / total <= 0.20 and quiet_90 > 0
+    quiet_by_category = dict(demo_con.execute(
+        "SELECT c.category, avg(date_diff('day', r.last_activity_at, ?)) FROM health_current c "
+        "JOIN companies r ON r.id = c.record_id GROUP BY 1", [NOW.replace(tzinfo=None)]).fetchall())  # fmt: skip
+    assert quiet_by_category["at_risk"] > 5 * quiet_by_category["successful"]
+    assert quiet_by_category["at_risk"] > 20

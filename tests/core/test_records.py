@@ -287,3 +287,34 @@ def test_an_imported_change_names_its_file_and_day(demo_con):
     assert history[["Old value", "New value", "By", "Source"]].values.tolist() == [
         ["(empty)", "Lucas Fischer", "System", "Import of q4 accounts.csv on 28 Nov 2026"]
     ]
+
+
+def test_merge_comparison_shows_both_records_and_the_result(demo_con, user):
+    """Found 14: the two records side by side, differences marked, and what the one kept holds."""
+    from cs_core import db
+
+    db.write(demo_con, lambda cur: cur.execute(
+        "UPDATE companies SET nps = CASE id WHEN 10 THEN NULL ELSE 8 END, segment = 'SMB' WHERE id IN (10, 11)"))  # fmt: skip
+    rows = {r.label: r for r in merges.compare(demo_con, object_name="companies", first_id=10, second_id=11,
+                                               survivor_id=10)}  # fmt: skip
+    nps = rows["Latest NPS score"]
+    assert (nps.first, nps.second, nps.kept, nps.differs) == ("", "8", "8", True)
+    segment = rows["Segment"]
+    assert (segment.first, segment.second, segment.kept, segment.differs) == (
+        "SMB",
+        "SMB",
+        "SMB",
+        False,
+    )
+    name = rows["Company name"]
+    assert name.kept == name.first and name.differs
+    # Keeping the other one: its name stays.
+    other = {r.label: r for r in merges.compare(demo_con, object_name="companies", first_id=10, second_id=11,
+                                                survivor_id=11)}  # fmt: skip
+    assert other["Company name"].kept == name.second
+    # The merge does exactly what the comparison said.
+    merges.merge_records(
+        demo_con, actor=user(CSM), object_name="companies", survivor_id=10, merged_id=11, now=NOW
+    )
+    kept = record_values.get_record(demo_con, "companies", 10)
+    assert (kept["nps"], kept["name"]) == (8.0, name.first)

@@ -385,3 +385,31 @@ def test_with_the_preview_open_the_views_move_into_a_menu_and_the_table_keeps_it
     share = at.columns[0].weight
     assert round(share, 3) == round(3.4 / 5.4, 3) and share > 0.6
     assert any(b.key == f"{P}.create" for b in at.button)  # inside the Views menu
+
+
+def test_merging_shows_the_two_records_side_by_side_first(app, demo_path):
+    """Found 14: before merging, both records and the result are shown; then the merge."""
+    at = open_tab(app, CSM)
+    first_id = int(at.dataframe(key=f"{P}.table").value["id"].iloc[0])
+    at = _select_first_row(at)
+    other_id, other_name = scalar(demo_path, "SELECT id, name FROM companies WHERE id <> ? ORDER BY id LIMIT 1",
+                                  [first_id], row=True)  # fmt: skip
+    at.text_input(key=f"{P}.merge.search").set_value(other_name).run()
+    at.selectbox(key=f"{P}.merge.other").set_value(other_id).run()
+    (compare,) = [
+        d.value for d in at.dataframe if list(d.value.columns)[-1:] == ["After the merge"]
+    ]
+    assert list(compare.columns)[0] == "Property" and list(compare.columns)[-1] == "After the merge"
+    row = compare[compare["Property"] == "Company name"].iloc[0]
+    first_name = scalar(demo_path, "SELECT name FROM companies WHERE id = ?", [first_id])
+    assert (row.iloc[1], row.iloc[2], row["After the merge"]) == (
+        first_name,
+        other_name,
+        first_name,
+    )
+    assert any("properties differ (highlighted)" in c.value for c in at.caption)
+    assert at.button(key=f"{P}.merge.go").disabled  # confirmation first
+    at.checkbox(key=f"{P}.merge.confirm").check().run()
+    at.button(key=f"{P}.merge.go").click().run()
+    assert not at.exception and not at.error
+    assert scalar(demo_path, "SELECT count(*) FROM companies WHERE id = ?", [other_id]) == 0
