@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cs_core import clock, filters, record_list, records, settings, views
+from cs_core import clock, filters, imports, record_list, records, settings, views
 from cs_core.record_list import Query, Viewer
 from cs_core.users import Action
 from ui import auth, db, filter_editor, record_panel, record_table, view_panel
@@ -53,6 +53,28 @@ if st.session_state.get(f"{P}.loaded") != loaded:
     st.session_state[f"{P}.sort_by"] = first_sort["property"]
     st.session_state[f"{P}.sort_dir"] = first_sort.get("direction", "asc")
     st.session_state[f"{P}.page"] = 1
+
+
+def _import_filter() -> list[dict]:
+    """The import the URL names, as a condition, with a line saying so and a way out."""
+    raw = st.query_params.get("import")
+    if not raw:
+        return []
+    run = imports.import_run(con, int(raw)) if raw.isdigit() and len(raw) < 19 else None
+    if run is None or run.object != obj.name:
+        ut.warning(f"There is no import {ut.short(raw, 20)} of {obj.label_plural.lower()} to show.")
+        return []
+    a, b = st.columns([4, 1], vertical_alignment="center")
+    a.info(
+        f"Showing the {ut.md(obj.label_plural.lower(), ut.LABEL_LIMIT)} imported from "
+        f"**{ut.md(run.file_name, ut.LABEL_LIMIT)}** on "
+        f"{clock.shown(run.finished_at, user.time_zone, '%d %b %Y, %H:%M')} ({run.records:,} now).",
+        icon=":material/upload_file:",
+    )
+    if b.button("Show all", key=f"{P}.import.clear", icon=":material/close:"):
+        del st.query_params["import"]
+        st.rerun()
+    return [{"property": filters.IMPORT_RUN, "operator": "eq", "value": run.id}]
 
 
 def _export(query: Query) -> bytes:
@@ -112,7 +134,9 @@ with table_col:
     )
     for problem in problems:
         ut.warning(f"Not applied yet: {problem}", icon=":material/filter_alt_off:")
-    query = Query(obj.name, record_table.combine(usable, quick), tuple(columns),
+    # "?import=<run>": the records an import created or updated (a link from the import page).
+    imported = _import_filter()
+    query = Query(obj.name, record_table.combine(usable, quick + imported), tuple(columns),
                   sort=((sort_by, direction),), owner_property=chosen.owner_property)  # fmt: skip
     page = record_list.page(con, query, viewer, number=st.session_state.get(f"{P}.page", 1),
                             size=st.session_state.get(f"{P}.page_size", 25))  # fmt: skip

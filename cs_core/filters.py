@@ -39,7 +39,7 @@ from cs_core.filter_values import ME, FilterError, bounds, days_value, scalar, s
 from cs_core.records import Property
 from cs_core.sql import col as sql_col
 
-__all__ = ["ME", "OWNER", "Compiled", "FilterError", "applicable", "compile_filter", "describe",
+__all__ = ["IMPORT_RUN", "ME", "OWNER", "Compiled", "FilterError", "applicable", "compile_filter", "describe",
            "known_sql", "normalise", "validate"]  # fmt: skip
 
 OPERATORS = (
@@ -71,6 +71,7 @@ OPERATOR_LABELS = {
 DATE_OPERATOR_LABELS = {"gt": "is after", "gte": "is on or after", "lt": "is before",
                         "lte": "is on or before"}  # fmt: skip
 OWNER = "$owner"
+IMPORT_RUN = "$import_run"  # {"property": IMPORT_RUN, "operator": "eq", "value": run id}
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,14 @@ def _condition(cond: Mapping, props: Mapping[str, Property], *, alias: str, toda
     if not isinstance(cond, Mapping):
         raise FilterError(f"A filter condition must be an object, not {shown(cond)}.")
     name = cond.get("property")
+    if name == IMPORT_RUN:  # the records an import created or updated
+        run = cond.get("value")
+        if cond.get("operator") != "eq" or not isinstance(run, int) or isinstance(run, bool) or not (
+            0 < run < 2**63
+        ):  # fmt: skip
+            raise FilterError("An import filter names one import by its number.")
+        return Compiled(f"{alias}.id IN (SELECT record_id FROM import_run_records WHERE run_id = ? "
+                        "AND object = ?)", [run, object_name])  # fmt: skip
     if name == OWNER:
         if owner is None:
             raise FilterError("This object has no owner property in settings.")

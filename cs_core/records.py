@@ -67,6 +67,7 @@ _RESERVED = {
     "record_external_ids",
     "import_mappings",
     "import_runs",
+    "import_run_records",
     "job_runs",
 }
 

@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cs_core import clock, imports
+from cs_core import clock, imports, settings
 from cs_core.imports import ColumnMap, MappingError
 from cs_core.imports.mapping import ASSOCIATE, EXISTING, EXTERNAL_ID, NEW, SKIP, infer_type
 from cs_core.users import PermissionDenied, User
@@ -251,6 +251,12 @@ def wizard(con: duckdb.DuckDBPyConnection, user: User) -> None:
         bar.empty()
         if result.written:
             st.success(ut.message(result.summary()), icon=":material/check_circle:")
+            if (
+                result.run_id is not None
+                and result.object == settings.get_customer_settings(con).object
+            ):
+                st.page_link("app_pages/customers.py", label="Show the imported records in Customers",
+                             icon=":material/arrow_forward:", query_params={"import": str(result.run_id)})  # fmt: skip
         if not result.report.empty:
             if not result.written:
                 ut.error(result.summary())

@@ -110,7 +110,7 @@ def import_in_chunks(
         )  # fmt: skip
         say(1.0, "Done")
         return pkg.ImportResult(object_name, rows, counts["created"], counts["updated"], bad_rows, report,
-                            written=True)  # fmt: skip
+                                written=True, run_id=counts["run_id"])  # fmt: skip
     finally:
         staging.drop()
 

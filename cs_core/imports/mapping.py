@@ -72,10 +72,10 @@ def _words(header: str) -> list[str]:
 def header_label(header: str) -> str:
     """A new property's label from a file's header, as people write labels: `MonthlyCharges` →
     Monthly charges, `customerID` → Customer ID, `senior_citizen` → Senior citizen; a header
-    that already reads as words (`NPS score`, `Company name`) is kept."""
+    that already reads as words (`NPS score`, `Company name`), or is not one identifier, is kept."""
     clean = readable_label(header)
-    if " " in clean and not re.search(r"[a-z][A-Z]|_", clean):
-        return clean
+    if " " in clean or not re.fullmatch(r"[0-9A-Za-z_]+", clean):
+        return clean  # written as words (or as anything but one identifier): kept as it is
     words = _words(clean)
     if not words:
         return clean

@@ -161,11 +161,13 @@ def _write(con, prepare, *, object_name: str, object_label: str, primary: str, m
             _associate(cur, object_name, m, link_column(m, mapping), now)
         checkpoint("links")
         rows = cur.execute("SELECT count(*) FROM _import_rows").fetchone()[0]
+        run_id = db.new_id(cur, "import_runs")
         cur.execute(
             "INSERT INTO import_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [db.new_id(cur, "import_runs"), object_name, file_name, rows, fresh, updated,
-             rejected, actor_id, now],
+            [run_id, object_name, file_name, rows, fresh, updated, rejected, actor_id, now],
         )  # fmt: skip
+        cur.execute("INSERT INTO import_run_records SELECT DISTINCT ?, ?, s._id FROM _import_rows s",
+                    [run_id, object_name])  # fmt: skip
         if finish is not None:
             finish(cur)
         else:
@@ -174,7 +176,7 @@ def _write(con, prepare, *, object_name: str, object_label: str, primary: str, m
         # when records were added) commits with the import.
         event = changes.RecordsChanged(object_name, None, frozenset(props), created=fresh > 0)
         changes.apply(cur, event, now=clock_now)
-        return {"created": fresh, "updated": updated}
+        return {"created": fresh, "updated": updated, "run_id": run_id}
 
     result = db.write(con, _run)
     say(1.0, "Done")

@@ -318,3 +318,34 @@ def test_merge_comparison_shows_both_records_and_the_result(demo_con, user):
     )
     kept = record_values.get_record(demo_con, "companies", 10)
     assert (kept["nps"], kept["name"]) == (8.0, name.first)
+
+
+def test_the_records_of_an_import_are_a_filter(demo_con):
+    """Found 14: after an import, "the records imported from FILE" is one filter away."""
+    import pandas as pd
+
+    from cs_core import imports
+    from cs_core.filters import IMPORT_RUN
+
+    frame = pd.DataFrame(
+        {"Record ID": ["q-1", "q-2", "q-3"], "Company name": ["One Co", "Two Co", "Three Co"]}
+    )
+    mapping = imports.suggest_mapping(demo_con, frame, object_name="companies")
+    first = imports.run_import(demo_con, frame, mapping, object_name="companies", actor=None, now=NOW,
+                               file_name="first.csv")  # fmt: skip
+    again = frame.assign(**{"Company name": ["One Co", "Two Co renamed", "Three Co"]}).head(2)
+    second = imports.run_import(demo_con, again, mapping, object_name="companies", actor=None, now=NOW,
+                                file_name="second.csv")  # fmt: skip
+    assert (first.created, second.updated) == (3, 1) and first.run_id != second.run_id
+    run = imports.import_run(demo_con, second.run_id)
+    assert (run.object, run.file_name, run.records) == ("companies", "second.csv", 2)
+
+    def names(run_id):
+        q = Query("companies", [[{"property": IMPORT_RUN, "operator": "eq", "value": run_id}]], ("name",),
+                  sort=(("name", "asc"),))  # fmt: skip
+        return record_list.page(demo_con, q, Viewer(CSM, NOW)).rows["Company name"].tolist()
+
+    assert names(first.run_id) == ["One Co", "Three Co", "Two Co renamed"]
+    assert names(second.run_id) == ["One Co", "Two Co renamed"]
+    with pytest.raises(record_list.filters.FilterError, match="names one import"):
+        names("1; DROP TABLE companies")

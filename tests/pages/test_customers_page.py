@@ -413,3 +413,39 @@ def test_merging_shows_the_two_records_side_by_side_first(app, demo_path):
     at.button(key=f"{P}.merge.go").click().run()
     assert not at.exception and not at.error
     assert scalar(demo_path, "SELECT count(*) FROM companies WHERE id = ?", [other_id]) == 0
+
+
+def test_an_import_link_opens_customers_on_the_imported_records(app, demo_path):
+    """Found 14: the import page links to its records; Customers shows them with a way back."""
+    import pandas as pd
+
+    from cs_core import db, imports
+    from tests.conftest import NOW
+
+    con = db.shared_workspace(demo_path)
+    frame = pd.DataFrame(
+        {
+            "Company name": ["Zeta Imports", "Yotta Imports"],
+            "Customer Success Manager": ["Lucas Fischer"] * 2,
+        }
+    )
+    result = imports.run_import(con, frame, imports.suggest_mapping(con, frame, object_name="companies"),
+                                object_name="companies", actor=None, now=NOW, file_name="new accounts.csv")  # fmt: skip
+    at = app(CSM)
+    at.query_params["import"] = str(result.run_id)
+    at.switch_page("app_pages/customers.py").run()
+    assert not at.exception
+    banner = plain(next(i.value for i in at.info if "imported from" in i.value))
+    assert banner.startswith(
+        "Showing the companies imported from **new accounts.csv** on 28 Nov 2026"
+    )
+    assert banner.endswith("(2 now).")
+    assert count_shown(at) == 2
+    assert sorted(at.dataframe(key=f"{P}.table").value["Company name"]) == [
+        "Yotta Imports",
+        "Zeta Imports",
+    ]
+    at.button(key=f"{P}.import.clear").click().run()
+    assert count_shown(at) == scalar(
+        demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?", [CSM]
+    )
