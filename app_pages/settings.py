@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cs_core import clock, settings
+from cs_core import clock, record_detail, records, settings
 from cs_core.settings import CustomerSettings, RevenueSettings, SettingsError
 from cs_core.users import Action, PermissionDenied, can
 from ui import auth, daily_panel, db, health_editor, import_wizard, state
@@ -47,6 +47,32 @@ def last_saved(key: str) -> None:
 SECTIONS = {"customers": "Customers", "services": "Services", "revenue": "Revenue",
             "health": "Health scores", "import": "Import"}  # fmt: skip
 asked = st.query_params.get("section")
+
+
+def _preview_settings(object_name: str) -> None:
+    """Which properties the record preview shows, in order."""
+    st.divider()
+    st.markdown("**Record preview**")
+    props = {p.name: p for p in records.list_properties(con, object_name)}
+    shown = record_detail.preview_properties(con, object_name, props)
+    chosen = st.multiselect(
+        "Properties the preview shows, in this order", list(props), default=shown,
+        format_func=lambda n: props[n].label, key=f"settings.preview.{object_name}",
+        max_selections=settings.MAX_PREVIEW_PROPERTIES,
+    )  # fmt: skip
+    if st.button("Save preview properties", key="settings.preview.save"):
+        try:
+            settings.save_preview_properties(con, actor=user, object_name=object_name, properties=chosen,
+                                             now=clock.now())  # fmt: skip
+        except (SettingsError, PermissionDenied) as exc:
+            for problem in getattr(exc, "problems", [str(exc)]):
+                ut.error(problem)
+            return
+        state.flash("Preview properties saved.")
+        st.rerun()
+    last_saved(f"preview.{object_name}")
+
+
 customers_tab, services_tab, revenue_tab, health_tab, import_tab = st.tabs(
     list(SECTIONS.values()), default=SECTIONS.get(asked or "", "Customers"), key="settings.section"
 )
@@ -78,6 +104,7 @@ with customers_tab:
             CustomerSettings(object=obj, owner_property=owner or "", renewal_date_property=renewal),
         )
     last_saved("customers")
+    _preview_settings(current.object)
 
 with services_tab:
     st.subheader("Services")

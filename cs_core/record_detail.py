@@ -153,6 +153,27 @@ def associations(con: duckdb.DuckDBPyConnection, object_name: str, record_id: in
     return frames, labelled
 
 
+DEFAULT_IMPORTED = 6  # imported (custom) properties a preview shows until settings choose
+
+
+def preview_properties(con: duckdb.DuckDBPyConnection, object_name: str,
+                       props: dict[str, Property] | None = None) -> list[str]:  # fmt: skip
+    """The properties the object's preview shows: as chosen in settings, else the standard
+    ones of :data:`PRIMARY` and the first imported properties (an object without standard
+    ones: its first ten editable properties)."""
+    from cs_core.settings import get_preview_properties
+
+    chosen = get_preview_properties(con, object_name)
+    if chosen:
+        return chosen
+    props = props or {p.name: p for p in list_properties(con, object_name)}
+    standard = [n for n in PRIMARY.get(object_name, []) if n in props]
+    if not standard:
+        return [p.name for p in props.values() if not p.is_read_only][:10]
+    imported = [p.name for p in props.values() if p.is_custom and p.name not in standard]
+    return standard + imported[:DEFAULT_IMPORTED]
+
+
 def preview(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int,
             user: User) -> Preview | None:  # fmt: skip
     """Primary properties, ten recent activities and associated records of one record."""
@@ -160,9 +181,7 @@ def preview(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int,
     if record is None:
         return None
     props = {p.name: p for p in list_properties(con, object_name)}
-    wanted = [props[n] for n in PRIMARY.get(object_name, []) if n in props]
-    if not wanted:
-        wanted = [p for p in props.values() if not p.is_read_only][:10]
+    wanted = [props[n] for n in preview_properties(con, object_name, props)]
     assoc, counts = associations(con, object_name, record_id)
     info = get_object(con, object_name)
     title = con.execute(

@@ -176,3 +176,40 @@ def test_a_seatless_super_admin_may_save_settings(demo_con, user, now):
     value = CustomerSettings("companies", "owner_id", None)
     settings.save_customer_settings(demo_con, actor=user(SEATLESS_ADMIN), value=value, now=now)
     assert settings.get_customer_settings(demo_con) == value
+
+
+def test_the_preview_shows_imported_properties_and_the_chosen_ones(demo_con):
+    """Found 14: imported properties appear in the preview by default; settings choose them."""
+    import pandas as pd
+
+    from cs_core import imports, record_detail, users
+    from cs_core.users import PermissionDenied
+    from tests.conftest import CSM, NOW
+
+    frame = pd.DataFrame(
+        {"Company name": ["Acme"], "MonthlyCharges": ["70.5"], "Contract": ["One year"]}
+    )
+    imports.run_import(demo_con, frame, imports.suggest_mapping(demo_con, frame, object_name="companies"),
+                       object_name="companies", actor=None, now=NOW, file_name="x.csv")  # fmt: skip
+    shown = record_detail.preview_properties(demo_con, "companies")
+    assert shown[:3] == ["name", "domain", "segment"] and shown[-2:] == [
+        "monthly_charges",
+        "contract",
+    ]
+    record = demo_con.execute("SELECT id FROM companies WHERE name = 'Acme'").fetchone()[0]
+    manager, csm = users.get_user(demo_con, SETTINGS_MANAGER), users.get_user(demo_con, CSM)
+    preview = record_detail.preview(demo_con, object_name="companies", record_id=record, user=csm)
+    assert {f.label: f.display for f in preview.fields}["Monthly charges"] == "70.50"
+    settings.save_preview_properties(demo_con, actor=manager, object_name="companies",
+                                     properties=["name", "contract", "nps"], now=NOW)  # fmt: skip
+    preview = record_detail.preview(demo_con, object_name="companies", record_id=record, user=csm)
+    assert [f.name for f in preview.fields] == ["name", "contract", "nps"]
+    with pytest.raises(SettingsError) as refused:
+        settings.save_preview_properties(demo_con, actor=manager, object_name="companies",
+                                         properties=["name", "nope", "name"], now=NOW)  # fmt: skip
+    assert refused.value.problems == ["There is no property 'nope' on this object.",
+                                      "Each property can be chosen once."]  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        settings.save_preview_properties(
+            demo_con, actor=csm, object_name="companies", properties=["name"], now=NOW
+        )

@@ -167,3 +167,17 @@ def test_the_summary_link_opens_settings_on_the_health_scores_section(app):
     at.query_params["section"] = "nonsense"
     at.run()
     assert _open_section(at) == "Customers"
+
+
+def test_a_settings_manager_chooses_the_preview_properties(app, demo_path):
+    """Found 14: Settings → Customers chooses what the record preview shows."""
+    at = _settings_page(app)
+    box = at.multiselect(key="settings.preview.companies")
+    assert box.value[:2] == ["name", "domain"]
+    box.set_value(["name", "nps", "segment"]).run()
+    at.button(key="settings.preview.save").click().run()
+    assert not at.error
+    assert json.loads(
+        scalar(demo_path, "SELECT value FROM settings WHERE key = 'preview.companies'")
+    ) == {"properties": ["name", "nps", "segment"]}
+    assert any(plain(c.value).startswith("Last saved") for c in at.caption)
