@@ -141,18 +141,36 @@ def _parts(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer):
              for name, d in query.sort if name in props]  # fmt: skip
     order_sql = ", ".join([*order, "r.id"])
     table = ident(query.object)
-    used = (
-        {c.get("property") for g in filters.normalise(query.spec) for c in g if isinstance(c, dict)}
-        | set(query.columns)
-        | {name for name, _ in query.sort}
-    )
-    if used & set(HEALTH_COLUMNS) and HEALTH_SCORE in props:
-        health, health_params = current_health_sql(query.object, day=clock.score_date(viewer.now))
-        table = (f"(SELECT o.*, hs.score AS {HEALTH_SCORE}, hs.category AS {HEALTH_CATEGORY}, "
-                 f"hs.profile_name AS {HEALTH_PROFILE} FROM {table} o "
-                 f"LEFT JOIN ({health}) hs ON hs.record_id = o.id)")  # fmt: skip
+    if _health_needed(query, props, columns=False):
+        table, health_params = _with_health(query.object, table, viewer)
         where = filters.Compiled(where.sql, [*health_params, *where.params])
     return table, where, select, order_sql, columns
+
+
+def _health_needed(query: Query, props: dict[str, Property], *, columns: bool) -> bool:
+    """Whether the query filters or sorts on health (``columns``: or shows it)."""
+    if HEALTH_SCORE not in props:
+        return False
+    used = {
+        c.get("property") for g in filters.normalise(query.spec) for c in g if isinstance(c, dict)
+    }
+    used |= {name for name, _ in query.sort}
+    if columns:
+        used |= set(query.columns)
+    return bool(used & set(HEALTH_COLUMNS))
+
+
+def _with_health(
+    object_name: str, table: str, viewer: Viewer, within: str | None = None
+) -> tuple[str, list]:
+    """``table`` with the health columns (the scores in effect) joined on; ``within`` limits
+    the scores read to those records."""
+    health, params = current_health_sql(
+        object_name, day=clock.score_date(viewer.now), within=within
+    )
+    return (f"(SELECT o.*, hs.score AS {HEALTH_SCORE}, hs.category AS {HEALTH_CATEGORY}, "
+            f"hs.profile_name AS {HEALTH_PROFILE} FROM {table} o "
+            f"LEFT JOIN ({health}) hs ON hs.record_id = o.id)"), params  # fmt: skip
 
 
 def count(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> int:
@@ -174,11 +192,25 @@ def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number
     ).fetchone()[0]
     pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
-    rows = con.execute(
-        f"SELECT r.id{', ' + select if select else ''} FROM {table} r WHERE {where.sql} "
-        f"ORDER BY {order} LIMIT ? OFFSET ?",
-        [*where.params, size, (number - 1) * size],
-    ).df()
+    props = listing_properties(con, query.object)
+    if _health_needed(query, props, columns=True) and not _health_needed(
+        query, props, columns=False
+    ):
+        # Health only shown: the page's rows first, then their scores (not every record's).
+        shown, params = _with_health(
+            query.object, "page_rows", viewer, within="SELECT id FROM page_rows"
+        )
+        rows = con.execute(
+            f"WITH page_rows AS (SELECT r.* FROM {table} r WHERE {where.sql} ORDER BY {order} LIMIT ? OFFSET ?) "
+            f"SELECT r.id, {select} FROM {shown} r ORDER BY {order}",
+            [*where.params, size, (number - 1) * size, *params],
+        ).df()  # fmt: skip
+    else:
+        rows = con.execute(
+            f"SELECT r.id{', ' + select if select else ''} FROM {table} r WHERE {where.sql} "
+            f"ORDER BY {order} LIMIT ? OFFSET ?",
+            [*where.params, size, (number - 1) * size],
+        ).df()
     rows.columns = ["id", *headings(columns)]
     return RecordPage(rows=rows, total=total, page=number, page_size=size)
 
@@ -186,6 +218,12 @@ def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number
 def export_frame(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> pd.DataFrame:
     """Every matching record (not just a page), columns headed by their labels."""
     table, where, select, order, columns = _parts(con, query, viewer)
+    props = listing_properties(con, query.object)
+    if _health_needed(query, props, columns=True) and not _health_needed(
+        query, props, columns=False
+    ):
+        table, params = _with_health(query.object, table, viewer)
+        where = filters.Compiled(where.sql, [*params, *where.params])
     frame = con.execute(
         f"SELECT r.id{', ' + select if select else ''} FROM {table} r WHERE {where.sql} ORDER BY {order}",
         where.params,

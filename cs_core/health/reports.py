@@ -213,10 +213,15 @@ def export(con: duckdb.DuckDBPyConnection, profile: Profile) -> pd.DataFrame:
     ).df()
 
 
-def current_health_sql(object_name: str, *, day: date) -> tuple[str, list]:
+def current_health_sql(
+    object_name: str, *, day: date, within: str | None = None
+) -> tuple[str, list]:
     """Each record's score and category in effect on ``day`` from its object's live profiles
-    (the lowest profile id wins where two live profiles score one record)."""
+    (the lowest profile id wins where two live profiles score one record); ``within``, SQL
+    listing record ids, limits it to those records (a page's rows)."""
     effect, params = in_effect_sql(day=day)
+    if within is not None:
+        effect = f"SELECT * FROM ({effect}) WHERE record_id IN ({within})"
     return (
         f"""
         SELECT h.record_id, arg_min(h.score, h.profile_id) AS score, arg_min(h.category, h.profile_id) AS category,
