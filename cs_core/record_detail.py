@@ -9,9 +9,8 @@ import pandas as pd
 
 from cs_core import activities as record_activities
 from cs_core import clock
-from cs_core.follows import is_following
 from cs_core.record_values import as_text, get_record, title_sql
-from cs_core.records import Property, get_object, list_properties
+from cs_core.records import Property, list_objects, list_properties
 from cs_core.sql import ident
 from cs_core.users import User
 
@@ -125,32 +124,38 @@ def activity_count(con: duckdb.DuckDBPyConnection, object_name: str, record_id: 
     return con.execute(f"SELECT count(*) FROM activities a WHERE {where}", params).fetchone()[0]
 
 
-def associations(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *,
-                 limit: int = 10) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:  # fmt: skip
-    """Associated records by object label (id and name, first ``limit``) and their counts."""
-    counts = dict(
-        con.execute(
-            "SELECT to_object, count(*) FROM associations WHERE from_object = ? AND from_id = ? "
-            "GROUP BY to_object",
-            [object_name, record_id],
-        ).fetchall()
-    )
-    frames, labelled = {}, {}
-    for other in sorted(counts):
-        info = get_object(con, other)
-        if info is None:
+def associations(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *, limit: int = 10,
+                 objects: dict | None = None) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:  # fmt: skip
+    """Associated records by object label (id and name, first ``limit``) and their counts, in
+    one query; ``objects``, the catalog's objects by name when the caller has them."""
+    objects = objects or {o.name: o for o in list_objects(con, enabled_only=False)}
+    linked = [r[0] for r in con.execute(
+        "SELECT DISTINCT to_object FROM associations WHERE from_object = ? AND from_id = ? ORDER BY 1",
+        [object_name, record_id]).fetchall()]  # fmt: skip
+    linked = [o for o in linked if o in objects]
+    if not linked:
+        return {}, {}
+    parts, params = [], []
+    for other in linked:
+        parts.append(
+            f"SELECT ? AS obj, r.id, {title_sql(con, other, info=objects[other])} AS name FROM associations a "
+            f"JOIN {ident(other)} r ON r.id = a.to_id WHERE a.from_object = ? AND a.from_id = ? AND a.to_object = ?"
+        )  # fmt: skip
+        params += [other, object_name, record_id, other]
+    rows = con.execute(
+        "SELECT obj, id, name, n FROM (SELECT *, row_number() OVER (PARTITION BY obj ORDER BY lower(name), id) AS k, "
+        f"count(*) OVER (PARTITION BY obj) AS n FROM ({' UNION ALL '.join(parts)})) WHERE k <= ? ORDER BY obj, k",
+        [*params, limit],
+    ).df()  # fmt: skip
+    frames, counts = {}, {}
+    for other in linked:
+        mine = rows[rows["obj"] == other]
+        if mine.empty:
             continue
-        frames[info.label_plural] = con.execute(
-            f"""
-            SELECT r.id, {title_sql(con, other)} AS "Name"
-            FROM associations a JOIN {ident(other)} r ON r.id = a.to_id
-            WHERE a.from_object = ? AND a.from_id = ? AND a.to_object = ?
-            ORDER BY lower("Name"), r.id LIMIT ?
-            """,
-            [object_name, record_id, other, limit],
-        ).df()
-        labelled[info.label_plural] = counts[other]
-    return frames, labelled
+        label = objects[other].label_plural
+        frames[label] = mine[["id", "name"]].rename(columns={"name": "Name"}).reset_index(drop=True)
+        counts[label] = int(mine["n"].iloc[0])
+    return frames, counts
 
 
 DEFAULT_IMPORTED = 6  # imported (custom) properties a preview shows until settings choose
@@ -177,16 +182,26 @@ def preview_properties(con: duckdb.DuckDBPyConnection, object_name: str,
 def preview(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int,
             user: User) -> Preview | None:  # fmt: skip
     """Primary properties, ten recent activities and associated records of one record."""
-    record = get_record(con, object_name, record_id)
-    if record is None:
+    # A few statements: the catalog, the record with its title and follow flag, its
+    # properties and preview settings, its links, user names and activities.
+    objects = {o.name: o for o in list_objects(con, enabled_only=False)}
+    info = objects.get(object_name)
+    if info is None:
+        raise ValueError(f"There is no object {object_name!r}.")
+    cur = con.execute(
+        f"SELECT r.*, {title_sql(con, object_name, info=info)} AS __title, EXISTS (SELECT 1 FROM follows f "
+        f"WHERE f.user_id = ? AND f.object = ? AND f.record_id = r.id) AS __following "
+        f"FROM {ident(object_name)} r WHERE r.id = ?",
+        [user.id, object_name, record_id],
+    )  # fmt: skip
+    row = cur.fetchone()
+    if row is None:
         return None
+    record = dict(zip([d[0] for d in cur.description], row, strict=True))
+    title, following = record.pop("__title"), bool(record.pop("__following"))
     props = {p.name: p for p in list_properties(con, object_name)}
     wanted = [props[n] for n in preview_properties(con, object_name, props)]
-    assoc, counts = associations(con, object_name, record_id)
-    info = get_object(con, object_name)
-    title = con.execute(
-        f"SELECT {title_sql(con, object_name)} FROM {ident(info.name)} r WHERE id = ?", [record_id]
-    ).fetchone()[0]
+    assoc, counts = associations(con, object_name, record_id, objects=objects)
     return Preview(
         object=object_name,
         id=record_id,
@@ -195,7 +210,7 @@ def preview(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int,
         activities=activities(con, object_name, record_id, limit=10, time_zone=user.time_zone),
         associations=assoc,
         association_counts=counts,
-        following=is_following(con, user=user, object_name=object_name, record_id=record_id),
+        following=following,
     )
 
 

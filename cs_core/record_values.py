@@ -44,12 +44,15 @@ def get_record(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int)
     return dict(zip([d[0] for d in cur.description], row, strict=True))
 
 
-def title_sql(con: duckdb.DuckDBPyConnection, object_name: str, alias: str = "r") -> str:
-    """An SQL expression that names a record of the object (contacts: first and last name)."""
+def title_sql(
+    con: duckdb.DuckDBPyConnection, object_name: str, alias: str = "r", *, info=None
+) -> str:
+    """An SQL expression that names a record of the object (contacts: first and last name);
+    ``info``, the object's catalog entry when the caller has it."""
     if object_name == "contacts":
         return (f"coalesce(nullif(trim(concat_ws(' ', {alias}.first_name, {alias}.last_name)), ''), "
                 f"{alias}.email, 'Contact ' || {alias}.id)")  # fmt: skip
-    info = get_object(con, object_name)
+    info = info or get_object(con, object_name)
     return (
         f"coalesce({col(alias, info.primary_property)}, {literal(info.label + ' ')} || {alias}.id)"
     )

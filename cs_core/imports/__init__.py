@@ -35,18 +35,19 @@ from cs_core.imports.mapping import (
     suggest,
 )  # fmt: skip
 from cs_core.imports.reading import ImportFileError, count_rows, read_table
+from cs_core.imports.runs import ImportRun, import_run
 from cs_core.imports.saved import MappingError, load_mapping_file, save_mapping, saved_mappings
 from cs_core.imports.validation import REPORT_COLUMNS, check_rows, lookups, targets, typed
 from cs_core.records import PROPERTY_TYPES, get_object, list_objects, list_properties
 from cs_core.settings import get_customer_settings
-from cs_core.sql import NameRefused, clean_label, ident
+from cs_core.sql import NameRefused, clean_label
 from cs_core.users import Action, User, require
 
 EVENT_OBJECTS = events.EVENT_OBJECTS
 
 __all__ = ["EVENT_OBJECTS", "ColumnMap", "ImportFileError", "ImportResult", "MappingError", "RecordsGone", "check", "check_file", "check_mapping", "count_rows", "import_file", "resolve", "streaming",
            "load_mapping_file", "read_table", "report_csv", "run_import", "save_mapping", "saved_mappings", "suggest_mapping",
-           "snake_case", "infer_type"]  # fmt: skip
+           "snake_case", "infer_type", "ImportRun", "import_run"]  # fmt: skip
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 # System properties an import may set (the file knows when a record was created).
@@ -339,30 +340,6 @@ def run_import(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, mapping: lis
     )  # fmt: skip
     return ImportResult(object_name, len(frame), counts["created"], counts["updated"], len(bad_rows), report,
                         written=True, run_id=counts["run_id"])  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ImportRun:
-    id: int
-    object: str
-    file_name: str
-    records: int  # created or updated by it, still there
-    finished_at: datetime
-
-
-def import_run(con: duckdb.DuckDBPyConnection, run_id: int) -> ImportRun | None:
-    """An import run and how many of its records exist now (for "Imported from FILE")."""
-    row = con.execute("SELECT id, object, file_name, finished_at FROM import_runs WHERE id = ?",
-                      [run_id]).fetchone()  # fmt: skip
-    if row is None:
-        return None
-    obj = get_object(con, row[1])
-    count = 0
-    if obj is not None:
-        count = con.execute(
-            f"SELECT count(*) FROM {ident(obj.name)} WHERE id IN "
-            "(SELECT record_id FROM import_run_records WHERE run_id = ?)", [run_id]).fetchone()[0]  # fmt: skip
-    return ImportRun(row[0], row[1], row[2], count, row[3])
 
 
 SAMPLE_ROWS = 10_000  # rows a suggested mapping looks at (types, ids)
