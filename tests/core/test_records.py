@@ -349,3 +349,31 @@ def test_the_records_of_an_import_are_a_filter(demo_con):
     assert names(second.run_id) == ["One Co", "Two Co renamed"]
     with pytest.raises(record_list.filters.FilterError, match="names one import"):
         names("1; DROP TABLE companies")
+
+
+def test_a_preview_is_a_few_statements(demo_con, user):
+    """Found 17: the preview fetches in a few queries (it issued 18)."""
+
+    class Counting:
+        def __init__(self, con):
+            self.con, self.statements = con, 0
+
+        def execute(self, *args, **kwargs):
+            self.statements += 1
+            return self.con.execute(*args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+    busiest = one(demo_con, "SELECT from_id FROM associations WHERE from_object = 'companies' "
+                            "GROUP BY 1 ORDER BY count(DISTINCT to_object) DESC, 1 LIMIT 1")  # fmt: skip
+    counting = Counting(demo_con)
+    p = record_detail.preview(counting, object_name="companies", record_id=busiest, user=user(CSM))
+    assert len(p.associations) >= 2 and p.fields
+    assert counting.statements <= 8
+    # The same links and counts as asking per object.
+    for label, frame in p.associations.items():
+        other = one(demo_con, "SELECT name FROM objects WHERE label_plural = ?", [label])
+        expected = one(demo_con, "SELECT count(*) FROM associations WHERE from_object = 'companies' AND from_id = ? "
+                                 "AND to_object = ?", [busiest, other])  # fmt: skip
+        assert p.association_counts[label] == expected and len(frame) == min(10, expected)
