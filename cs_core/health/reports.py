@@ -132,7 +132,7 @@ def summary(con: duckdb.DuckDBPyConnection, profile: Profile, *, day: date, owne
         f"""SELECT count(*), CAST(sum(score) AS BIGINT),
                count(*) FILTER (WHERE category = 'at_risk'), count(*) FILTER (WHERE category = 'neutral'),
                count(*) FILTER (WHERE category = 'successful'),
-               list(least(CAST(score AS INTEGER) // 10, 9)) FROM ({sql})""",
+               histogram(least(CAST(score AS INTEGER) // 10, 9)) FROM ({sql})""",
         params,
     ).fetchone()  # fmt: skip
     count = row[0]
@@ -140,9 +140,9 @@ def summary(con: duckdb.DuckDBPyConnection, profile: Profile, *, day: date, owne
         c: (n, round_half_up(100 * n, count) if count else 0.0)
         for c, n in zip(CATEGORIES, row[2:5], strict=True)
     }
-    buckets = [0] * 10
-    for b in row[5] or []:
-        buckets[b] += 1
+    buckets = [0] * 10  # counted in the query (a row per bucket, not per score)
+    for b, n in (row[5] or {}).items():
+        buckets[int(b)] = int(n)
     return Summary(count, round_half_up(row[1], count) if count else None, cats, buckets)
 
 
