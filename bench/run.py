@@ -1,10 +1,13 @@
 """Time the workspace's key operations at a data scale and print a table.
 
     python -m bench.run --scale demo|S|M|L [--repeat N] [--rebuild] [--port P]
+                        [--phase PHASE ...] [--only SUBSTRING ...]
 
 The scale's workspace is generated once into bench/workspaces/<scale>.duckdb and
 reused afterwards (``--rebuild`` makes a fresh one). Every operation is listed in
-``OPERATIONS`` below; to benchmark something new, add one line there.
+``OPERATIONS`` below; to benchmark something new, add one line there. ``--phase`` and
+``--only`` (each repeatable) run a part of them: those of the phases named, those whose
+name contains one of the substrings (case-insensitive).
 """
 
 from __future__ import annotations
@@ -32,7 +35,18 @@ from typing import Any
 import duckdb
 
 from bench import health_pandas
-from cs_core import db, health, record_detail, record_list, records, settings, tasks, users
+from cs_core import (
+    clock,
+    db,
+    health,
+    record_detail,
+    record_list,
+    records,
+    settings,
+    tasks,
+    users,
+    views,
+)
 from cs_core.demo import SCALES, create_demo_workspace, is_empty
 from cs_core.demo import health as demo_health
 from cs_core.health import engine as health_engine
@@ -143,6 +157,7 @@ class Operation:
 
 
 DEFAULT_REPEATS = {"generate": 3, "file": 5, "query": 5, "server": 3}
+PHASES = tuple(DEFAULT_REPEATS)  # in the order they run
 
 
 # --- the operations --------------------------------------------------------------------
@@ -235,6 +250,178 @@ def open_view(name: str, spec: list) -> Callable[[Context], Timings]:
     return run
 
 
+# The standard "Owned by me" view with the Customers tab's default columns and the health
+# columns (score and category in effect, and the profile when several are live), sorted by
+# name, 25 rows: timed against a hand-written query for the same page, in the same runs.
+VIEW_HEALTH = "open a view with health columns: page of 25 + count"
+VIEW_HEALTH_MAX_RATIO = 1.5  # record_list.page within this multiple of the hand-written query
+HEALTH_PAGE_SIZE = 25
+# What the hand-written query below is written for: the demo's customer settings.
+HAND_COLUMNS = ("name", "csm_id", "renewal_date", "last_activity_at", "created_at",
+                record_list.HEALTH_SCORE, record_list.HEALTH_CATEGORY)  # fmt: skip
+HAND_VIEW_COUNT = "SELECT count(*) FROM companies WHERE csm_id = $me"
+# The page's 25 rows first, then only their scores (the lowest live profile id wins where
+# two score one record), with an active override's score and its category from the thresholds.
+HAND_VIEW_PAGE = """
+WITH page_rows AS (
+    SELECT id, name, csm_id, renewal_date, last_activity_at, created_at FROM companies
+    WHERE csm_id = $me ORDER BY lower(name) NULLS LAST, id LIMIT $size
+), scores AS (
+    SELECT DISTINCT ON (c.record_id) c.record_id, p.name AS profile,
+           CASE WHEN c.override_until >= $day THEN c.override_score ELSE c.score END AS score,
+           CASE WHEN NOT coalesce(c.override_until >= $day, FALSE) THEN c.category
+                WHEN c.override_score <= CAST(p.definition->>'$.thresholds.at_risk_max' AS INTEGER)
+                    THEN 'at_risk'
+                WHEN c.override_score >= CAST(p.definition->>'$.thresholds.successful_min' AS INTEGER)
+                    THEN 'successful'
+                ELSE 'neutral' END AS category
+    FROM health_current c
+    JOIN health_profiles p ON p.id = c.profile_id AND p.status = 'live' AND p.object = 'companies'
+    WHERE c.record_id IN (SELECT id FROM page_rows)
+    ORDER BY c.record_id, c.profile_id
+)
+SELECT r.id, r.name, u.name, r.renewal_date, r.last_activity_at, r.created_at, s.score,
+       CASE s.category WHEN 'at_risk' THEN 'At risk' WHEN 'neutral' THEN 'Neutral'
+                       WHEN 'successful' THEN 'Successful' END{profile}
+FROM page_rows r LEFT JOIN users u ON u.id = r.csm_id LEFT JOIN scores s ON s.record_id = r.id
+ORDER BY lower(r.name) NULLS LAST, r.id
+"""
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    found = fn()
+    return time.perf_counter() - start, found
+
+
+def time_pair(
+    ctx: Context, key: str, ours: Callable[[], Any], hand: Callable[[], Any]
+) -> tuple[float, Any]:
+    """Time ``ours`` and ``hand`` in one run (in turn first, run by run); the hand-written
+    figure is kept in ``ctx.cache[key]``. Returns our time and result."""
+    runs = ctx.cache.setdefault(key, [])
+    if len(runs) % 2 == 0:
+        seconds, found = timed(ours)
+        runs.append(timed(hand)[0])
+    else:
+        runs.append(timed(hand)[0])
+        seconds, found = timed(ours)
+    return seconds, found
+
+
+def against_hand(
+    prefix: str, key: str, max_ratio: float | None = None
+) -> Callable[[Context, Results], None]:
+    """A ``finish`` naming the row that starts with ``prefix`` by both medians and their ratio;
+    with ``max_ratio``, the ratio is its budget."""
+
+    def finish(ctx: Context, results: Results) -> None:
+        name = next((n for n in results.rows if n.startswith(prefix)), None)
+        hand = ctx.cache.get(key)
+        if name is None or not results.rows[name].times or not hand:
+            return
+        ours, theirs = statistics.median(results.rows[name].times), statistics.median(hand)
+        ratio = ours / theirs
+        figures = f"{fmt_duration(ours)} vs hand-written {fmt_duration(theirs)}: {ratio:.2f}x"
+        new = f"{name[:-1]}; {figures})" if name.endswith(")") else f"{name} ({figures})"
+        row = results.rename(name, new)
+        if max_ratio is not None:
+            row.budget_text = f"<= {max_ratio:g}x hand-written"
+            row.note = "yes" if ratio <= max_ratio else "NO"
+
+    return finish
+
+
+def health_view(ctx: Context) -> record_list.Query:
+    """The "Owned by me" view with the Customers tab's default columns and health columns."""
+    if "health view" not in ctx.cache:
+        cs = ctx.customer_settings
+        props = record_list.listing_properties(ctx.con, cs.object)
+        columns = views.default_columns(
+            ctx.con, cs.object, cs.owner_property, cs.renewal_date_property
+        )
+        columns += [c for c in record_list.HEALTH_COLUMNS if c in props]
+        spec = views.STANDARD_VIEWS["owned_by_me"][1]
+        ctx.cache["health view"] = record_list.Query(
+            cs.object,
+            spec,
+            tuple(columns),
+            sort=(("name", "asc"),),
+            owner_property=cs.owner_property,
+        )
+    return ctx.cache["health view"]
+
+
+def hand_view_page(ctx: Context, with_profile: bool) -> tuple[int, Any]:
+    """(count, page) by the hand-written queries."""
+    total = ctx.con.execute(HAND_VIEW_COUNT, {"me": CSM_USER_ID}).fetchone()[0]
+    sql = HAND_VIEW_PAGE.format(profile=", s.profile" if with_profile else "")
+    params = {"me": CSM_USER_ID, "size": HEALTH_PAGE_SIZE, "day": clock.score_date(ctx.now)}
+    return total, ctx.con.execute(sql, params).df()
+
+
+def check_hand_view(ctx: Context, query: record_list.Query, with_profile: bool) -> None:
+    """Untimed, once: the hand-written queries give record_list.page's count and rows."""
+    import pandas as pd
+
+    expected = (*HAND_COLUMNS, *([record_list.HEALTH_PROFILE] if with_profile else []))
+    if (query.object, query.columns) != ("companies", expected):
+        raise RuntimeError(f"the hand-written query lists companies {expected}, "
+                           f"not {query.object} {query.columns}")  # fmt: skip
+    page = record_list.page(ctx.con, query, ctx.viewer, number=1, size=HEALTH_PAGE_SIZE)
+    total, rows = hand_view_page(ctx, with_profile)
+    rows.columns = page.rows.columns
+    if total != page.total:
+        raise RuntimeError(f"hand-written count {total:,}, record_list.page {page.total:,}")
+    try:
+        pd.testing.assert_frame_equal(page.rows, rows, check_dtype=False)
+    except AssertionError as exc:
+        raise RuntimeError(f"hand-written page differs from record_list.page: {exc}") from None
+
+
+def open_health_view(ctx: Context) -> Timings:
+    """record_list.page of the health view, and the hand-written queries, in one run."""
+    query = health_view(ctx)
+    with_profile = record_list.HEALTH_PROFILE in query.columns
+    if "health view checked" not in ctx.cache:
+        check_hand_view(ctx, query, with_profile)
+        ctx.cache["health view checked"] = True
+    seconds, page = time_pair(
+        ctx, "health view hand",
+        lambda: record_list.page(ctx.con, query, ctx.viewer, number=1, size=HEALTH_PAGE_SIZE),
+        lambda: hand_view_page(ctx, with_profile),
+    )  # fmt: skip
+    return {f"{VIEW_HEALTH} ({page.total:,} match)": seconds}
+
+
+class CountingConnection:
+    """A connection that counts the statements run through it (``statements``)."""
+
+    def __init__(self, con: Any, counter: list[int] | None = None) -> None:
+        self._con = con
+        self._counter = counter if counter is not None else [0]
+
+    @property
+    def statements(self) -> int:
+        return self._counter[0]
+
+    def _count(self, name: str) -> Callable:
+        method = getattr(self._con, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self._counter[0] += 1
+            return method(*args, **kwargs)
+
+        return call
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("execute", "executemany", "sql", "query"):
+            return self._count(name)
+        if name == "cursor":
+            return lambda: CountingConnection(self._con.cursor(), self._counter)
+        return getattr(self._con, name)
+
+
 def busiest_account(ctx: Context) -> tuple[int, int]:
     """(id, activities) of the account with the most activities, looked up once."""
     if "busiest" not in ctx.cache:
@@ -249,15 +436,25 @@ def preview_busiest(ctx: Context) -> Timings:
     """The preview of the account with the most activities, its health line included (the
     lookup is not timed)."""
     record_id, n = busiest_account(ctx)
+
+    def preview(con: Any) -> Any:
+        found = record_detail.preview(
+            con, object_name="companies", record_id=record_id, user=ctx.user
+        )
+        health_explain.current_health(con, "companies", record_id, day=ctx.today)
+        return found
+
+    if "preview statements" not in ctx.cache:  # once, untimed, through a counting proxy
+        counting = CountingConnection(ctx.con)
+        preview(counting)
+        ctx.cache["preview statements"] = counting.statements
     start = time.perf_counter()
-    found = record_detail.preview(
-        ctx.con, object_name="companies", record_id=record_id, user=ctx.user
-    )
-    health_explain.current_health(ctx.con, "companies", record_id, day=ctx.today)
+    found = preview(ctx.con)
     elapsed = time.perf_counter() - start
     if found is None:
         raise RuntimeError(f"company {record_id} has no preview")
-    return {f"{PREVIEW} (company with {n:,} activities)": elapsed}
+    k = ctx.cache["preview statements"]
+    return {f"{PREVIEW} (company with {n:,} activities; {k} SQL statements)": elapsed}
 
 
 def export_view(ctx: Context) -> Timings:
@@ -445,6 +642,55 @@ def owner_summary(ctx: Context) -> Timings:
     return {f"{OWNER_SUMMARY} (user {CSM_USER_ID}, {found.count:,} scored)": elapsed}
 
 
+ALL_OWNERS = "health: summary over all owners"
+# The same figures by hand: one scan of the profile's current scores (an active override's
+# score and its category from the thresholds), grouped by 10-point bucket.
+HAND_SUMMARY = """
+SELECT least(CAST(score AS INTEGER) // 10, 9) AS bucket, count(*), CAST(sum(score) AS BIGINT),
+       count(*) FILTER (WHERE category = 'at_risk'), count(*) FILTER (WHERE category = 'neutral'),
+       count(*) FILTER (WHERE category = 'successful')
+FROM (SELECT CASE WHEN override_until >= $day THEN override_score ELSE score END AS score,
+             CASE WHEN NOT coalesce(override_until >= $day, FALSE) THEN category
+                  WHEN override_score <= $low THEN 'at_risk'
+                  WHEN override_score >= $high THEN 'successful' ELSE 'neutral' END AS category
+      FROM health_current WHERE profile_id = $profile)
+GROUP BY bucket
+"""
+
+
+def hand_summary(ctx: Context, profile: health.Profile) -> health_reports.Summary:
+    params = {"day": ctx.today, "low": profile.at_risk_max, "high": profile.successful_min,
+              "profile": profile.id}  # fmt: skip
+    rows = ctx.con.execute(HAND_SUMMARY, params).fetchall()
+    count, total = sum(r[1] for r in rows), sum(r[2] for r in rows)
+    per = [sum(r[i] for r in rows) for i in (3, 4, 5)]
+    buckets = [0] * 10
+    for r in rows:
+        buckets[r[0]] += r[1]
+    percent = {c: (k, health_reports.round_half_up(100 * k, count) if count else 0.0)
+               for c, k in zip(health_reports.CATEGORIES, per, strict=True)}  # fmt: skip
+    average = health_reports.round_half_up(total, count) if count else None
+    return health_reports.Summary(count, average, percent, buckets)
+
+
+def all_owner_summary(ctx: Context) -> Timings:
+    """The Enterprise profile's health figures over every owner's records, and the same by a
+    hand-written query (checked equal once, untimed), in one run."""
+    profile = health_profile(ctx, ENTERPRISE)
+
+    def ours() -> health_reports.Summary:
+        return health_reports.summary(ctx.con, profile, day=ctx.today, owner_id=None)
+
+    if "all-owner checked" not in ctx.cache:
+        if ours() != (theirs := hand_summary(ctx, profile)):
+            raise RuntimeError(
+                f"hand-written summary {theirs} differs from reports.summary {ours()}"
+            )
+        ctx.cache["all-owner checked"] = True
+    seconds, found = time_pair(ctx, "all-owner hand", ours, lambda: hand_summary(ctx, profile))
+    return {f"{ALL_OWNERS} ({found.count:,} scored)": seconds}
+
+
 def pandas_matches(ctx: Context) -> tuple[int, int]:
     """(records, differing) over both demo profiles: pandas' scores against DuckDB's."""
     total = differ = 0
@@ -528,7 +774,13 @@ OPERATIONS: list[Operation] = [
     # Budgets set for scale M (100,000 accounts), shown and judged on every scale.
     Operation(VIEW, open_view(VIEW, VIEW_SPEC), 0.05),
     Operation(ALL_BY_NAME, open_view(ALL_BY_NAME, []), 0.05),
-    Operation(PREVIEW, preview_busiest, 0.05),
+    # Judged on its ratio to the hand-written query timed in the same runs, at every scale.
+    Operation(
+        VIEW_HEALTH,
+        open_health_view,
+        finish=against_hand(VIEW_HEALTH, "health view hand", VIEW_HEALTH_MAX_RATIO),
+    ),
+    Operation(PREVIEW, preview_busiest, 0.025),
     Operation(EXPORT, export_view, 1.0),
     Operation(
         full_recompute_name(ENTERPRISE),
@@ -542,6 +794,13 @@ OPERATIONS: list[Operation] = [
     # through the index from 20M rows, which alone takes about 5 ms: shown, not judged.
     Operation(ONE_RECORD, one_record_recompute, 0.01, scale_budgets={"L": None}),
     Operation(OWNER_SUMMARY, owner_summary, 0.02),
+    # Set for L (about 450,000 scored); shown, not judged, at the other scales.
+    Operation(
+        ALL_OWNERS,
+        all_owner_summary,
+        scale_budgets={"L": 0.05},
+        finish=against_hand(ALL_OWNERS, "all-owner hand"),
+    ),
     # After the full recompute and scoring above: their medians are the pandas row's yardsticks.
     Operation(PANDAS, pandas_same_profile, finish=judge_pandas),
     Operation("app start-up", app_start, {FIRST_PAGE: 3.0}, "server"),
@@ -781,9 +1040,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--port", type=int, metavar="P", help="port for the app start-up runs (default: a free one)"
     )
+    parser.add_argument(
+        "--phase",
+        action="append",
+        choices=PHASES,
+        help="run only the operations of this phase (repeatable; default: every phase)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="SUBSTRING",
+        help="run only the operations whose name contains SUBSTRING (case-insensitive; repeatable)",
+    )
     args = parser.parse_args(argv)
     if args.repeat is not None and args.repeat < 1:
         parser.error("--repeat must be at least 1")
+
+    def selected(op: Operation) -> bool:
+        if args.phase and op.phase not in args.phase:
+            return False
+        return not args.only or any(s.lower() in op.name.lower() for s in args.only)
 
     now = datetime.now(UTC)
     results = Results()
@@ -800,7 +1076,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def run_phase(phase: str) -> None:
         for op in OPERATIONS:
-            if op.phase == phase:
+            if op.phase == phase and selected(op):
                 results.measure(op, ctx, repeats(phase))
 
     run_phase("generate")
@@ -816,9 +1092,12 @@ def main(argv: list[str] | None = None) -> int:
         ctx.con.close()  # one process per file: the app needs it next
         ctx.con = None
 
+    serving = [op for op in OPERATIONS if op.phase == "server" and selected(op)]
+    pw, no_browser = None, ""
     try:
-        pw, ctx.browser = launch_browser()
-        no_browser = "" if pw else f"skipped: no {CHROMIUM}"
+        if serving:
+            pw, ctx.browser = launch_browser()
+            no_browser = "" if pw else f"skipped: no {CHROMIUM}"
     except Exception as exc:  # a broken Chromium still lets the server be timed
         pw, no_browser = None, f"skipped: Chromium did not start ({exc})".splitlines()[0]
     try:
@@ -829,9 +1108,8 @@ def main(argv: list[str] | None = None) -> int:
             pw.stop()
         ctx.browser = None
     if no_browser:
-        for op in OPERATIONS:
-            if op.phase == "server":
-                results.row(FIRST_PAGE, op.budget_for(FIRST_PAGE, ctx.scale)).note = no_browser
+        for op in serving:
+            results.row(FIRST_PAGE, op.budget_for(FIRST_PAGE, ctx.scale)).note = no_browser
 
     print()
     print(f"Machine ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")

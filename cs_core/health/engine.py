@@ -239,10 +239,11 @@ def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date,
         # score and its new score come from one statement, and are written as values.
         owner_sql = col("r", owner) if owner else "NULL"
         result = cur.execute(
-            f"SELECT {owner_sql} AS _owner, c.score_date AS _current_date, c.category AS _before, s.* "
+            f"SELECT {owner_sql} AS _owner, c.score_date AS _current_date, c.category AS _before, "
+            f"(c.override_score IS NOT NULL AND c.override_until >= ?) AS _overridden, s.* "
             f"FROM {ident(profile.object)} r LEFT JOIN health_current c ON c.profile_id = ? AND c.record_id = r.id "
             f"LEFT JOIN ({sql}) s ON s.id = r.id WHERE r.id = ?",
-            [profile.id, *params, record_id],
+            [score_date, profile.id, *params, record_id],
         )  # fmt: skip
         names = [d[0] for d in result.description]
         found = dict(zip(names, result.fetchone() or (None,) * len(names), strict=True))
@@ -285,7 +286,9 @@ def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date,
                     "AND o.removed_at IS NULL",
                     [*row[:3], *row[4:6], profile.id, record_id],
                 )
-        if row is None or before is None or row[5] == before or not live or user_id is None:
+        # An override in effect keeps its category: a computed change is no change for the user.
+        if (row is None or before is None or row[5] == before or not live or user_id is None
+                or found["_overridden"]):  # fmt: skip
             return RunResult(profile.id, score_date, int(row is not None), 0)
         cur.execute("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [db.new_id(cur, "alerts"), user_id, profile.object, record_id, profile.id, before, row[5],
@@ -314,8 +317,17 @@ def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date,
                 f"{col('r', owner)}, ?, h.record_id, ?, c.category, h.category, ?, ? FROM health_scores h "
                 "JOIN health_current c ON c.profile_id = h.profile_id AND c.record_id = h.record_id "
                 f"JOIN {ident(profile.object)} r ON r.id = h.record_id "
-                f"WHERE h.profile_id = ? AND h.score_date = ? AND h.category <> c.category AND {col('r', owner)} IS NOT NULL",
-                [last_id, profile.object, profile.id, now, now + timedelta(days=ALERT_DAYS), *day],
+                f"WHERE h.profile_id = ? AND h.score_date = ? AND h.category <> c.category AND {col('r', owner)} IS NOT NULL "
+                "AND NOT coalesce(c.override_score IS NOT NULL AND c.override_until >= ?, FALSE)",
+                [
+                    last_id,
+                    profile.object,
+                    profile.id,
+                    now,
+                    now + timedelta(days=ALERT_DAYS),
+                    *day,
+                    score_date,
+                ],
             ).fetchone()[0]
             cur.execute("UPDATE counters SET value = value + ? WHERE name = 'ids.alerts'", [alerts])
         cur.execute("DELETE FROM health_current WHERE profile_id = ?", [profile.id])

@@ -52,3 +52,42 @@ def test_bad_overrides_are_refused(demo_con, user, score, reason, days, message)
     with pytest.raises(PermissionDenied):
         overrides.set_override(demo_con, actor=user(NO_ACCESS), profile_id=1, record_id=1, score=50, reason="x",
                                expires_on=date(2026, 12, 5), now=NOW)  # fmt: skip
+
+
+def test_alerts_follow_the_category_in_effect(demo_con, user):
+    """Found 3: an override that changes the category in effect raises the owner's alert;
+    while it is in effect, a change of the computed category raises none."""
+    from cs_core import db
+    from cs_core.health import engine, profiles
+
+    profile_id, record, category, owner = demo_con.execute(
+        "SELECT c.profile_id, c.record_id, c.category, r.csm_id FROM health_current c "
+        "JOIN health_profiles p ON p.id = c.profile_id AND p.name = 'SMB' JOIN companies r ON r.id = c.record_id "
+        "WHERE c.category = 'at_risk' AND r.csm_id IS NOT NULL ORDER BY c.record_id LIMIT 1").fetchone()  # fmt: skip
+
+    def alerts():
+        return demo_con.execute("SELECT old_category, new_category, user_id FROM alerts WHERE record_id = ? "
+                                "AND profile_id = ? ORDER BY id", [record, profile_id]).fetchall()  # fmt: skip
+
+    before = alerts()
+    overrides.set_override(demo_con, actor=user(CSM), profile_id=profile_id, record_id=record, score=90,
+                           reason="Renewal signed", expires_on=NOW.date() + timedelta(days=30), now=NOW)  # fmt: skip
+    assert alerts() == [*before, ("at_risk", "successful", owner)]
+    # The computed score changes category under the override: no alert (the user still sees 90).
+    db.write(demo_con, lambda cur: cur.execute("UPDATE companies SET nps = 10, open_tickets = 0 WHERE id = ?",
+                                               [record]))  # fmt: skip
+    profile = profiles.get_profile(demo_con, profile_id=profile_id)
+    db.write(
+        demo_con,
+        lambda cur: engine.store(cur, profile, score_date=NOW.date(), now=NOW, record_id=record),
+    )
+    db.write(demo_con, lambda cur: engine.store(cur, profile, score_date=NOW.date(), now=NOW))
+    assert len(alerts()) == len(before) + 1
+    # Removing it brings the computed category back: an alert if that differs from 90's.
+    computed = demo_con.execute("SELECT category FROM health_current WHERE profile_id = ? AND record_id = ?",
+                                [profile_id, record]).fetchone()[0]  # fmt: skip
+    overrides.remove_override(
+        demo_con, actor=user(CSM), profile_id=profile_id, record_id=record, now=NOW
+    )
+    expected = [] if computed == "successful" else [("successful", computed, owner)]
+    assert alerts() == [*before, ("at_risk", "successful", owner), *expected]
