@@ -43,8 +43,9 @@ run: $(STAMP)
 	@test -f $(DB) || $(BIN)/python -m cs_core demo --db $(DB)
 	CS_WORKSPACE_DB=$(DB) $(BIN)/python -m ui.launch --server.port $(PORT)
 
+# Browser tests keep their screenshots in test-results/ (ignored by git) to be looked at.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	CS_E2E_ARTIFACTS=$(CURDIR)/test-results $(BIN)/python -m pytest
 
 # The core and page tests with the clock a year ahead, the server in Los Angeles' zone.
 test-future: $(STAMP) tools

@@ -86,7 +86,7 @@ def _export(query: Query) -> bytes:
 selected = st.session_state.get(f"{P}.record_id")
 # With a preview open, the views move into a "Views" menu so the table keeps its width.
 if selected:
-    table_col, preview_col = st.columns([3.4, 2.0], gap="medium")
+    table_col, preview_col = st.columns([3.8, 2.0], gap="medium")
     views_col = None
 else:
     views_col, table_col = st.columns([1.3, 5.1], gap="medium")
@@ -156,7 +156,8 @@ with table_col:
             icon=":material/search_off:",
         )
     else:
-        picked = record_table.table(page, prefix=P, props=[props[c] for c in columns if c in props])
+        picked = record_table.table(page, prefix=P, props=[props[c] for c in columns if c in props],
+                                    compact=bool(selected))  # fmt: skip
         if picked is not None:
             st.session_state[f"{P}.record_id"] = picked
             st.rerun()

@@ -383,7 +383,7 @@ def test_with_the_preview_open_the_views_move_into_a_menu_and_the_table_keeps_it
     ]
     assert menu.label == "Views: Owned by me"
     share = at.columns[0].weight
-    assert round(share, 3) == round(3.4 / 5.4, 3) and share > 0.6
+    assert round(share, 3) == round(3.8 / 5.8, 3) and share > 0.6
     assert any(b.key == f"{P}.create" for b in at.button)  # inside the Views menu
 
 
