@@ -1,5 +1,8 @@
 """Entry: page config, who is signed in, and the tabs they may open."""
 
+import os
+import time
+
 import streamlit as st
 
 from cs_core import db as workspace
@@ -8,6 +11,7 @@ from ui import text as ut
 
 st.set_page_config(page_title="Customer Success", page_icon="🤝", layout="wide")
 
+started = time.perf_counter()
 con = db.connection()
 user = auth.resolve_user(con)
 state.show_flash()
@@ -17,3 +21,9 @@ except workspace.WorkspaceError as exc:
     # The workspace file failed under a page (a full disk, a folder made read-only, a damaged
     # file): what happened and what to do, instead of an error without its cause.
     ut.error(exc, icon=":material/database:")
+finally:
+    # For the page-interaction benchmark: each run's server time, appended to a file it names
+    # (also when a page stops early or reruns).
+    if timing_log := os.environ.get("CS_TIMING_LOG"):
+        with open(timing_log, "a", encoding="utf-8") as log:
+            log.write(f"{time.time():.3f} {1000 * (time.perf_counter() - started):.1f}\n")
