@@ -11,7 +11,7 @@ from cs_core import activities as record_activities
 from cs_core import clock
 from cs_core.record_values import as_text, get_record, title_sql
 from cs_core.records import Property, list_objects, list_properties
-from cs_core.sql import ident
+from cs_core.sql import id_list, ident
 from cs_core.users import User
 
 # The properties a preview shows first, per standard object; others show their first ten.
@@ -98,19 +98,25 @@ def activities(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int,
     if types:
         where += " AND list_contains(?, a.activity_type)"
         params.append(list(types))
-    frame = con.execute(
-        f"""
-        SELECT {clock.local_sql("a.occurred_at", time_zone)} AS "When", a.activity_type AS type, a.subject AS "What",
-               nullif(trim(concat_ws(' ', c.first_name, c.last_name)), '') AS "Contact",
-               u.name AS "By"
-        FROM activities a
-        LEFT JOIN contacts c ON c.id = a.contact_id
-        LEFT JOIN users u ON u.id = a.user_id
-        WHERE {where}
-        ORDER BY a.occurred_at DESC, a.id DESC LIMIT ? OFFSET ?
-        """,
-        [*params, limit, offset],
-    ).df()
+    # The page's activities (the record's index finds them), then the names of their contacts
+    # and users by id: joined in one statement, DuckDB would scan every activity and contact.
+    rows = con.execute(
+        f"SELECT {clock.local_sql('a.occurred_at', time_zone)}, a.activity_type, a.subject, a.contact_id, a.user_id "
+        f"FROM activities a WHERE {where} ORDER BY a.occurred_at DESC, a.id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset]).fetchall()  # fmt: skip
+    contacts = {r[3] for r in rows if r[3] is not None}
+    people = {r[4] for r in rows if r[4] is not None}
+    names: dict[tuple[str, int], str | None] = {}
+    if rows and (contacts or people):
+        names = {(kind, i): n for kind, i, n in con.execute(
+            "SELECT 'c', id, nullif(trim(concat_ws(' ', first_name, last_name)), '') FROM contacts "
+            f"WHERE id IN ({id_list(contacts)}) UNION ALL SELECT 'u', id, name FROM users WHERE id IN ({id_list(people)})"
+        ).fetchall()}  # fmt: skip
+    frame = pd.DataFrame(
+        {"When": [r[0] for r in rows], "type": [r[1] for r in rows], "What": [r[2] for r in rows],
+         "Contact": [names.get(("c", r[3])) for r in rows], "By": [names.get(("u", r[4])) for r in rows]},
+        columns=["When", "type", "What", "Contact", "By"],
+    )  # fmt: skip
     frame.insert(1, "Type", frame.pop("type").map(ACTIVITY_LABELS))
     return frame
 
@@ -129,24 +135,29 @@ def associations(con: duckdb.DuckDBPyConnection, object_name: str, record_id: in
     """Associated records by object label (id and name, first ``limit``) and their counts, in
     one query; ``objects``, the catalog's objects by name when the caller has them."""
     objects = objects or {o.name: o for o in list_objects(con, enabled_only=False)}
-    linked = [r[0] for r in con.execute(
-        "SELECT DISTINCT to_object FROM associations WHERE from_object = ? AND from_id = ? ORDER BY 1",
-        [object_name, record_id]).fetchall()]  # fmt: skip
-    linked = [o for o in linked if o in objects]
-    if not linked:
+    # The record's links (one scan), then each linked object's records by id (index joins).
+    links: dict[str, list[int]] = {}
+    for other, to_id in con.execute(
+        "SELECT to_object, to_id FROM associations WHERE from_object = ? AND from_id = ?", [object_name, record_id]
+    ).fetchall():  # fmt: skip
+        if other in objects:
+            links.setdefault(other, []).append(to_id)
+    if not links:
         return {}, {}
     parts, params = [], []
-    for other in linked:
+    for other, ids in sorted(links.items()):
         parts.append(
-            f"SELECT ? AS obj, r.id, {title_sql(con, other, info=objects[other])} AS name FROM associations a "
-            f"JOIN {ident(other)} r ON r.id = a.to_id WHERE a.from_object = ? AND a.from_id = ? AND a.to_object = ?"
+            f"SELECT ? AS obj, r.id, {title_sql(con, other, info=objects[other])} AS name "
+            f"FROM {ident(other)} r WHERE r.id IN ({id_list(ids)})"
         )  # fmt: skip
-        params += [other, object_name, record_id, other]
+        params.append(other)
     rows = con.execute(
         "SELECT obj, id, name, n FROM (SELECT *, row_number() OVER (PARTITION BY obj ORDER BY lower(name), id) AS k, "
         f"count(*) OVER (PARTITION BY obj) AS n FROM ({' UNION ALL '.join(parts)})) WHERE k <= ? ORDER BY obj, k",
         [*params, limit],
-    ).df()  # fmt: skip
+    ).fetchall()  # fmt: skip
+    rows = pd.DataFrame(rows, columns=["obj", "id", "name", "n"])
+    linked = list(dict.fromkeys(rows["obj"]))
     frames, counts = {}, {}
     for other in linked:
         mine = rows[rows["obj"] == other]

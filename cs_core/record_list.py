@@ -144,7 +144,7 @@ def _parts(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer):
     if _health_needed(query, props, columns=False):
         table, health_params = _with_health(query.object, table, viewer)
         where = filters.Compiled(where.sql, [*health_params, *where.params])
-    return table, where, select, order_sql, columns
+    return table, where, select, order_sql, columns, props
 
 
 def _health_needed(query: Query, props: dict[str, Property], *, columns: bool) -> bool:
@@ -175,7 +175,7 @@ def _with_health(
 
 def count(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> int:
     """How many records the query matches."""
-    table, where, _, _, _ = _parts(con, query, viewer)
+    table, where, _, _, _, _ = _parts(con, query, viewer)
     return con.execute(
         f"SELECT count(*) FROM {table} r WHERE {where.sql}", where.params
     ).fetchone()[0]
@@ -186,13 +186,12 @@ def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number
     """One page (1-based) of matching records and the total count."""
     if size not in PAGE_SIZES:
         raise ValueError(f"A page has {', '.join(map(str, PAGE_SIZES))} rows, not {size}.")
-    table, where, select, order, columns = _parts(con, query, viewer)
+    table, where, select, order, columns, props = _parts(con, query, viewer)
     total = con.execute(
         f"SELECT count(*) FROM {table} r WHERE {where.sql}", where.params
     ).fetchone()[0]
     pages = max(1, -(-total // size))
     number = min(max(1, number), pages)
-    props = listing_properties(con, query.object)
     if _health_needed(query, props, columns=True) and not _health_needed(
         query, props, columns=False
     ):
@@ -217,8 +216,7 @@ def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number
 
 def export_frame(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> pd.DataFrame:
     """Every matching record (not just a page), columns headed by their labels."""
-    table, where, select, order, columns = _parts(con, query, viewer)
-    props = listing_properties(con, query.object)
+    table, where, select, order, columns, props = _parts(con, query, viewer)
     if _health_needed(query, props, columns=True) and not _health_needed(
         query, props, columns=False
     ):

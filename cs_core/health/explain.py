@@ -49,7 +49,7 @@ def current_health(
     """The record's score in effect on ``day`` in each live profile of its object, with the
     computed score and the one before it: the line a preview shows, without reading the
     record's whole history."""
-    effect, params = in_effect_sql(day=day)
+    effect, params = in_effect_sql(day=day, within=str(int(record_id)))
     rows = con.execute(
         "SELECT p.id, p.name, CAST(c.score AS INTEGER), c.category, c.score_date, "
         f"CAST(c.computed_score AS INTEGER), c.overridden FROM ({effect}) c "

@@ -36,15 +36,19 @@ def _in_effect(alias: str, low: str, high: str) -> tuple[str, str, str]:
     return score, category, active
 
 
-def in_effect_sql(*, day: date, profile: Profile | None = None) -> tuple[str, list]:
+def in_effect_sql(
+    *, day: date, profile: Profile | None = None, within: str | None = None
+) -> tuple[str, list]:
     """Current scores as in effect on ``day`` (of one profile, or of all): a manual override
     active that day (HS-8) replaces the computed score and takes its category from the
     profile's thresholds. (Each current score carries its active override, kept by the
     override writes and the runs, so this is one scan.)
 
     Columns: profile_id, record_id, score_date, score, category, computed_score,
-    computed_category, overridden.
+    computed_category, overridden. ``within`` (SQL listing record ids) reads only those
+    records' scores (filtered before anything is joined or computed).
     """
+    only = f"c.record_id IN ({within})" if within is not None else None
     if profile is not None:  # thresholds as parameters: no join with the profiles
         score, category, active = _in_effect("c", "?", "?")
         source, where = "FROM health_current c", "WHERE c.profile_id = ?"
@@ -56,6 +60,8 @@ def in_effect_sql(*, day: date, profile: Profile | None = None) -> tuple[str, li
         )  # fmt: skip
         source, where = "FROM health_current c JOIN health_profiles p ON p.id = c.profile_id", ""
         params = [day, day, day]
+    if only:
+        where = f"{where} AND {only}" if where else f"WHERE {only}"
     return (
         f"SELECT c.profile_id, c.record_id, c.score_date, {score} AS score, {category} AS category, "
         f"c.score AS computed_score, c.category AS computed_category, {active} AS overridden {source} {where}",
@@ -219,9 +225,7 @@ def current_health_sql(
     """Each record's score and category in effect on ``day`` from its object's live profiles
     (the lowest profile id wins where two live profiles score one record); ``within``, SQL
     listing record ids, limits it to those records (a page's rows)."""
-    effect, params = in_effect_sql(day=day)
-    if within is not None:
-        effect = f"SELECT * FROM ({effect}) WHERE record_id IN ({within})"
+    effect, params = in_effect_sql(day=day, within=within)
     return (
         f"""
         SELECT h.record_id, arg_min(h.score, h.profile_id) AS score, arg_min(h.category, h.profile_id) AS category,

@@ -43,6 +43,28 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def id_list(ids) -> str:
+    """Record ids read from the workspace as an SQL list of integer literals, for ``IN (...)``
+    (DuckDB prunes by them before reading a table; as parameters it reads every row group).
+    Each id is checked to be an integer: nothing else can reach the SQL."""
+    out = []
+    for i in ids:
+        if (
+            isinstance(i, bool)
+            or not isinstance(i, int | np_integer())
+            or not -(2**63) <= int(i) < 2**63
+        ):
+            raise NameRefused("A record id must be a whole number.")
+        out.append(str(int(i)))
+    return ", ".join(out) if out else "NULL"
+
+
+def np_integer():
+    import numpy
+
+    return numpy.integer
+
+
 def is_internal_name(name: object) -> bool:
     """Lower-case letters, digits and underscores: the shape of every stored internal name."""
     return isinstance(name, str) and bool(_INTERNAL.match(name))

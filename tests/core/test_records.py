@@ -370,7 +370,7 @@ def test_a_preview_is_a_few_statements(demo_con, user):
     counting = Counting(demo_con)
     p = record_detail.preview(counting, object_name="companies", record_id=busiest, user=user(CSM))
     assert len(p.associations) >= 2 and p.fields
-    assert counting.statements <= 8
+    assert counting.statements <= 9
     # The same links and counts as asking per object.
     for label, frame in p.associations.items():
         other = one(demo_con, "SELECT name FROM objects WHERE label_plural = ?", [label])
