@@ -156,16 +156,14 @@ def associations(con: duckdb.DuckDBPyConnection, object_name: str, record_id: in
         f"count(*) OVER (PARTITION BY obj) AS n FROM ({' UNION ALL '.join(parts)})) WHERE k <= ? ORDER BY obj, k",
         [*params, limit],
     ).fetchall()  # fmt: skip
-    rows = pd.DataFrame(rows, columns=["obj", "id", "name", "n"])
-    linked = list(dict.fromkeys(rows["obj"]))
     frames, counts = {}, {}
-    for other in linked:
-        mine = rows[rows["obj"] == other]
-        if mine.empty:
+    for other in sorted(links):
+        mine = [r for r in rows if r[0] == other]
+        if not mine:
             continue
         label = objects[other].label_plural
-        frames[label] = mine[["id", "name"]].rename(columns={"name": "Name"}).reset_index(drop=True)
-        counts[label] = int(mine["n"].iloc[0])
+        frames[label] = pd.DataFrame({"id": [r[1] for r in mine], "Name": [r[2] for r in mine]})
+        counts[label] = int(mine[0][3])
     return frames, counts
 
 
