@@ -198,10 +198,10 @@ def preview(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int,
     if info is None:
         raise ValueError(f"There is no object {object_name!r}.")
     cur = con.execute(
-        f"SELECT r.*, {title_sql(con, object_name, info=info)} AS __title, EXISTS (SELECT 1 FROM follows f "
-        f"WHERE f.user_id = ? AND f.object = ? AND f.record_id = r.id) AS __following "
+        f"SELECT r.*, {title_sql(con, object_name, info=info)} AS __title, (SELECT count(*) FROM follows f "
+        f"WHERE f.user_id = ? AND f.object = ? AND f.record_id = ?) > 0 AS __following "
         f"FROM {ident(object_name)} r WHERE r.id = ?",
-        [user.id, object_name, record_id],
+        [user.id, object_name, record_id, record_id],
     )  # fmt: skip
     row = cur.fetchone()
     if row is None:
