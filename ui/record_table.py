@@ -138,17 +138,32 @@ def table_height(rows: int) -> int:
 def table(page: RecordPage, *, prefix: str, props: list, compact: bool = False) -> int | None:
     """The page as a selectable table; returns the id of a newly selected row, if any.
 
-    ``props`` are the properties shown, to format their columns by type.
+    ``props`` are the properties shown, to format their columns by type. A click on a row
+    sets ``{prefix}.record_id`` in a callback, before the page runs again, so the preview
+    opens in that one run (no second run to show it).
     """
+    ids_key = f"{prefix}.table_ids"
+    st.session_state[ids_key] = [int(i) for i in page.rows["id"]]
     event = st.dataframe(
-        page.rows, hide_index=True, width="stretch", on_select="rerun", height=table_height(len(page.rows)),
-        selection_mode="single-row", key=f"{prefix}.table", column_config=_column_config(props, compact=compact),
+        page.rows, hide_index=True, width="stretch", on_select=lambda: _picked(prefix),
+        height=table_height(len(page.rows)), selection_mode="single-row", key=f"{prefix}.table",
+        column_config=_column_config(props, compact=compact),
     )  # fmt: skip
     rows = list(event.selection.rows) if event and event.selection else []
     picked = int(page.rows.iloc[rows[0]]["id"]) if rows and rows[0] < len(page.rows) else None
     last = st.session_state.get(f"{prefix}.last_selected")
     st.session_state[f"{prefix}.last_selected"] = picked
     return picked if picked is not None and picked != last else None
+
+
+def _picked(prefix: str) -> None:
+    """The row clicked: its record opens in the preview (run before the page runs again)."""
+    selection = st.session_state.get(f"{prefix}.table")
+    rows = list(selection.selection.rows) if selection and selection.selection else []
+    ids = st.session_state.get(f"{prefix}.table_ids", [])
+    if rows and rows[0] < len(ids):
+        st.session_state[f"{prefix}.record_id"] = ids[rows[0]]
+        st.session_state[f"{prefix}.last_selected"] = ids[rows[0]]
 
 
 def pager(page: RecordPage, *, prefix: str) -> None:

@@ -130,10 +130,13 @@ def test_filter_select_edit_in_preview_and_the_edit_survives_reload(
         (total,) = con.execute(
             "SELECT count(*) FROM companies WHERE csm_id = ?", [AVERY_ID]
         ).fetchone()
+        # "Last 7 days" are the 7 local days ending today in Avery's zone (stored times are UTC).
+        con.execute("SET TimeZone = 'UTC'")
         mine_recent = (
-            "FROM companies WHERE csm_id = ? AND CAST(last_activity_at AS DATE) BETWEEN ? AND ?"
+            "FROM companies WHERE csm_id = ? AND CAST(timezone('America/New_York', "
+            "CAST(last_activity_at AS TIMESTAMPTZ)) AS DATE) BETWEEN ? AND ?"
         )
-        params = [AVERY_ID, today - timedelta(days=FILTER_DAYS), today]
+        params = [AVERY_ID, today - timedelta(days=FILTER_DAYS - 1), today]
         (filtered,) = con.execute(f"SELECT count(*) {mine_recent}", params).fetchone()
         company_id, company, old_nps = con.execute(
             f"SELECT id, name, nps {mine_recent} ORDER BY lower(name), id LIMIT 1", params
@@ -210,7 +213,7 @@ def test_open_record_from_the_preview_and_back(page: Page, app):
 
     panel.get_by_role("button", name="Open record").click()
     settled(page)
-    expect(page).to_have_url(re.compile(r"/customers\?record=\d+$"))
+    expect(page).to_have_url(re.compile(r"/customers\?(as=\d+&)?record=\d+(&as=\d+)?$"))
     record_id = re.search(r"record=(\d+)", page.url).group(1)
     expect(page.get_by_role("heading", name=company, exact=True)).to_be_visible()
     expect(page.get_by_text(f"Company · record id {record_id}", exact=True)).to_be_visible()
