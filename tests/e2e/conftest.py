@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from bench.run import CHROMIUM, CHROMIUM_ARGS
 from cs_core.demo import create_demo_workspace
@@ -199,3 +199,18 @@ def pytest_runtest_makereport(item, call):
     for name, value in getattr(item, "funcargs", {}).items():
         if isinstance(value, StreamlitServer):
             report.sections.append((f"streamlit log ({name})", value.log_tail()))
+
+
+def open_and_settle(page: Page, expander: Locator, title: str) -> None:
+    """Click ``expander``'s title and wait for its opening animation to end: it scrolls while it
+    grows, and a select list inside it closes when its container scrolls."""
+    expander.get_by_text(title, exact=True).first.click()
+    expect(expander.locator("details").first).to_have_attribute("open", "")
+    last = None
+    for _ in range(40):
+        box = expander.bounding_box()
+        if box == last:
+            return
+        last = box
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the expander {title!r} did not stop growing")

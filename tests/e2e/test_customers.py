@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.conftest import open_and_settle
+
 AVERY_ID = 1  # the demo's default user, a super admin; the "Owned by me" view is hers
 AVERY_TZ = ZoneInfo("America/New_York")
 FILTER, FILTER_DAYS = "Last 7 days", 7  # the demo's 90-day range would keep every one of hers
@@ -47,19 +49,9 @@ def choose(page: Page, scope: Page | Locator, label: str, option: str) -> None:
 
 
 def open_expander(page: Page, scope: Locator, title: str) -> None:
-    """Open the expander ``title`` and wait for its opening animation to end: the expander
-    scrolls while it grows, and a select list inside it closes when its container scrolls."""
+    """Open the expander ``title`` inside ``scope`` and wait until it stops growing."""
     expander = scope.get_by_test_id("stExpander").filter(has=page.get_by_text(title, exact=True))
-    expander.get_by_text(title, exact=True).click()
-    expect(expander.locator("details")).to_have_attribute("open", "")
-    last = None
-    for _ in range(40):
-        box = expander.bounding_box()
-        if box == last:
-            return
-        last = box
-        page.wait_for_timeout(100)
-    raise AssertionError(f"the expander {title!r} did not stop growing")
+    open_and_settle(page, expander, title)
 
 
 def count_line(page: Page) -> Locator:

@@ -23,6 +23,8 @@ import duckdb
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.conftest import open_and_settle
+
 PRIYA_ID = 3  # Priya Raman, CS settings manager: may share views and manage default views
 LUCAS_ID = 4  # Lucas Fischer, a CSM with a seat
 VIEW_NAME = "Quiet accounts: mine with an a, or Lucas's"
@@ -55,17 +57,8 @@ def choose(page: Page, scope: Page | Locator, label: str, option: str) -> None:
 
 
 def open_expander(page: Page, expander: Locator, title: str) -> None:
-    """Open ``expander`` and wait for its opening animation to end."""
-    expander.get_by_text(title, exact=True).first.click()
-    expect(expander.locator("details").first).to_have_attribute("open", "")
-    last = None
-    for _ in range(40):
-        box = expander.bounding_box()
-        if box == last:
-            return
-        last = box
-        page.wait_for_timeout(100)
-    raise AssertionError(f"the expander {title!r} did not stop growing")
+    """Open ``expander`` and wait until it stops growing."""
+    open_and_settle(page, expander, title)
 
 
 def key(name: str) -> str:
