@@ -36,7 +36,7 @@ view = by_id.get(st.session_state.get(f"{P}.view_id")) or (all_views[0] if all_v
 
 # A newly opened view (or account object) starts from its saved filters, columns and sort.
 loaded = (view.id if view else None, obj.name)
-if st.session_state.get(f"{P}.loaded") != loaded:
+if (before := st.session_state.get(f"{P}.loaded")) != loaded:
     st.session_state[f"{P}.loaded"] = loaded
     # The view's quick filters go back into the quick-filter boxes, the rest into the editor.
     filter_editor.load(P, record_table.load_quick(P, view.filters if view else []))
@@ -53,6 +53,9 @@ if st.session_state.get(f"{P}.loaded") != loaded:
     st.session_state[f"{P}.sort_by"] = first_sort["property"]
     st.session_state[f"{P}.sort_dir"] = first_sort.get("direction", "asc")
     st.session_state[f"{P}.page"] = 1
+    if before is not None:  # another view: its rows, and no preview of the last one's record
+        st.session_state[f"{P}.record_id"] = None
+        record_table.clear_selection(P)
 
 
 def _import_filter() -> list[dict]:

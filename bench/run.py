@@ -891,7 +891,7 @@ def _start_interactions(ctx: Context) -> Interactions:
         page.set_default_timeout(STEP_TIMEOUT_MS)
         page.goto(f"{url}/customers?as={CSM_USER_ID}")
         page.get_by_role("heading", name=FIRST_VIEW, exact=True).wait_for()
-        _settle(page)
+        _settle(session)
         acting = page.get_by_role("combobox", name="Acting as").input_value()
         if not acting.startswith("Lucas Fischer"):
             raise RuntimeError(f"the page acts as {acting!r}, not as Lucas Fischer")
@@ -919,12 +919,45 @@ def _start_interactions(ctx: Context) -> Interactions:
     return session
 
 
-def _settle(page: Any) -> None:
-    """Wait for the script run an action started (and any rerun it asked for) to finish."""
-    page.wait_for_timeout(150)
-    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-        state="attached"
-    )
+QUIET_S = 0.25  # no run ended for this long, the script not running: the page is settled
+
+
+def _logged_runs(session: Interactions) -> list[tuple[float, float]]:
+    """(end as Unix seconds, ms) of every run in the timing log so far (whole lines only)."""
+    if not session.timing_log.exists():
+        return []
+    text = session.timing_log.read_text()
+    lines = text.splitlines() if text.endswith("\n") else text.splitlines()[:-1]
+    return [(float(a), float(b)) for a, b in (line.split() for line in lines)]
+
+
+def _settle(session: Interactions, since: float | None = None) -> None:
+    """Wait for the runs an action started to end. With ``since`` (Unix seconds, taken before
+    the action), first for a run to end after it (a click on the table reaches the server
+    about 150 ms after the press); then until the script is not running and no run has ended
+    for QUIET_S (a run asking for another)."""
+    page = session.page
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+
+    def last_end() -> float:
+        runs = _logged_runs(session)
+        return runs[-1][0] if runs else 0.0
+
+    if since is None:
+        page.wait_for_timeout(150)
+    while since is not None and last_end() < since:
+        if time.monotonic() > deadline:
+            raise RuntimeError("no Streamlit run ended after the action")
+        page.wait_for_timeout(20)
+    while True:
+        idle.wait_for(state="attached")
+        seen = last_end()
+        page.wait_for_timeout(QUIET_S * 1000)
+        if last_end() == seen and idle.count():
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError("the page did not settle")
 
 
 def _count_text(page: Any) -> str:
@@ -942,15 +975,12 @@ def _timed(session: Interactions, spec: dict, click: Callable[[], None]) -> Step
     click()
     page.wait_for_function("() => window.__bench.doneAt !== null", timeout=STEP_TIMEOUT_MS)
     clicked, shown = page.evaluate("() => [window.__bench.clickAt, window.__bench.doneAt]")
-    _settle(page)
     clicked_at, shown_at = clicked / 1000, shown / 1000
+    since = clicked_at - 0.002  # the browser's clock has whole milliseconds
+    _settle(session, since)
     # Every run that ended after the press, up to now (no other session uses the app): a run
     # writes its line when it ends, which may be after the content showed.
-    runs = []
-    for line in session.timing_log.read_text().splitlines():
-        end, ms = (float(x) for x in line.split())
-        if end >= clicked_at - 0.002:  # the browser's clock has whole milliseconds
-            runs.append((end, ms))
+    runs = [(end, ms) for end, ms in _logged_runs(session) if end >= since]
     return Step(shown - clicked, runs, clicked_at, shown_at)
 
 
@@ -1014,11 +1044,14 @@ def _close_preview(session: Interactions, index: int) -> None:
     """Close the preview, then untick row ``index``: a row left ticked would open the preview
     of whichever record is in that row when another view or filter is shown."""
     page = session.page
+    since = time.time()
     page.locator(".st-key-customers-preview-close").get_by_role("button").first.click()
     page.locator(".st-key-customers-preview").wait_for(state="detached")
-    _settle(page)
-    page.mouse.click(*_row_point(session, index))
-    _settle(page)
+    _settle(session, since)
+    point = _row_point(session, index)
+    since = time.time()
+    page.mouse.click(*point)
+    _settle(session, since)
     page.get_by_role("button", name=OTHER_VIEW, exact=True).wait_for()
     if page.locator(".st-key-customers-preview").count():
         raise RuntimeError("unticking the row opened the preview again")
@@ -1032,11 +1065,16 @@ def _prepare_edit(session: Interactions) -> Any:
     expander = panel.get_by_test_id("stExpander").filter(has_text="Edit a property").first
     expander.get_by_text("Edit a property", exact=True).first.click()
     expander.locator("details[open]").wait_for()
-    prop = page.locator(".st-key-customers-edit-prop")
-    prop.get_by_role("combobox").click()
-    page.keyboard.type(EDIT_LABEL)
-    page.get_by_role("option", name=EDIT_LABEL, exact=True).click()
-    _settle(page)
+    prop = page.locator(".st-key-customers-edit-prop").get_by_role("combobox")
+    prop.wait_for()
+    if prop.input_value() != EDIT_LABEL:  # the choice is kept from one record to the next
+        prop.click()
+        page.keyboard.type(EDIT_LABEL)
+        since = time.time()
+        page.get_by_role("option", name=EDIT_LABEL, exact=True).click()
+        _settle(session, since)
+    if prop.input_value() != EDIT_LABEL:
+        raise RuntimeError(f"the property to edit is {prop.input_value()!r}, not {EDIT_LABEL}")
     return panel.locator("[class*='st-key-customers-edit-value-'] input")
 
 
@@ -1046,9 +1084,10 @@ def _save_edit(session: Interactions, box: Any) -> tuple[Step, str]:
     box.wait_for()
     old = box.input_value().strip()
     new = str(int(float(old)) + 1 if old else 1)
+    since = time.time()
     box.fill(new)
     box.press("Enter")
-    _settle(page)
+    _settle(session, since)
     save = page.locator(".st-key-customers-edit-save button")
     step = _timed(session, {"kind": "toast", "toast": f"{EDIT_LABEL} saved."}, save.click)
     shown = box.input_value().strip()

@@ -11,7 +11,7 @@ from cs_core.merges import MergeRefused
 from cs_core.record_values import ValueRefused
 from cs_core.records import Property, get_object
 from cs_core.users import PermissionDenied, User
-from ui import health_panel, state
+from ui import health_panel, record_table, state
 from ui import text as ut
 
 
@@ -194,6 +194,7 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
         "", icon=":material/close:", key=f"{prefix}.preview.close", help="Close the preview"
     ):
         st.session_state[f"{prefix}.record_id"] = None
+        record_table.clear_selection(prefix)  # no row stays ticked behind a closed preview
         st.rerun()
     a, b = st.columns(2)
     if a.button("Open record", icon=":material/open_in_full:", key=f"{prefix}.preview.open"):

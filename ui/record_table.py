@@ -142,6 +142,9 @@ def table(page: RecordPage, *, prefix: str, props: list, compact: bool = False) 
     sets ``{prefix}.record_id`` in a callback, before the page runs again, so the preview
     opens in that one run (no second run to show it).
     """
+    if st.session_state.pop(f"{prefix}.table_clear", False):
+        st.session_state.pop(f"{prefix}.table", None)  # before the table exists in this run
+        st.session_state[f"{prefix}.last_selected"] = None
     ids_key = f"{prefix}.table_ids"
     st.session_state[ids_key] = [int(i) for i in page.rows["id"]]
     event = st.dataframe(
@@ -154,6 +157,12 @@ def table(page: RecordPage, *, prefix: str, props: list, compact: bool = False) 
     last = st.session_state.get(f"{prefix}.last_selected")
     st.session_state[f"{prefix}.last_selected"] = picked
     return picked if picked is not None and picked != last else None
+
+
+def clear_selection(prefix: str) -> None:
+    """Untick the table's row at the next run (a closed preview, another view): a ticked row
+    would otherwise open whatever record sits in that row next."""
+    st.session_state[f"{prefix}.table_clear"] = True
 
 
 def _picked(prefix: str) -> None:

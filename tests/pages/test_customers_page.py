@@ -449,3 +449,22 @@ def test_an_import_link_opens_customers_on_the_imported_records(app, demo_path):
     assert count_shown(at) == scalar(
         demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?", [CSM]
     )
+
+
+def test_a_closed_preview_leaves_no_row_ticked_for_the_next_view(app, demo_path):
+    """Closing the preview unticks its row; another view opens without a preview."""
+    at = open_tab(app, CSM)
+    at = _select_first_row(at)
+    assert at.session_state[f"{P}.record_id"] is not None
+    at.button(key=f"{P}.preview.close").click().run()
+    assert at.session_state[f"{P}.record_id"] is None
+    assert not at.session_state[f"{P}.table"]["selection"]["rows"]
+    other = scalar(
+        demo_path,
+        "SELECT id FROM views WHERE standard_key = 'assigned_recently' AND object = 'companies'",
+    )
+    at = _select_first_row(at)
+    at.session_state[f"{P}.view_id"] = other
+    at.run()
+    assert at.session_state[f"{P}.record_id"] is None
+    assert not any(c.key == f"{P}.preview" for c in at.container)
