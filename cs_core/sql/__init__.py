@@ -11,6 +11,7 @@ This folder also holds the numbered migrations (``migrations/``).
 
 from __future__ import annotations
 
+import numbers
 import re
 import unicodedata
 
@@ -51,18 +52,12 @@ def id_list(ids) -> str:
     for i in ids:
         if (
             isinstance(i, bool)
-            or not isinstance(i, int | np_integer())
+            or not isinstance(i, numbers.Integral)
             or not -(2**63) <= int(i) < 2**63
         ):
             raise NameRefused("A record id must be a whole number.")
         out.append(str(int(i)))
     return ", ".join(out) if out else "NULL"
-
-
-def np_integer():
-    import numpy
-
-    return numpy.integer
 
 
 def is_internal_name(name: object) -> bool:
