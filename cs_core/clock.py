@@ -91,6 +91,13 @@ def shown(stored: datetime | None, time_zone: str | None, fmt: str = "%Y-%m-%d %
     return as_utc(stored).astimezone(zone(time_zone)).strftime(fmt)
 
 
+def local(stored: datetime | None, time_zone: str | None) -> datetime | None:
+    """A stored (UTC) timestamp as wall-clock time in ``time_zone`` (naive, as shown)."""
+    if stored is None:
+        return None
+    return as_utc(stored).astimezone(zone(time_zone)).replace(tzinfo=None)
+
+
 def local_sql(expr: str, time_zone: str | None) -> str:
     """SQL turning a stored (UTC) timestamp expression into wall-clock time in ``time_zone``.
 

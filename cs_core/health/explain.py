@@ -49,12 +49,10 @@ def current_health(
     """The record's score in effect on ``day`` in each live profile of its object, with the
     computed score and the one before it: the line a preview shows, without reading the
     record's whole history."""
-    effect, params = in_effect_sql(day=day, within=str(int(record_id)))
+    effect, params = in_effect_sql(day=day, within=str(int(record_id)), live_of=object_name)
     rows = con.execute(
-        "SELECT p.id, p.name, CAST(c.score AS INTEGER), c.category, c.score_date, "
-        f"CAST(c.computed_score AS INTEGER), c.overridden FROM ({effect}) c "
-        "JOIN health_profiles p ON p.id = c.profile_id AND p.status = 'live' AND p.object = ? "
-        "WHERE c.record_id = ? ORDER BY p.id", [*params, object_name, record_id]).fetchall()  # fmt: skip
+        "SELECT profile_id, profile_name, CAST(score AS INTEGER), category, score_date, "
+        f"CAST(computed_score AS INTEGER), overridden FROM ({effect}) ORDER BY profile_id", params).fetchall()  # fmt: skip
     return [CurrentHealth(name, score, category, when, _previous_score(con, profile_id, record_id, when),
                           computed, overridden, profile_id)
             for profile_id, name, score, category, when, computed, overridden in rows]  # fmt: skip

@@ -37,19 +37,24 @@ def _in_effect(alias: str, low: str, high: str) -> tuple[str, str, str]:
 
 
 def in_effect_sql(
-    *, day: date, profile: Profile | None = None, within: str | None = None
-) -> tuple[str, list]:
+    *, day: date, profile: Profile | None = None, within: str | None = None,
+    live_of: str | None = None,
+) -> tuple[str, list]:  # fmt: skip
     """Current scores as in effect on ``day`` (of one profile, or of all): a manual override
     active that day (HS-8) replaces the computed score and takes its category from the
     profile's thresholds. (Each current score carries its active override, kept by the
     override writes and the runs, so this is one scan.)
 
     Columns: profile_id, record_id, score_date, score, category, computed_score,
-    computed_category, overridden. ``within`` (SQL listing record ids) reads only those
-    records' scores (filtered before anything is joined or computed).
+    computed_category, overridden, and profile_name with ``live_of``. ``within`` (SQL listing
+    record ids) reads only those records' scores (filtered before anything is joined or
+    computed); ``live_of`` (an object name) keeps the scores of that object's live profiles.
     """
     only = f"c.record_id IN ({within})" if within is not None else None
+    name = ""
     if profile is not None:  # thresholds as parameters: no join with the profiles
+        if live_of is not None:
+            raise ValueError("in_effect_sql takes a profile or live_of, not both")
         score, category, active = _in_effect("c", "?", "?")
         source, where = "FROM health_current c", "WHERE c.profile_id = ?"
         params = [day, day, profile.at_risk_max, profile.successful_min, day, profile.id]
@@ -60,11 +65,16 @@ def in_effect_sql(
         )  # fmt: skip
         source, where = "FROM health_current c JOIN health_profiles p ON p.id = c.profile_id", ""
         params = [day, day, day]
+        if live_of is not None:  # one join with the profiles serves the filter and the names
+            source += " AND p.status = 'live' AND p.object = ?"
+            params.append(live_of)
+            name = ", p.name AS profile_name"
     if only:
         where = f"{where} AND {only}" if where else f"WHERE {only}"
     return (
         f"SELECT c.profile_id, c.record_id, c.score_date, {score} AS score, {category} AS category, "
-        f"c.score AS computed_score, c.category AS computed_category, {active} AS overridden {source} {where}",
+        f"c.score AS computed_score, c.category AS computed_category, {active} AS overridden{name} "
+        f"{source} {where}",
         params,
     )
 
@@ -225,16 +235,15 @@ def current_health_sql(
     """Each record's score and category in effect on ``day`` from its object's live profiles
     (the lowest profile id wins where two live profiles score one record); ``within``, SQL
     listing record ids, limits it to those records (a page's rows)."""
-    effect, params = in_effect_sql(day=day, within=within)
+    effect, params = in_effect_sql(day=day, within=within, live_of=object_name)
     return (
         f"""
-        SELECT h.record_id, arg_min(h.score, h.profile_id) AS score, arg_min(h.category, h.profile_id) AS category,
-               arg_min(p.name, h.profile_id) AS profile_name
-        FROM ({effect}) h
-        JOIN health_profiles p ON p.id = h.profile_id AND p.status = 'live' AND p.object = ?
-        GROUP BY h.record_id
+        SELECT record_id, arg_min(score, profile_id) AS score, arg_min(category, profile_id) AS category,
+               arg_min(profile_name, profile_id) AS profile_name
+        FROM ({effect})
+        GROUP BY record_id
         """,
-        [*params, object_name],
+        params,
     )  # fmt: skip
 
 
