@@ -57,27 +57,43 @@ def edit_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: in
     # The value the user saw when the input appeared: a save compares with it, so an edit of a
     # value someone changed meanwhile is refused instead of overwriting theirs.
     seen = st.session_state.setdefault(f"{key}.seen", {"value": record.get(name)})["value"]
-    value = _edit_input(prop, seen, key, users, user.time_zone)
-    if st.button("Save", type="primary", key=f"{prefix}.edit.save", icon=":material/save:"):
-        try:
-            change = record_values.update_property(
-                con, actor=user, object_name=object_name, record_id=record_id, property_name=name,
-                value=value, now=clock.now(), expected=seen,
-            )  # fmt: skip
-        except record_values.StaleEdit as exc:
-            # Nothing was overwritten. The user's value stays in the field; saving again (now
-            # that they have seen the other change) replaces it.
-            fresh = record_values.get_record(con, object_name, record_id) or {}
-            st.session_state[f"{key}.seen"] = {"value": fresh.get(name)}
-            ut.error(f"{exc} Your value is still in the field: save again to replace theirs.",
-                     icon=":material/sync_problem:")  # fmt: skip
-            return
-        except (ValueRefused, PermissionDenied) as exc:
-            ut.error(exc)
-            return
-        _forget_edit(key)
-        state.flash(f"{prop.label} saved." if change else f"{prop.label} was already that value.")
-        st.rerun()
+    _edit_input(prop, seen, key, users, user.time_zone)
+    # Saved in the button's callback, before the page is drawn again: one run shows the new
+    # value, instead of a run that saves and a second one that shows it.
+    st.button("Save", type="primary", key=f"{prefix}.edit.save", icon=":material/save:",
+              on_click=_save_edit, args=(object_name, record_id, prop, key, user))  # fmt: skip
+    problem = st.session_state.pop(f"{key}.problem", None)
+    if problem is not None:
+        ut.error(problem[0], icon=problem[1])
+
+
+def _save_edit(object_name: str, record_id: int, prop: Property, key: str, user: User) -> None:
+    """The Save button's callback: the value in the field, written if nobody changed the stored
+    one since the user saw it; a refusal is kept for the form to show."""
+    from ui import db
+
+    con = db.connection()
+    seen = st.session_state.get(f"{key}.seen", {}).get("value")
+    try:
+        change = record_values.update_property(
+            con, actor=user, object_name=object_name, record_id=record_id,
+            property_name=prop.name, value=st.session_state.get(key), now=clock.now(), expected=seen,
+        )  # fmt: skip
+    except record_values.StaleEdit as exc:
+        # Nothing was overwritten. The user's value stays in the field; saving again (now
+        # that they have seen the other change) replaces it.
+        fresh = record_values.get_record(con, object_name, record_id) or {}
+        st.session_state[f"{key}.seen"] = {"value": fresh.get(prop.name)}
+        st.session_state[f"{key}.problem"] = (
+            f"{exc} Your value is still in the field: save again to replace theirs.",
+            ":material/sync_problem:",
+        )
+        return
+    except (ValueRefused, PermissionDenied) as exc:
+        st.session_state[f"{key}.problem"] = (str(exc), ":material/error:")
+        return
+    _forget_edit(key)
+    state.flash(f"{prop.label} saved." if change else f"{prop.label} was already that value.")
 
 
 def _forget_edit(key: str) -> None:

@@ -189,6 +189,29 @@ def test_an_edit_shows_at_once_and_a_bad_value_is_refused(app, demo_path, value,
     assert history == f"4 by {CSM} via ui"
 
 
+def test_an_edit_of_a_value_changed_meanwhile_is_refused_and_the_input_kept(app, demo_path):
+    at = _select_first_row(open_tab(app, CSM))
+    record_id = at.session_state[f"{P}.record_id"]
+    at.selectbox(key=f"{P}.edit.prop").set_value("nps").run()
+    box = f"{P}.edit.value.{record_id}.nps"
+    at.text_input(key=box).set_value("3").run()
+    # Someone else saves 9 after this user's form appeared.
+    from cs_core import clock, db, record_values, users
+
+    cur = db.shared_workspace(demo_path).cursor()
+    record_values.update_property(cur, actor=users.get_user(cur, SETTINGS_MANAGER), object_name="companies",
+                                  record_id=record_id, property_name="nps", value="9", now=clock.now())  # fmt: skip
+    at.button(key=f"{P}.edit.save").click().run()
+    assert scalar(demo_path, "SELECT nps FROM companies WHERE id = ?", [record_id]) == 9.0
+    assert "save again to replace theirs" in plain(at.error[0].value)
+    assert at.text_input(key=box).value == "3" and not at.toast
+    # Saving again, now that the user has seen theirs, replaces it.
+    at.button(key=f"{P}.edit.save").click().run()
+    assert [plain(t.value) for t in at.toast] == ["Latest NPS score saved."]
+    assert scalar(demo_path, "SELECT nps FROM companies WHERE id = ?", [record_id]) == 3.0
+    assert not at.error
+
+
 def test_the_record_page_opens_by_deep_link(app, demo_path):
     at = app(CSM)
     at.query_params["record"] = "7"
