@@ -5,7 +5,7 @@ import streamlit as st
 from cs_core import clock, filters, imports, record_list, records, settings, views
 from cs_core.record_list import Query, Viewer
 from cs_core.users import Action
-from ui import auth, db, filter_editor, record_panel, record_table, view_panel
+from ui import auth, db, filter_editor, listing_data, record_panel, record_table, view_panel
 from ui import text as ut
 
 P = "customers"
@@ -16,8 +16,8 @@ viewer = Viewer(user.id, now, user.time_zone)
 today = viewer.today
 chosen = settings.get_customer_settings(con)
 obj = records.get_object(con, chosen.object)
-props = record_list.listing_properties(con, obj.name)
-refs = record_table.reference_labels(con, obj.name)
+props = listing_data.listing_properties(con, obj.name)
+refs = listing_data.reference_labels(con, obj.name)
 
 if "record" in st.query_params:
     try:
@@ -141,7 +141,7 @@ with table_col:
     imported = _import_filter()
     query = Query(obj.name, record_table.combine(usable, quick + imported), tuple(columns),
                   sort=((sort_by, direction),), owner_property=chosen.owner_property)  # fmt: skip
-    page = record_list.page(con, query, viewer, number=st.session_state.get(f"{P}.page", 1),
+    page = listing_data.page(con, query, viewer, number=st.session_state.get(f"{P}.page", 1),
                             size=st.session_state.get(f"{P}.page_size", 25))  # fmt: skip
     top = st.columns([3, 1], vertical_alignment="center")
     top[0].markdown(

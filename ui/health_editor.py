@@ -249,7 +249,7 @@ def editor(con: duckdb.DuckDBPyConnection, user: User, account_object: str) -> N
     obj = d.get("object", account_object)
     props = record_list.listing_properties(con, obj)
     props = {n: p for n, p in props.items() if p.group_name != "Health"}
-    from ui.record_table import reference_labels
+    from ui.listing_data import reference_labels
 
     refs = reference_labels(con, obj)
     with st.container(border=True):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import duckdb
 import streamlit as st
 
-from cs_core import pipelines, users
 from cs_core.record_list import PAGE_SIZES, RecordPage
 
 # label -> condition (None: no condition) for the create and last-activity quick filters
@@ -18,16 +16,6 @@ QUICK_RANGES = {
     "More than 30 days ago": ("more_than_days_ago", 30),
     "More than 90 days ago": ("more_than_days_ago", 90),
 }
-
-
-def reference_labels(con: duckdb.DuckDBPyConnection, object_name: str) -> dict[str, dict[int, str]]:
-    """{id: label} for the user, pipeline and stage choices of an object's filters and edits."""
-    pipes = pipelines.list_pipelines(con, object_name)
-    return {
-        "user": {u.id: u.name for u in users.list_users(con)},
-        "pipeline": {p.id: p.label for p in pipes},
-        "stage": {s.id: f"{p.label} · {s.label}" for p in pipes for s in p.stages},
-    }
 
 
 QUICK_PROPERTIES = (("created_at", "Create date"), ("last_activity_at", "Last activity date"))
