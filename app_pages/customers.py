@@ -5,7 +5,16 @@ import streamlit as st
 from cs_core import clock, filters, imports, record_list, records, settings, views
 from cs_core.record_list import Query, Viewer
 from cs_core.users import Action
-from ui import auth, db, filter_editor, listing_data, record_panel, record_table, view_panel
+from ui import (
+    auth,
+    db,
+    filter_editor,
+    listing,
+    listing_data,
+    record_panel,
+    record_table,
+    view_panel,
+)
 from ui import text as ut
 
 P = "customers"
@@ -29,33 +38,23 @@ if "record" in st.query_params:
                              users=refs["user"])  # fmt: skip
     st.stop()
 
-views.ensure_standard_views(con, obj.name, now=now)
-all_views = views.list_views(con, object_name=obj.name, user=user)
-by_id = {v.id: v for v in all_views}
-view = by_id.get(st.session_state.get(f"{P}.view_id")) or (all_views[0] if all_views else None)
 
-# A newly opened view (or account object) starts from its saved filters, columns and sort.
-loaded = (view.id if view else None, obj.name)
-if (before := st.session_state.get(f"{P}.loaded")) != loaded:
-    st.session_state[f"{P}.loaded"] = loaded
-    # The view's quick filters go back into the quick-filter boxes, the rest into the editor.
-    filter_editor.load(P, record_table.load_quick(P, view.filters if view else []))
-    default_cols = views.default_columns(
+def _default_columns() -> list[str]:
+    found = views.default_columns(
         con, obj.name, chosen.owner_property, chosen.renewal_date_property
     )
-    default_cols += [c for c in record_list.HEALTH_COLUMNS if c in props]
-    st.session_state[f"{P}.columns"] = view.columns if view and view.columns else default_cols
-    first_sort = (
-        view.sort[0]
-        if view and view.sort
-        else {"property": obj.primary_property, "direction": "asc"}
-    )
-    st.session_state[f"{P}.sort_by"] = first_sort["property"]
-    st.session_state[f"{P}.sort_dir"] = first_sort.get("direction", "asc")
-    st.session_state[f"{P}.page"] = 1
-    if before is not None:  # another view: its rows, and no preview of the last one's record
-        st.session_state[f"{P}.record_id"] = None
-        record_table.clear_selection(P)
+    return found + [c for c in record_list.HEALTH_COLUMNS if c in props]
+
+
+# The view's quick filters go back into the quick-filter boxes, the rest into the editor.
+all_views, view = listing.open_view(
+    con, prefix=P, object_name=obj.name, user=user, now=now, default_columns=_default_columns,
+    default_sort={"property": obj.primary_property, "direction": "asc"},
+    load_filters=lambda spec: record_table.load_quick(P, spec),
+)  # fmt: skip
+if listing.newly_opened(P):  # another view: its rows, and no preview of the last one's record
+    st.session_state[f"{P}.record_id"] = None
+    record_table.clear_selection(P)
 
 
 def _import_filter() -> list[dict]:
@@ -114,24 +113,13 @@ with table_col:
     if not advanced.open and (n := sum(len(g) for g in draft)):
         st.caption(f"{n:,} advanced condition{'s' if n != 1 else ''} in {len(draft):,} "
                    f"group{'s' if len(draft) != 1 else ''} applied")  # fmt: skip
-    with st.expander("Columns and sort", icon=":material/view_column:"):
-        columns = st.multiselect(
-            "Columns", list(props), format_func=lambda n: props[n].label, key=f"{P}.columns"
-        )
-        a, b = st.columns([3, 2])
-        sort_by = a.selectbox(
-            "Sort by", list(props), format_func=lambda n: props[n].label, key=f"{P}.sort_by"
-        )
-        direction = b.radio("Order", ["asc", "desc"], key=f"{P}.sort_dir", horizontal=True,
-                            format_func={"asc": "Ascending", "desc": "Descending"}.get)  # fmt: skip
-    sort = [{"property": sort_by, "direction": direction}]
+    columns, sort = listing.columns_and_sort(P, props)
+    sort_by, direction = sort[0]["property"], sort[0]["direction"]
     # What a view saves: every filter on screen (the quick ones in every group), columns, sort.
     shown_spec = record_table.combine(spec, quick)
     if view:
-        changed = (shown_spec != view.filters or columns != (view.columns or columns)
-                   or (view.sort and sort != view.sort[:1]))  # fmt: skip
-        view_panel.view_actions(con, view, prefix=P, user=user, spec=shown_spec, columns=columns,
-                                sort=sort, changed=bool(changed))  # fmt: skip
+        view_panel.view_actions(con, view, prefix=P, user=user, spec=shown_spec, columns=columns, sort=sort,
+                                changed=listing.differs(view, shown_spec, columns, sort))  # fmt: skip
     usable, problems = filters.applicable(
         spec, props, today=today, time_zone=user.time_zone, me=user.id, owner=chosen.owner_property
     )

@@ -137,3 +137,30 @@ def bounds(prop: Property, value, me: int | None) -> tuple:
     if low > high:
         raise FilterError(f"{prop.label}: the low value is above the high value.")
     return low, high
+
+
+def day_offsets(prop: Property, value) -> tuple[int, int]:
+    """A 'days from today' condition's [first, last] offsets (0 is today, 1 tomorrow, -1
+    yesterday), each within ±36,500 days, first not after last."""
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise FilterError(f"{prop.label}: 'days from today' needs a first and a last day.")
+    first, last = whole(value[0]), whole(value[1])
+    if first is None or last is None:
+        raise FilterError(f"{prop.label}: days from today are whole numbers, not {shown(value)}.")
+    if max(abs(first), abs(last)) > MAX_DAYS:
+        raise FilterError(f"{prop.label}: days from today can be at most {MAX_DAYS:,} away.")
+    if first > last:
+        raise FilterError(f"{prop.label}: the first day is after the last day.")
+    return first, last
+
+
+def record_ref(prop: Property, value) -> tuple[str, int]:
+    """An associated record, ``{"object": name, "id": n}``, as (object, id)."""
+    if not isinstance(value, dict) or set(value) != {"object", "id"}:
+        raise FilterError(
+            f"{prop.label} needs a record ({{'object': ..., 'id': ...}}), not {shown(value)}."
+        )
+    obj, ref = value["object"], whole(value["id"])
+    if not isinstance(obj, str) or not obj or len(obj) > 64 or ref is None or not 0 < ref <= MAX_ID:
+        raise FilterError(f"{prop.label} needs a record, not {shown(value)}.")
+    return obj, ref

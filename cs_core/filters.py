@@ -6,7 +6,7 @@ matches every record. A condition is ``{"property": name, "operator": op,
 "value": v}`` with the operators of ``spec/health-profiles.md``:
 
 eq, neq, gt, gte, lt, lte, between, in, not_in, contains, is_known, is_unknown,
-in_last_days, more_than_days_ago, in_next_days; and, for user properties,
+in_last_days, more_than_days_ago, in_next_days, days_from_today; and, for user properties,
 ``assigned_to_me_in_last_days`` (the record is the user's, and its owner changed to
 them within N days, from the property history).
 
@@ -20,8 +20,12 @@ Days are calendar days in the acting user's time zone: ``today`` is the user's
 date and ``time_zone`` their zone. ``in_last_days N`` holds for the N days ending
 today (``today - N < day <= today``; N = 1 is today), ``in_next_days N`` for the N
 days starting today (``today <= day < today + N``; N = 1 is today, as for a renewal
-date "in the next 90 days"); a datetime property is
+date "in the next 90 days"), ``days_from_today [A, B]`` for the days today + A to
+today + B (``[0, 0]`` is today, ``[1, 1]`` tomorrow); a datetime property is
 compared by the local day it falls on, through that day's UTC start and end.
+
+A property of type ``record`` (a task's associated record) is the pair of columns
+``object`` and ``record_id``; its value is ``{"object": name, "id": n}``.
 
 Two special property names stand for settings-dependent things: ``$owner`` is the
 object's owner property (from settings), and the value ``$me`` is the acting user.
@@ -35,7 +39,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from cs_core import clock
-from cs_core.filter_values import ME, FilterError, bounds, days_value, scalar, shown
+from cs_core.filter_values import (
+    ME,
+    FilterError,
+    bounds,
+    day_offsets,
+    days_value,
+    record_ref,
+    scalar,
+    shown,
+)
 from cs_core.records import Property
 from cs_core.sql import col as sql_col
 
@@ -45,10 +58,11 @@ __all__ = ["IMPORT_RUN", "ME", "OWNER", "Compiled", "FilterError", "applicable",
 OPERATORS = (
     "eq", "neq", "gt", "gte", "lt", "lte", "between", "in", "not_in", "contains",
     "is_known", "is_unknown", "in_last_days", "more_than_days_ago", "in_next_days",
+    "days_from_today",
 )  # fmt: skip
 _ORDERED = ("gt", "gte", "lt", "lte", "between")
 _PRESENCE = ("is_known", "is_unknown")
-_DAYS = ("in_last_days", "more_than_days_ago", "in_next_days")
+_DAYS = ("in_last_days", "more_than_days_ago", "in_next_days", "days_from_today")
 OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "string": ("eq", "neq", "contains", "in", "not_in", *_PRESENCE),
     "enumeration": ("eq", "neq", "in", "not_in", *_PRESENCE),
@@ -59,6 +73,7 @@ OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "user": ("eq", "neq", "in", "not_in", *_PRESENCE, "assigned_to_me_in_last_days"),
     "pipeline": ("eq", "neq", "in", "not_in", *_PRESENCE),
     "stage": ("eq", "neq", "in", "not_in", *_PRESENCE),
+    "record": ("eq", "neq", *_PRESENCE),
 }
 OPERATOR_LABELS = {
     "eq": "is", "neq": "is not", "gt": "is greater than", "gte": "is at least",
@@ -66,6 +81,7 @@ OPERATOR_LABELS = {
     "not_in": "is none of", "contains": "contains", "is_known": "is known",
     "is_unknown": "is unknown", "in_last_days": "is in the last (days)",
     "more_than_days_ago": "is more than (days) ago", "in_next_days": "is in the next (days)",
+    "days_from_today": "is within (days from today)",
     "assigned_to_me_in_last_days": "was assigned to me in the last (days)",
 }  # fmt: skip
 DATE_OPERATOR_LABELS = {"gt": "is after", "gte": "is on or after", "lt": "is before",
@@ -94,6 +110,8 @@ def _column(prop: Property, alias: str) -> str:
 
 def known_sql(prop: Property, alias: str) -> str:
     """SQL that holds when the property has a value (not NULL, and not blank for text)."""
+    if prop.type == "record":
+        return f"({alias}.record_id IS NOT NULL)"
     col = sql_col(alias, prop.name)
     if _is_text(prop):
         return f"({col} IS NOT NULL AND trim({col}) <> '')"
@@ -129,6 +147,9 @@ def _datetime_condition(op: str, col: str, known: str, value, prop: Property, *,
     if op == "between":
         low, high = bounds(prop, value, me)
         within = _day_range(col, low, high, time_zone)
+    elif op == "days_from_today":
+        first, last = day_offsets(prop, value)
+        within = _day_range(col, _shift(today, first, prop), _shift(today, last, prop), time_zone)
     else:
         days = days_value(prop, value)
         if op in ("in_last_days", "in_next_days") and days == 0:
@@ -176,11 +197,16 @@ def _condition(cond: Mapping, props: Mapping[str, Property], *, alias: str, toda
             f"{prop.label} cannot be filtered with {shown(op)} (a {prop.type} property)."
         )
     value = cond.get("value")
-    col, known = _column(prop, alias), known_sql(prop, alias)
+    known = known_sql(prop, alias)
     if op == "is_known":
         return Compiled(known, [])
     if op == "is_unknown":
         return Compiled(f"NOT {known}", [])
+    if prop.type == "record":  # eq / neq: the pair of columns
+        obj, ref = record_ref(prop, value)
+        test = f"({alias}.object = ? AND {alias}.record_id = ?)"
+        return Compiled(test if op == "eq" else f"({known} AND NOT {test})", [obj, ref])
+    col = _column(prop, alias)
     if prop.type == "datetime" and op != "assigned_to_me_in_last_days":
         return _datetime_condition(op, col, known, value, prop, today=today, time_zone=time_zone,
                                    me=me)  # fmt: skip
@@ -204,6 +230,10 @@ def _condition(cond: Mapping, props: Mapping[str, Property], *, alias: str, toda
     if op == "contains":
         text = scalar(prop, value, me)
         return Compiled(f"({known} AND contains({col}, ?))", [text])
+    if op == "days_from_today":
+        first, last = day_offsets(prop, value)
+        return Compiled(f"({known} AND {col} BETWEEN ? AND ?)",
+                        [_shift(today, first, prop), _shift(today, last, prop)])  # fmt: skip
     days = days_value(prop, value)
     if op == "assigned_to_me_in_last_days":
         user = scalar(prop, ME, me)
@@ -337,10 +367,14 @@ def describe(cond: Mapping, props: Mapping[str, Property], *, owner: str | None 
         return f"{label} is between {value[0]} and {value[1]}"
     if op == "assigned_to_me_in_last_days":
         return f"{label} was assigned to me in the last {value} days"
+    if op == "days_from_today" and isinstance(value, list | tuple) and len(value) == 2:
+        return f"{label} is {_days_words(value)}"
     if op in _DAYS:
         return {"in_last_days": f"{label} is in the last {value} days",
                 "in_next_days": f"{label} is in the next {value} days"}.get(
             op, f"{label} is more than {value} days ago")  # fmt: skip
+    if prop is not None and prop.type == "record" and isinstance(value, dict):
+        return f"{label} {words} {value.get('object')} #{value.get('id')}"
     if prop is not None and prop.option_labels:
         value = [prop.option_label(v) for v in value] if isinstance(value, list | tuple) else (
             prop.option_label(value))  # fmt: skip
@@ -349,3 +383,12 @@ def describe(cond: Mapping, props: Mapping[str, Property], *, owner: str | None 
     if value == ME:
         value = "me"
     return f"{label} {words} {value}"
+
+
+def _days_words(value) -> str:
+    """[A, B] days from today in words: today, tomorrow, yesterday, or a range."""
+    names = {0: "today", 1: "tomorrow", -1: "yesterday"}
+    first, last = value
+    if first == last and first in names:
+        return names[first]
+    return f"between {first} and {last} days from today"

@@ -15,8 +15,8 @@ from cs_core.health.reports import (
     current_health_sql,
     live_profile_count,
 )
-from cs_core.record_values import title_sql
-from cs_core.records import Property, get_object, list_properties
+from cs_core.record_values import linked_title_sql, record_names, title_sql
+from cs_core.records import TASKS, Property, get_object, list_properties, source_exists
 from cs_core.sql import col, ident, literal
 
 PAGE_SIZES = (25, 50, 100)
@@ -31,6 +31,7 @@ class Query:
     columns: tuple[str, ...]
     sort: tuple[tuple[str, str], ...] = ()
     owner_property: str | None = None
+    search: str = ""  # words in the record's name (a task's title or its record's name)
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,17 @@ def listing_properties(con: duckdb.DuckDBPyConnection, object_name: str) -> dict
     return props
 
 
-def _display(prop: Property, alias: str = "r", time_zone: str = "UTC") -> str:
-    """A column as people read it: user names, pipeline and stage labels, times in their zone."""
+def _display(prop: Property, alias: str = "r", time_zone: str = "UTC", linked: str = "") -> str:
+    """A column as people read it: user names, pipeline and stage labels, times in their zone,
+    an associated record's name (``linked``: its SQL)."""
+    if prop.type == "record":
+        return linked
+    if prop.type == "enumeration" and prop.option_labels:
+        column = col(alias, prop.name)
+        cases = " ".join(
+            f"WHEN {literal(v)} THEN {literal(label)}" for v, label in prop.option_labels
+        )
+        return f"CASE {column} {cases} ELSE {column} END"
     column = col(alias, prop.name)
     if prop.type == "datetime":
         return clock.local_sql(column, time_zone)
@@ -103,7 +113,9 @@ def _display(prop: Property, alias: str = "r", time_zone: str = "UTC") -> str:
     return column
 
 
-def _sort_key(prop: Property, alias: str = "r") -> str:
+def _sort_key(prop: Property, alias: str = "r", linked: str = "") -> str:
+    if prop.type == "record":
+        return f"lower({linked})"
     if prop.type in ("user", "pipeline", "stage"):
         return _display(prop, alias)
     if prop.type in ("string", "enumeration"):
@@ -123,9 +135,16 @@ def headings(columns: list[Property], *, taken: tuple[str, ...] = ("id",)) -> li
     return out
 
 
-def _parts(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer):
-    """FROM, WHERE, select list (aliased c0, c1, ... by position) and ORDER BY of a query."""
-    if get_object(con, query.object) is None:
+_RECORD_KEY = "(r.object || ':' || CAST(r.record_id AS VARCHAR))"  # named after the query
+
+
+def _parts(
+    con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, names_after: bool = False
+):
+    """FROM, WHERE, select list (aliased c0, c1, ... by position) and ORDER BY of a query.
+    ``names_after``: an associated record's column holds "object:id", named by
+    :func:`_name_records` (for a page: a few lookups by id instead of a join per object)."""
+    if not source_exists(con, query.object):
         raise ValueError(f"There is no object {query.object!r}.")
     props = listing_properties(con, query.object)
     where = filters.compile_filter(
@@ -133,14 +152,32 @@ def _parts(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer):
         owner=query.owner_property, object_name=query.object,
     )  # fmt: skip
     columns = [props[c] for c in query.columns if c in props]
+    linked = linked_title_sql(con, "r") if query.object == TASKS else ""
     # Aliased by position: labels are people's text and never enter SQL.
     select = ", ".join(
-        f"{_display(p, time_zone=viewer.time_zone)} AS c{i}" for i, p in enumerate(columns)
+        f"{_display(p, time_zone=viewer.time_zone, linked=_RECORD_KEY if names_after else linked)} AS c{i}"
+        for i, p in enumerate(columns)
     )
-    order = [f"{_sort_key(props[name])} {'DESC' if d == 'desc' else 'ASC'} NULLS LAST"
+    order = [f"{_sort_key(props[name], linked=linked)} {'DESC' if d == 'desc' else 'ASC'} NULLS LAST"
              for name, d in query.sort if name in props]  # fmt: skip
     order_sql = ", ".join([*order, "r.id"])
     table = ident(query.object)
+    parts, params = [where.sql], list(where.params)
+    if query.object == TASKS:  # only the tasks the viewer may see
+        from cs_core import tasks
+
+        scope = tasks.scope(con, viewer.user_id)
+        parts.append(scope.sql)
+        params += scope.params
+    needle = (query.search or "").strip().lower()[:200]
+    if needle:
+        if query.object == TASKS:
+            parts.append(f"(contains(lower(r.title), ?) OR contains(lower({linked}), ?))")
+            params += [needle, needle]
+        else:
+            parts.append(f"contains(lower({title_sql(con, query.object)}), ?)")
+            params.append(needle)
+    where = filters.Compiled(" AND ".join(parts), params) if len(parts) > 1 else where
     if _health_needed(query, props, columns=False):
         table, health_params = _with_health(query.object, table, viewer)
         where = filters.Compiled(where.sql, [*health_params, *where.params])
@@ -173,6 +210,15 @@ def _with_health(
             f"LEFT JOIN ({health}) hs ON hs.record_id = o.id)"), params  # fmt: skip
 
 
+def where_sql(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> filters.Compiled:
+    """The WHERE clause over ``<object> r`` of the records the query matches (a set-based
+    write's target: every match, not a page)."""
+    table, where, _, _, _, _ = _parts(con, query, viewer)
+    if table != ident(query.object):
+        raise ValueError("A query on health scores cannot select records to change.")
+    return where
+
+
 def count(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> int:
     """How many records the query matches."""
     table, where, _, _, _, _ = _parts(con, query, viewer)
@@ -181,12 +227,15 @@ def count(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> int:
     ).fetchone()[0]
 
 
+_LOOKED_UP = ("user", "pipeline", "stage", "record")  # sorted by a name from another table
+
+
 def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number: int = 1,
          size: int = 25) -> RecordPage:  # fmt: skip
     """One page (1-based) of matching records and the total count."""
     if size not in PAGE_SIZES:
         raise ValueError(f"A page has {', '.join(map(str, PAGE_SIZES))} rows, not {size}.")
-    table, where, select, order, columns, props = _parts(con, query, viewer)
+    table, where, select, order, columns, props = _parts(con, query, viewer, names_after=True)
     total = con.execute(
         f"SELECT count(*) FROM {table} r WHERE {where.sql}", where.params
     ).fetchone()[0]
@@ -204,14 +253,37 @@ def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number
             f"SELECT r.id, {select} FROM {shown} r ORDER BY {order}",
             [*where.params, size, (number - 1) * size, *params],
         ).df()  # fmt: skip
+    elif select and not any(props[n].type in _LOOKED_UP for n, _ in query.sort if n in props):
+        # The page's rows first, then what they show: names looked up in other tables (an
+        # owner, an associated record) for those rows only, not for every match.
+        rows = con.execute(
+            f"WITH page_rows AS (SELECT r.* FROM {table} r WHERE {where.sql} ORDER BY {order} LIMIT ? OFFSET ?) "
+            f"SELECT r.id, {select} FROM page_rows r ORDER BY {order}",
+            [*where.params, size, (number - 1) * size],
+        ).df()  # fmt: skip
     else:
         rows = con.execute(
             f"SELECT r.id{', ' + select if select else ''} FROM {table} r WHERE {where.sql} "
             f"ORDER BY {order} LIMIT ? OFFSET ?",
             [*where.params, size, (number - 1) * size],
         ).df()
+    _name_records(con, rows, columns)
     rows.columns = ["id", *headings(columns)]
     return RecordPage(rows=rows, total=total, page=number, page_size=size)
+
+
+def _name_records(
+    con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, columns: list[Property]
+) -> None:
+    """Replace the "object:id" of associated-record columns by the records' names."""
+    for i, p in enumerate(columns, start=1):
+        if p.type != "record" or rows.empty:
+            continue
+        keys = rows.iloc[:, i]
+        pairs = {(k.rpartition(":")[0], int(k.rpartition(":")[2])) for k in keys.dropna()}
+        names = record_names(con, pairs)
+        rows.iloc[:, i] = [None if pd.isna(k) else names.get((k.rpartition(":")[0], int(k.rpartition(":")[2])))
+                           for k in keys]  # fmt: skip
 
 
 def export_frame(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> pd.DataFrame:
@@ -226,7 +298,8 @@ def export_frame(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -
         f"SELECT r.id{', ' + select if select else ''} FROM {table} r WHERE {where.sql} ORDER BY {order}",
         where.params,
     ).df()
-    frame.columns = ["Record ID", *headings(columns, taken=("Record ID",))]
+    first = "Task ID" if query.object == TASKS else "Record ID"
+    frame.columns = [first, *headings(columns, taken=(first,))]
     zone = viewer.time_zone
     return frame.rename(columns={frame.columns[i]: f"{frame.columns[i]} ({zone})"
                                  for i, p in enumerate(columns, start=1) if p.type == "datetime"})  # fmt: skip

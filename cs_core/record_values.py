@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 
 from cs_core import changes, clock, db
-from cs_core.records import Property, get_object, get_property, list_properties
-from cs_core.sql import col, ident, literal
+from cs_core.records import Property, get_object, get_property, list_objects, list_properties
+from cs_core.sql import col, id_list, ident, literal
 from cs_core.users import Action, User, require
 
 MAX_TEXT = 10_000
@@ -56,6 +56,41 @@ def title_sql(
     return (
         f"coalesce({col(alias, info.primary_property)}, {literal(info.label + ' ')} || {alias}.id)"
     )
+
+
+def linked_title_sql(con: duckdb.DuckDBPyConnection, alias: str = "r") -> str:
+    """SQL naming the record a row is associated with through its ``object`` and
+    ``record_id`` columns (a task's or a meeting's record), for every object of the catalog."""
+    cases = " ".join(
+        f"WHEN {literal(o.name)} THEN (SELECT {title_sql(con, o.name, 'x', info=o)} FROM {ident(o.name)} x "
+        f"WHERE x.id = {alias}.record_id)"
+        for o in list_objects(con, enabled_only=False)
+    )  # fmt: skip
+    return f"(CASE {alias}.object {cases} END)" if cases else "NULL"
+
+
+def record_names(
+    con: duckdb.DuckDBPyConnection, pairs: set[tuple[str, int]]
+) -> dict[tuple[str, int], str]:
+    """The names of these (object, id) records in one query; unknown objects and records
+    are left out."""
+    if not pairs:
+        return {}
+    objects = {o.name: o for o in list_objects(con, enabled_only=False)}
+    wanted: dict[str, list[int]] = {}
+    for obj, rid in pairs:
+        if obj in objects:
+            wanted.setdefault(obj, []).append(int(rid))
+    if not wanted:
+        return {}
+    parts, params = [], []
+    for obj, ids in sorted(wanted.items()):
+        parts.append(f"SELECT ? AS o, r.id, {title_sql(con, obj, info=objects[obj])} FROM {ident(obj)} r "
+                     f"WHERE r.id IN ({id_list(ids)})")  # fmt: skip
+        params.append(obj)
+    return {
+        (o, rid): name for o, rid, name in con.execute(" UNION ALL ".join(parts), params).fetchall()
+    }
 
 
 def record_title(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int) -> str | None:

@@ -108,6 +108,14 @@ def list_objects(con: duckdb.DuckDBPyConnection, *, enabled_only: bool = True) -
     return [ObjectInfo(*r) for r in rows]
 
 
+TASKS = "tasks"  # listed, filtered and viewed like an object, but not one: never imported or scored
+
+
+def source_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether ``name`` can be listed: an object of the catalog, or the tasks."""
+    return name == TASKS or get_object(con, name) is not None
+
+
 def get_object(con: duckdb.DuckDBPyConnection, name: str) -> ObjectInfo | None:
     row = con.execute(
         "SELECT name, label, label_plural, is_custom, is_enabled, primary_property "
@@ -131,9 +139,24 @@ def list_properties(
         params.append(list(types))
     # Sorted here: a few dozen rows, and an ORDER BY would double the time of this frequent read.
     rows = sorted(con.execute(sql, params).fetchall(), key=lambda r: r[8])
-    return [
-        Property(r[0], r[1], r[2], r[3], tuple(json.loads(r[4] or "[]")), *r[5:8]) for r in rows
-    ]
+    out = []
+    for r in rows:
+        options, labels = _options(r[4])
+        out.append(Property(r[0], r[1], r[2], r[3], options, *r[5:8], option_labels=labels))
+    return out
+
+
+def _options(stored: str | None) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """An enumeration's options (values) and labels from the catalog's JSON: each option a
+    value, or a [value, label] pair where people read it differently."""
+    values, labels = [], []
+    for option in json.loads(stored or "[]"):
+        if isinstance(option, list):
+            values.append(option[0])
+            labels.append((option[0], option[1]))
+        else:
+            values.append(option)
+    return tuple(values), tuple(labels)
 
 
 def get_property(con: duckdb.DuckDBPyConnection, object_name: str, name: str) -> Property | None:

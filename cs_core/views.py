@@ -17,8 +17,9 @@ import duckdb
 
 from cs_core import clock, db, filters
 from cs_core.record_list import listing_properties
-from cs_core.records import get_object, list_properties
+from cs_core.records import TASKS, get_object, list_properties, source_exists
 from cs_core.sql import NameRefused, clean_label, ident
+from cs_core.tasks import DUE_SORT, TASK_COLUMNS, TASK_SORT, TASK_VIEWS
 from cs_core.users import Action, PermissionDenied, User, can, require
 
 SHARING = ("private", "everyone")
@@ -46,6 +47,11 @@ STANDARD_VIEWS = {
 }
 
 
+def standard_views(object_name: str) -> dict[str, tuple[str, list]]:
+    """The standard views an object (or the tasks) starts with, by key."""
+    return TASK_VIEWS if object_name == TASKS else STANDARD_VIEWS
+
+
 class ViewError(ValueError):
     """A view change that was refused; the message says why."""
 
@@ -65,6 +71,7 @@ class View:
     is_default: bool
     default_position: int | None
     description: str | None
+    standard_key: str | None = None
 
     @property
     def kind(self) -> str:
@@ -78,7 +85,7 @@ class View:
 
 _SELECT = """
 SELECT v.id, v.object, v.name, v.owner_id, u.name, v.sharing, v.is_standard, v.filters,
-       v.columns, v.sort, v.is_default, v.default_position, v.description
+       v.columns, v.sort, v.is_default, v.default_position, v.description, v.standard_key
 FROM views v LEFT JOIN users u ON u.id = v.owner_id
 """
 
@@ -89,7 +96,10 @@ def _view(row) -> View:
 
 def default_columns(con: duckdb.DuckDBPyConnection, object_name: str, owner_property: str | None,
                     renewal_property: str | None = None) -> list[str]:  # fmt: skip
-    """The columns a new view starts with: name, owner, renewal, last activity, create date."""
+    """The columns a new view starts with: name, owner, renewal, last activity, create date
+    (a task view: title, type, priority, due date, record, owner, status)."""
+    if object_name == TASKS:
+        return list(TASK_COLUMNS)
     info = get_object(con, object_name)
     names = {p.name for p in list_properties(con, object_name)}
     wanted = [info.primary_property if info else "name", owner_property, renewal_property,
@@ -110,19 +120,23 @@ def ensure_standard_views(
             "SELECT standard_key FROM views WHERE object = ? AND is_standard", [object_name]
         ).fetchall()
     }
-    if all(k in present for k in STANDARD_VIEWS):
+    wanted = standard_views(object_name)
+    if all(k in present for k in wanted):
         return
     now = clock.utc_naive(now)
+    columns = TASK_COLUMNS if object_name == TASKS else []
 
     def _add(cur):
-        for key, (name, spec) in STANDARD_VIEWS.items():
+        for key, (name, spec) in wanted.items():
+            sort = TASK_SORT.get(key, DUE_SORT) if object_name == TASKS else []
             cur.execute(
                 "INSERT INTO views (id, object, name, owner_id, sharing, is_standard, filters, "
                 "columns, sort, is_default, created_at, updated_at, standard_key) "
-                "VALUES (?, ?, ?, NULL, 'everyone', TRUE, ?, '[]', '[]', FALSE, ?, ?, ?) "
+                "VALUES (?, ?, ?, NULL, 'everyone', TRUE, ?, ?, ?, FALSE, ?, ?, ?) "
                 "ON CONFLICT (object, standard_key) DO NOTHING",
-                [db.new_id(cur, "views"), object_name, name, json.dumps(spec), now, now, key],
-            )
+                [db.new_id(cur, "views"), object_name, name, json.dumps(spec), json.dumps(columns),
+                 json.dumps(sort), now, now, key],
+            )  # fmt: skip
 
     db.write(con, _add)
 
@@ -225,7 +239,7 @@ def create_view(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: str
     """A new custom view; sharing with everyone needs the manage-settings permission."""
     require(actor, Action.USE_WORKSPACE)
     _check_sharing(actor, sharing)
-    if get_object(con, object_name) is None:
+    if not source_exists(con, object_name):
         raise ViewError(f"There is no object {object_name!r}.")
     spec, columns, sort = filters.normalise(spec), list(columns or []), list(sort or [])
     _check_content(con, object_name, spec, columns, sort)

@@ -47,9 +47,27 @@ def _value_widget(prop: Property, op: str, current, key: str, *, refs: dict[str,
     if op in _NO_VALUE:
         return None
     if op in ("in_last_days", "more_than_days_ago", "in_next_days", "assigned_to_me_in_last_days"):
-        return st.number_input("Days", min_value=0, step=1, value=int(current or 30), key=key,
+        return st.number_input("Days", min_value=0, step=1, value=30 if current is None else int(current), key=key,
                                label_visibility="collapsed")  # fmt: skip
+    if op == "days_from_today":
+        first, last = current if isinstance(current, list) and len(current) == 2 else (0, 0)
+        a, b = st.columns(2)
+        return [int(a.number_input("From (days from today)", value=int(first), step=1, key=f"{key}.lo")),
+                int(b.number_input("To (days from today)", value=int(last), step=1, key=f"{key}.hi"))]  # fmt: skip
     kind = prop.type
+    if kind == "record":  # the records the page offers ("object:id" -> name), and the current one
+        choices = dict(refs.get("record", {}))
+        if isinstance(current, dict) and "object" in current and "id" in current:
+            choices.setdefault(f"{current['object']}:{current['id']}", f"{current['object']} #{current['id']}")
+        if not choices:
+            st.caption("Pick the record in the quick filter above.")
+            return None
+        options = list(choices)
+        now = f"{current['object']}:{current['id']}" if isinstance(current, dict) else None
+        picked = st.selectbox("Record", options, index=options.index(now) if now in options else 0,
+                              format_func=choices.get, key=key, label_visibility="collapsed")  # fmt: skip
+        obj, _, ref = picked.partition(":")
+        return {"object": obj, "id": int(ref)}
     choices: dict | None = None
     if kind == "enumeration":
         choices = {o: prop.option_label(o) for o in prop.options}

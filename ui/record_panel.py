@@ -6,22 +6,22 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from cs_core import clock, follows, merges, record_detail, record_list, record_values
+from cs_core import clock, follows, merges, record_detail, record_list, record_values, tasks
 from cs_core.merges import MergeRefused
 from cs_core.record_values import ValueRefused
 from cs_core.records import Property, get_object
 from cs_core.users import PermissionDenied, User
-from ui import health_panel, record_table, state
+from ui import health_panel, record_table, state, task_form
 from ui import text as ut
 
 
-def _edit_input(prop: Property, current, key: str, users: dict[int, str], time_zone: str):
+def edit_input(prop: Property, current, key: str, users: dict[int, str], time_zone: str):
     """A type-fitting input; numbers and dates are typed so that a wrong value can be explained."""
     if prop.type == "enumeration":
         options = [None, *prop.options]
         index = options.index(current) if current in options else 0
         return st.selectbox(ut.md(prop.label, ut.LABEL_LIMIT), options, index=index, key=key,
-                            format_func=lambda o: "(empty)" if o is None else o)  # fmt: skip
+                            format_func=lambda o: "(empty)" if o is None else prop.option_label(o))  # fmt: skip
     if prop.type == "user":
         options = [None, *users]
         index = options.index(current) if current in options else 0
@@ -57,7 +57,7 @@ def edit_form(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: in
     # The value the user saw when the input appeared: a save compares with it, so an edit of a
     # value someone changed meanwhile is refused instead of overwriting theirs.
     seen = st.session_state.setdefault(f"{key}.seen", {"value": record.get(name)})["value"]
-    _edit_input(prop, seen, key, users, user.time_zone)
+    edit_input(prop, seen, key, users, user.time_zone)
     # Saved in the button's callback, before the page is drawn again: one run shows the new
     # value, instead of a run that saves and a second one that shows it.
     st.button("Save", type="primary", key=f"{prefix}.edit.save", icon=":material/save:",
@@ -226,6 +226,7 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
             else "You no longer follow this record."
         )
         st.rerun()
+    task_form.create_task_panel(con, user=user, prefix=f"{prefix}.preview", record=(object_name, record_id, p.title))
     health_panel.summary_line(con, object_name, record_id, day=clock.score_date(clock.now()))
     _fields_block(p.fields)
     with st.expander("Edit a property", icon=":material/edit:"):
@@ -242,6 +243,7 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
             width="stretch",
             key=f"{prefix}.preview.activity",
         )
+    _tasks_block(con, object_name, record_id, prefix=f"{prefix}.preview", time_zone=user.time_zone, open_only=True)
     st.markdown("**Associated records**")
     if not p.associations:
         st.caption("No associated records.")
@@ -301,6 +303,8 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
             edit_form(con, object_name=object_name, record_id=record_id, user=user, prefix=f"{prefix}.page",
                       users=users)  # fmt: skip
     with tabs[1]:
+        task_form.create_task_panel(con, user=user, prefix=f"{prefix}.page", record=(object_name, record_id, title))
+        _tasks_block(con, object_name, record_id, prefix=f"{prefix}.page", time_zone=user.time_zone)
         _timeline(con, object_name, record_id, prefix=prefix, time_zone=user.time_zone)
     with tabs[2]:
         assoc, counts = record_detail.associations(con, object_name, record_id, limit=100)
@@ -315,6 +319,21 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
         )
     with tabs[4]:
         health_panel.health_tab(con, object_name, record_id, prefix=prefix, user=user)  # fmt: skip
+
+
+def _tasks_block(con, object_name: str, record_id: int, *, prefix: str, time_zone: str,
+                 open_only: bool = False) -> None:  # fmt: skip
+    """The record's tasks (the preview: its open ones), due times in the user's zone."""
+    frame = tasks.record_tasks(con, object_name, record_id, time_zone=time_zone)
+    if open_only:
+        frame = frame[frame["Status"] == tasks.STATUSES["open"]].drop(columns=["Status", "Completed"])
+    st.markdown("**Open tasks**" if open_only else "**Tasks**")
+    if frame.empty:
+        st.caption("No open tasks." if open_only else "No tasks yet.")
+        return
+    config = {"Due": st.column_config.DatetimeColumn("Due", format="YYYY-MM-DD HH:mm"),
+              "Completed": st.column_config.DatetimeColumn("Completed", format="YYYY-MM-DD HH:mm")}  # fmt: skip
+    st.dataframe(frame, hide_index=True, width="stretch", key=f"{prefix}.tasks", column_config=config)
 
 
 def _timeline(con, object_name: str, record_id: int, *, prefix: str, time_zone: str) -> None:

@@ -95,7 +95,7 @@ COMPACT_WIDTHS = {"string": 150, "user": 125, "enumeration": 110, "date": 90, "d
                   "number": 85, "boolean": 60, "pipeline": 120, "stage": 120}  # fmt: skip
 
 
-def _column_config(props: list, *, compact: bool = False) -> dict:
+def column_config(props: list, *, compact: bool = False) -> dict:
     """Dates as dates, times to the minute, numbers with separators; the id column hidden.
     ``compact``: narrower columns (times as days), so five or more fit beside a preview."""
     config: dict = {"id": None}
@@ -138,7 +138,7 @@ def table(page: RecordPage, *, prefix: str, props: list, compact: bool = False) 
     event = st.dataframe(
         page.rows, hide_index=True, width="stretch", on_select=lambda: _picked(prefix),
         height=table_height(len(page.rows)), selection_mode="single-row", key=f"{prefix}.table",
-        column_config=_column_config(props, compact=compact),
+        column_config=column_config(props, compact=compact),
     )  # fmt: skip
     rows = list(event.selection.rows) if event and event.selection else []
     picked = int(page.rows.iloc[rows[0]]["id"]) if rows and rows[0] < len(page.rows) else None

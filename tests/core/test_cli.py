@@ -45,7 +45,8 @@ def test_demo_command_names_the_file_when_it_cannot_open_it(tmp_path):
     "args",
     [["--help"], ["demo", "--help"], ["import", "--help"], ["daily", "--help"], ["health", "--help"],
      ["health", "import-profile", "--help"], ["health", "recompute", "--help"], ["health", "summary", "--help"],
-     ["health", "export", "--help"], ["health", "backtest", "--help"], ["health", "export-profile", "--help"]],
+     ["health", "export", "--help"], ["health", "backtest", "--help"], ["health", "export-profile", "--help"],
+     ["tasks", "--help"], ["tasks", "buckets", "--help"], ["tasks", "export", "--help"]],
 )  # fmt: skip
 def test_every_command_has_help(args):
     assert "Usage:" in run(*args).stdout
