@@ -45,35 +45,55 @@ class Event:
 def events(con: duckdb.DuckDBPyConnection, *, user: User, first: date, last: date,
            time_zone: str | None = None) -> list[Event]:  # fmt: skip
     """The user's meetings and tasks with a due time from local day ``first`` to ``last``
-    (inclusive) in ``time_zone`` (default: the user's), in time order."""
+    (inclusive) in ``time_zone`` (default: the user's), in time order. What only a clicked
+    event's summary shows (its record's name, attendees, notes) is left to :func:`detail`."""
     zone = time_zone or user.time_zone
     if last < first:
         raise ValueError("The last day comes before the first.")
     start, end = clock.day_start(first, zone), clock.day_start(last + timedelta(days=1), zone)
+    begin, finish = clock.local_sql("start_at", zone), clock.local_sql("end_at", zone)
+    due = clock.local_sql("due_at", zone)
     rows = con.execute(
-        """
-        SELECT 'meeting', id, title, start_at, end_at, object, record_id, attendees, location, meeting_link,
-               notes, FALSE, NULL
-        FROM meetings WHERE owner_id = $user AND start_at < $end AND end_at > $start
+        f"""
+        SELECT 'meeting', id, title, {begin}, {finish}, FALSE FROM meetings
+        WHERE owner_id = $user AND start_at < $end AND end_at > $start
         UNION ALL
-        SELECT 'task', id, title, due_at, due_at + INTERVAL (CAST($minutes AS INTEGER)) MINUTE, object, record_id,
-               NULL, NULL, NULL, notes, status = 'completed', task_type
+        SELECT 'task', id, title, {due}, {due} + INTERVAL (CAST($minutes AS INTEGER)) MINUTE, status = 'completed'
         FROM tasks WHERE owner_id = $user AND due_at >= $start AND due_at < $end
-        ORDER BY 4, 1, 2
         """,
         {"user": user.id, "start": start, "end": end, "minutes": TASK_MINUTES},
     ).fetchall()  # fmt: skip
-    names = record_names(con, {(r[5], r[6]) for r in rows if r[5] is not None and r[6] is not None})
-    out = []
-    for kind, eid, title, begin, finish, obj, rid, attendees, location, link, notes, done, task_type in rows:
-        record = (obj, rid) if obj is not None and rid is not None else None
-        out.append(Event(
-            kind=kind, id=eid, title=title, start=clock.local(begin, zone), end=clock.local(finish, zone),
-            record=record, record_name=names.get(record) if record else None,
-            attendees=tuple(_attendees(attendees)), location=location, link=_safe_link(link), notes=notes,
-            completed=bool(done), task_type=task_type,
-        ))  # fmt: skip
-    return out
+    rows.sort(key=lambda r: (r[3], r[0], r[1]))
+    return [Event(kind, eid, title, start_at, end_at, None, None, completed=done)
+            for kind, eid, title, start_at, end_at, done in rows]  # fmt: skip
+
+
+def detail(
+    con: duckdb.DuckDBPyConnection, *, user: User, key: str, time_zone: str | None = None
+) -> Event | None:
+    """One of the user's events by its key ("m12", "t7") with everything its summary shows:
+    the record and its name, attendees, location, a link to start the meeting, notes."""
+    zone = time_zone or user.time_zone
+    kind, number = {"m": "meeting", "t": "task"}.get(key[:1]), key[1:]
+    if kind is None or not number.isdigit() or len(number) > 18:
+        return None
+    if kind == "meeting":
+        row = con.execute(
+            "SELECT id, title, start_at, end_at, object, record_id, attendees, location, meeting_link, notes, "
+            "FALSE, NULL FROM meetings WHERE id = ? AND owner_id = ?", [int(number), user.id]).fetchone()  # fmt: skip
+    else:
+        row = con.execute(
+            "SELECT id, title, due_at, due_at + INTERVAL (CAST(? AS INTEGER)) MINUTE, object, record_id, NULL, NULL, "
+            "NULL, notes, status = 'completed', task_type FROM tasks WHERE id = ? AND owner_id = ?",
+            [TASK_MINUTES, int(number), user.id]).fetchone()  # fmt: skip
+    if row is None or row[2] is None:
+        return None
+    eid, title, begin, finish, obj, rid, attendees, location, link, notes, done, task_type = row
+    record = (obj, rid) if obj is not None and rid is not None else None
+    name = record_names(con, {record}).get(record) if record else None
+    return Event(kind=kind, id=eid, title=title, start=clock.local(begin, zone), end=clock.local(finish, zone),
+                 record=record, record_name=name, attendees=tuple(_attendees(attendees)), location=location,
+                 link=_safe_link(link), notes=notes, completed=bool(done), task_type=task_type)  # fmt: skip
 
 
 def _attendees(stored: str | None) -> list[str]:

@@ -51,12 +51,21 @@ def buckets_command(db_path: str, email: str, as_json: bool, now: datetime | Non
 
 @task_commands.command("export")
 @db_option
-@click.option("--view", "view_name", required=True, help="A task view's name, or a standard view's key (overdue, ...).")
-@click.option("--user", "email", required=True, help="Who lists the view (their email): their tasks and zone.")
+@click.option(
+    "--view",
+    "view_name",
+    required=True,
+    help="A task view's name, or a standard view's key (overdue, ...).",
+)
+@click.option(
+    "--user", "email", required=True, help="Who lists the view (their email): their tasks and zone."
+)
 @click.option("--out", "out_path", required=True, help="The CSV file to write.")
 @now_option
 @fail_cleanly
-def export_command(db_path: str, view_name: str, email: str, out_path: str, now: datetime | None) -> None:
+def export_command(
+    db_path: str, view_name: str, email: str, out_path: str, now: datetime | None
+) -> None:
     """Every task of a view as CSV (spreadsheet formulas neutralised), as the user sees it."""
     con = db.open_workspace(db_path)
     try:
@@ -65,10 +74,14 @@ def export_command(db_path: str, view_name: str, email: str, out_path: str, now:
         views.ensure_standard_views(con, TASKS, now=when)
         found = views.list_views(con, object_name=TASKS, user=user)
         wanted = view_name.strip().lower()
-        view = next((v for v in found if v.name.lower() == wanted or (v.standard_key or "") == wanted), None)
+        view = next(
+            (v for v in found if v.name.lower() == wanted or (v.standard_key or "") == wanted), None
+        )
         if view is None:
             names = ", ".join(v.name for v in found)
-            raise click.ClickException(f"There is no task view {view_name!r} for {user.name}. Views: {names}.")
+            raise click.ClickException(
+                f"There is no task view {view_name!r} for {user.name}. Views: {names}."
+            )
         sort = tuple((s["property"], s.get("direction", "asc")) for s in view.sort[:1])
         query = Query(TASKS, view.filters, tuple(view.columns or tasks.TASK_COLUMNS), sort=sort,
                       owner_property="owner_id")  # fmt: skip

@@ -15,12 +15,24 @@ def test_buckets_as_json_match_the_core_counts(demo_path):
     con = db.open_workspace(str(demo_path))
     expected = tasks.bucket_counts(con, user=users.get_user(con, CSM), now=NOW)
     con.close()
-    out = run("tasks", "buckets", "--db", str(demo_path), "--user", EMAIL, "--now", NOW.isoformat(), "--json")
+    out = run(
+        "tasks",
+        "buckets",
+        "--db",
+        str(demo_path),
+        "--user",
+        EMAIL,
+        "--now",
+        NOW.isoformat(),
+        "--json",
+    )
     found = json.loads(out.stdout)
     assert found == {"today": expected.today, "overdue": expected.overdue, "tomorrow": expected.tomorrow,
                      "open": expected.open, "completed": expected.completed}  # fmt: skip
     assert found["overdue"] > 0 and found["today"] > 0
-    text = run("tasks", "buckets", "--db", str(demo_path), "--user", EMAIL, "--now", NOW.isoformat())
+    text = run(
+        "tasks", "buckets", "--db", str(demo_path), "--user", EMAIL, "--now", NOW.isoformat()
+    )
     assert f"Overdue: {expected.overdue:,}" in text.stdout
 
 
@@ -51,5 +63,7 @@ def test_export_names_the_views_there_are_when_one_is_unknown(demo_path, tmp_pat
     out = run("tasks", "export", "--db", str(demo_path), "--view", "Nope", "--user", EMAIL, "--out",
               str(tmp_path / "x.csv"), code=1)  # fmt: skip
     assert "There is no task view 'Nope' for Lucas Fischer. Views: Due today, Overdue" in out.stderr
-    unknown = run("tasks", "buckets", "--db", str(demo_path), "--user", "nobody@example.com", code=1)
+    unknown = run(
+        "tasks", "buckets", "--db", str(demo_path), "--user", "nobody@example.com", code=1
+    )
     assert "There is no active user with the email 'nobody@example.com'." in unknown.stderr
