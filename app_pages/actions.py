@@ -48,7 +48,9 @@ all_views, view = listing.open_view(
     default_sort=tasks.DUE_SORT[0], load_filters=_load,
 )  # fmt: skip
 if missing := st.session_state.pop(f"{P}.missing_view", None):
-    ut.warning(f"There is no view “{ut.short(missing, 40)}”; showing {ut.md(view.name if view else 'tasks')}.")
+    ut.warning(
+        f"There is no view “{ut.short(missing, 40)}”; showing {ut.md(view.name if view else 'tasks')}."
+    )
 
 
 def _quick_filters() -> tuple[list[dict], str]:
@@ -75,13 +77,25 @@ def _quick_filters() -> tuple[list[dict], str]:
         out.append({"property": "owner_id", "operator": "eq", "value": owner})
     due = d.date_input("Due between", value=(), key=f"{P}.quick.due", format="YYYY-MM-DD")
     if isinstance(due, tuple | list) and len(due) == 2 and all(isinstance(x, date) for x in due):
-        out.append({"property": "due_at", "operator": "between", "value": [due[0].isoformat(), due[1].isoformat()]})
+        out.append(
+            {
+                "property": "due_at",
+                "operator": "between",
+                "value": [due[0].isoformat(), due[1].isoformat()],
+            }
+        )
     e, f = st.columns([5, 4])
     with e:
         record = task_form.record_picker(con, f"{P}.quick.record.{st.session_state.get(f'{P}.quick.record_gen', 0)}",
                                          label="Associated record")  # fmt: skip
     if record is not None:
-        out.append({"property": "record", "operator": "eq", "value": {"object": record[0], "id": record[1]}})
+        out.append(
+            {
+                "property": "record",
+                "operator": "eq",
+                "value": {"object": record[0], "id": record[1]},
+            }
+        )
     search = f.text_input("Search", key=f"{P}.quick.search", placeholder="Task title or record name",
                           max_chars=200)  # fmt: skip
     return out, search
@@ -99,7 +113,9 @@ with main:
     draft = filter_editor.draft(P)
     with st.expander("Advanced filters", icon=":material/filter_list:", key=f"{P}.advanced",
                      on_change="rerun") as advanced:  # fmt: skip
-        spec = filter_editor.editor(P, props, owner_property="owner_id", refs=refs, today=viewer.today)
+        spec = filter_editor.editor(
+            P, props, owner_property="owner_id", refs=refs, today=viewer.today
+        )
     if not advanced.open and (n := sum(len(g) for g in draft)):
         st.caption(f"{n:,} advanced condition{'s' if n != 1 else ''} applied")
     columns, sort = listing.columns_and_sort(P, props)
@@ -148,5 +164,9 @@ with main:
 
 with views_col:
     st.subheader("Tasks", anchor=False)
-    view_panel.view_list(all_views, prefix=P, selected=view.id if view else None, user=user, con=con)
-    view_panel.create_form(con, prefix=P, user=user, object_name=TASKS, spec=shown_spec, columns=columns, sort=sort)
+    view_panel.view_list(
+        all_views, prefix=P, selected=view.id if view else None, user=user, con=con
+    )
+    view_panel.create_form(
+        con, prefix=P, user=user, object_name=TASKS, spec=shown_spec, columns=columns, sort=sort
+    )

@@ -22,7 +22,9 @@ VIEWS = {"Day": "timeGridDay", "Week": "timeGridWeek", "Month": "dayGridMonth", 
 
 @st.cache_data(show_spinner=False)
 def _zones() -> list[str]:
-    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))) + ["UTC"]
+    return sorted(
+        z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+    ) + ["UTC"]
 
 
 def _step(day: date, view: str, sign: int) -> date:
@@ -30,7 +32,11 @@ def _step(day: date, view: str, sign: int) -> date:
         return day + timedelta(days=sign)
     if view == "Month":
         first = day.replace(day=1)
-        return (first + timedelta(days=32)).replace(day=1) if sign > 0 else (first - timedelta(days=1)).replace(day=1)
+        return (
+            (first + timedelta(days=32)).replace(day=1)
+            if sign > 0
+            else (first - timedelta(days=1)).replace(day=1)
+        )
     return day + timedelta(days=7 * sign)
 
 
@@ -50,7 +56,10 @@ today = clock.local_date(now, zone)
 day = st.session_state.setdefault(f"{P}.day", today)
 
 bar = st.columns([2.6, 0.5, 0.8, 0.5, 2.6, 1.6], vertical_alignment="bottom")
-view = bar[0].segmented_control("View", list(VIEWS), key=f"{P}.view", label_visibility="collapsed") or "Week"
+view = (
+    bar[0].segmented_control("View", list(VIEWS), key=f"{P}.view", label_visibility="collapsed")
+    or "Week"
+)
 if bar[1].button("", icon=":material/chevron_left:", key=f"{P}.prev", help="Previous"):
     st.session_state[f"{P}.day"] = _step(day, view, -1)
     st.rerun()
@@ -72,6 +81,7 @@ st.title(heading, anchor=False)
 meetings = sum(e.kind == "meeting" for e in found)
 st.caption(f"{meetings:,} meeting{'s' if meetings != 1 else ''} and {len(found) - meetings:,} task"
            f"{'s' if len(found) - meetings != 1 else ''} · times in {ut.md(zone)}")  # fmt: skip
+
 
 def _scroll_to(shown: list[Event]) -> str:
     """Where the time grid opens: an hour before the earliest event (between 06:00 and 12:00)."""
@@ -109,17 +119,28 @@ with left:
     if not found:
         st.info("No meetings or tasks in these days. Create tasks on the Actions tab; meetings come with "
                 "your customers' records.", icon=":material/event_available:")  # fmt: skip
-clicked = (state or {}).get("eventClick", {}).get("event", {}).get("id") if isinstance(state, dict) else None
+clicked = (
+    (state or {}).get("eventClick", {}).get("event", {}).get("id")
+    if isinstance(state, dict)
+    else None
+)
 if clicked:
     st.session_state[f"{P}.event"] = clicked
 
 with right:
-    chosen = by_key.get(st.session_state.get(f"{P}.event"))
+    picked = st.session_state.get(f"{P}.event")
+    chosen = (
+        schedule.detail(con, user=user, key=picked, time_zone=zone) if picked in by_key else None
+    )
     if chosen is None:
         st.caption("Click an event to see its summary.")
     else:
         with st.container(border=True, key=f"{P}-summary"):
-            kind = "Meeting" if chosen.kind == "meeting" else "Task" + (" (completed)" if chosen.completed else "")
+            kind = (
+                "Meeting"
+                if chosen.kind == "meeting"
+                else "Task" + (" (completed)" if chosen.completed else "")
+            )
             st.caption(kind)
             ut.title(chosen.title, level="subheader")
             when = f"{chosen.start.strftime('%a %d %b %Y, %H:%M')}"
@@ -143,4 +164,6 @@ with right:
                 st.markdown("**Notes**")
                 ut.show(chosen.notes)
             if chosen.link:
-                st.link_button("Start meeting", chosen.link, icon=":material/videocam:", type="primary")
+                st.link_button(
+                    "Start meeting", chosen.link, icon=":material/videocam:", type="primary"
+                )

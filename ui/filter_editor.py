@@ -58,7 +58,9 @@ def _value_widget(prop: Property, op: str, current, key: str, *, refs: dict[str,
     if kind == "record":  # the records the page offers ("object:id" -> name), and the current one
         choices = dict(refs.get("record", {}))
         if isinstance(current, dict) and "object" in current and "id" in current:
-            choices.setdefault(f"{current['object']}:{current['id']}", f"{current['object']} #{current['id']}")
+            choices.setdefault(
+                f"{current['object']}:{current['id']}", f"{current['object']} #{current['id']}"
+            )
         if not choices:
             st.caption("Pick the record in the quick filter above.")
             return None

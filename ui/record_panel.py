@@ -226,7 +226,9 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
             else "You no longer follow this record."
         )
         st.rerun()
-    task_form.create_task_panel(con, user=user, prefix=f"{prefix}.preview", record=(object_name, record_id, p.title))
+    task_form.create_task_panel(
+        con, user=user, prefix=f"{prefix}.preview", record=(object_name, record_id, p.title)
+    )
     health_panel.summary_line(con, object_name, record_id, day=clock.score_date(clock.now()))
     _fields_block(p.fields)
     with st.expander("Edit a property", icon=":material/edit:"):
@@ -243,7 +245,14 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
             width="stretch",
             key=f"{prefix}.preview.activity",
         )
-    _tasks_block(con, object_name, record_id, prefix=f"{prefix}.preview", time_zone=user.time_zone, open_only=True)
+    _tasks_block(
+        con,
+        object_name,
+        record_id,
+        prefix=f"{prefix}.preview",
+        time_zone=user.time_zone,
+        open_only=True,
+    )
     st.markdown("**Associated records**")
     if not p.associations:
         st.caption("No associated records.")
@@ -303,7 +312,9 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
             edit_form(con, object_name=object_name, record_id=record_id, user=user, prefix=f"{prefix}.page",
                       users=users)  # fmt: skip
     with tabs[1]:
-        task_form.create_task_panel(con, user=user, prefix=f"{prefix}.page", record=(object_name, record_id, title))
+        task_form.create_task_panel(
+            con, user=user, prefix=f"{prefix}.page", record=(object_name, record_id, title)
+        )
         _tasks_block(con, object_name, record_id, prefix=f"{prefix}.page", time_zone=user.time_zone)
         _timeline(con, object_name, record_id, prefix=prefix, time_zone=user.time_zone)
     with tabs[2]:
@@ -326,14 +337,18 @@ def _tasks_block(con, object_name: str, record_id: int, *, prefix: str, time_zon
     """The record's tasks (the preview: its open ones), due times in the user's zone."""
     frame = tasks.record_tasks(con, object_name, record_id, time_zone=time_zone)
     if open_only:
-        frame = frame[frame["Status"] == tasks.STATUSES["open"]].drop(columns=["Status", "Completed"])
+        frame = frame[frame["Status"] == tasks.STATUSES["open"]].drop(
+            columns=["Status", "Completed"]
+        )
     st.markdown("**Open tasks**" if open_only else "**Tasks**")
     if frame.empty:
         st.caption("No open tasks." if open_only else "No tasks yet.")
         return
     config = {"Due": st.column_config.DatetimeColumn("Due", format="YYYY-MM-DD HH:mm"),
               "Completed": st.column_config.DatetimeColumn("Completed", format="YYYY-MM-DD HH:mm")}  # fmt: skip
-    st.dataframe(frame, hide_index=True, width="stretch", key=f"{prefix}.tasks", column_config=config)
+    st.dataframe(
+        frame, hide_index=True, width="stretch", key=f"{prefix}.tasks", column_config=config
+    )
 
 
 def _timeline(con, object_name: str, record_id: int, *, prefix: str, time_zone: str) -> None:

@@ -63,14 +63,20 @@ def selection_bar(con: duckdb.DuckDBPyConnection, page: RecordPage, *, prefix: s
     n = page.total if every else len(chosen)
     a, b, c = st.columns([2, 2, 3], vertical_alignment="center")
     a.markdown(f"**{n:,}** selected" if n else "No task selected")
-    if b.button("Select all on this page", key=f"{prefix}.select_page", icon=":material/select_all:"):
+    if b.button(
+        "Select all on this page", key=f"{prefix}.select_page", icon=":material/select_all:"
+    ):
         st.session_state[f"{prefix}.selected"] = chosen | {int(i) for i in page.rows["id"]}
         st.session_state[f"{prefix}.grid_gen"] = st.session_state.get(f"{prefix}.grid_gen", 0) + 1
         st.rerun()
     if not every and page.total > len(page.rows):
-        if c.button(f"Select all {page.total:,} tasks matching this filter", key=f"{prefix}.select_all"):
+        if c.button(
+            f"Select all {page.total:,} tasks matching this filter", key=f"{prefix}.select_all"
+        ):
             st.session_state[f"{prefix}.all_matching"] = True
-            st.session_state[f"{prefix}.grid_gen"] = st.session_state.get(f"{prefix}.grid_gen", 0) + 1
+            st.session_state[f"{prefix}.grid_gen"] = (
+                st.session_state.get(f"{prefix}.grid_gen", 0) + 1
+            )
             st.rerun()
     elif n and c.button("Clear selection", key=f"{prefix}.select_none"):
         clear(prefix)
@@ -119,7 +125,14 @@ def _actions(con, selection: Selection, n: int, *, prefix: str, user: User, prop
         value = record_panel.edit_input(editable[name], None, f"{prefix}.bulk.value.{name}", users,
                                         user.time_zone)  # fmt: skip
         if st.button(f"Set on {n:,} tasks", type="primary", key=f"{prefix}.bulk.set"):
-            _run(prefix, task_actions.set_property, "updated", property_name=name, value=value, **base)
+            _run(
+                prefix,
+                task_actions.set_property,
+                "updated",
+                property_name=name,
+                value=value,
+                **base,
+            )
     confirm = f"{prefix}.confirm_delete"
     if cols[4].button("Delete", key=f"{prefix}.bulk.delete", icon=":material/delete:"):
         st.session_state[confirm] = True
@@ -135,4 +148,3 @@ def _actions(con, selection: Selection, n: int, *, prefix: str, user: User, prop
             if b.button("Cancel", key=f"{prefix}.bulk.delete.cancel"):
                 st.session_state[confirm] = False
                 st.rerun()
-

@@ -52,7 +52,9 @@ def task_form(con: duckdb.DuckDBPyConnection, *, user: User, prefix: str,
                        help=f"In your time zone ({user.time_zone})")  # fmt: skip
     at = c.time_input("Time", value=time(9, 0), step=900, key=f"{key}.time")
     d, e = st.columns(2)
-    priority = d.selectbox("Priority", list(PRIORITIES), format_func=PRIORITIES.get, key=f"{key}.priority")
+    priority = d.selectbox(
+        "Priority", list(PRIORITIES), format_func=PRIORITIES.get, key=f"{key}.priority"
+    )
     ids = list(people)
     owner = e.selectbox("Assigned to", ids, index=ids.index(user.id) if user.id in ids else 0,
                         format_func=lambda i: "Me" if i == user.id else people[i], key=f"{key}.owner")  # fmt: skip
@@ -82,7 +84,9 @@ def task_form(con: duckdb.DuckDBPyConnection, *, user: User, prefix: str,
     st.rerun()
 
 
-def record_picker(con: duckdb.DuckDBPyConnection, key: str, label: str = "Associated record") -> tuple[str, int] | None:
+def record_picker(
+    con: duckdb.DuckDBPyConnection, key: str, label: str = "Associated record"
+) -> tuple[str, int] | None:
     """Search the account object and contacts by name, then pick one (or none)."""
     a, b = st.columns(2)
     text = a.text_input(label, key=f"{key}.search", placeholder="Search by name")
@@ -117,6 +121,8 @@ def create_task_panel(con: duckdb.DuckDBPyConnection, *, user: User, prefix: str
         top[0].markdown("**New task**")
         if top[1].button("Cancel", key=f"{prefix}.task.cancel"):
             st.session_state[opened] = False
-            st.session_state[f"{prefix}.task.gen"] = st.session_state.get(f"{prefix}.task.gen", 0) + 1
+            st.session_state[f"{prefix}.task.gen"] = (
+                st.session_state.get(f"{prefix}.task.gen", 0) + 1
+            )
             st.rerun()
         task_form(con, user=user, prefix=prefix, record=record)

@@ -63,7 +63,9 @@ def test_create_and_add_another_keeps_the_form_open_and_cleared(app, demo_path):
 def test_select_all_matching_across_pages_and_mark_them_complete(app, demo_path):
     at = open_tab(app, CSM, view="open")
     total = count_shown(at)
-    expected = scalar(demo_path, "SELECT count(*) FROM tasks WHERE owner_id = ? AND status = 'open'", [CSM])
+    expected = scalar(
+        demo_path, "SELECT count(*) FROM tasks WHERE owner_id = ? AND status = 'open'", [CSM]
+    )
     assert total == expected > 25  # more than one page
     at.multiselect(key=f"{P}.quick.type").set_value(["todo", "email"]).run()
     calls = scalar(demo_path, "SELECT count(*) FROM tasks WHERE owner_id = ? AND status = 'open' "
@@ -75,7 +77,12 @@ def test_select_all_matching_across_pages_and_mark_them_complete(app, demo_path)
     assert [plain(t.value) for t in at.toast] == [f"{calls:,} tasks marked complete."]
     assert scalar(demo_path, "SELECT count(*) FROM tasks WHERE owner_id = ? AND status = 'open' "
                              "AND task_type <> 'call'", [CSM]) == 0  # fmt: skip
-    assert scalar(demo_path, "SELECT count(*) FROM tasks WHERE owner_id = ? AND status = 'open'", [CSM]) == expected - calls
+    assert (
+        scalar(
+            demo_path, "SELECT count(*) FROM tasks WHERE owner_id = ? AND status = 'open'", [CSM]
+        )
+        == expected - calls
+    )
     assert scalar(demo_path, "SELECT count(*) FROM property_history WHERE object = 'tasks' AND property = 'status' "
                              "AND new_value = 'completed' AND changed_by = ?", [CSM]) == calls  # fmt: skip
 
@@ -84,7 +91,10 @@ def test_delete_asks_for_confirmation_naming_the_count(app, demo_path):
     at = open_tab(app, CSM, view="open")
     before = scalar(demo_path, "SELECT count(*) FROM tasks")
     at.button(key=f"{P}.select_page").click().run()
-    assert at.markdown[[m.value for m in at.markdown].index("**25** selected")].value == "**25** selected"
+    assert (
+        at.markdown[[m.value for m in at.markdown].index("**25** selected")].value
+        == "**25** selected"
+    )
     at.button(key=f"{P}.bulk.delete").click().run()
     assert plain(at.warning[0].value) == "Delete 25 tasks? This cannot be undone."
     assert scalar(demo_path, "SELECT count(*) FROM tasks") == before  # nothing yet
@@ -100,13 +110,22 @@ def test_a_csm_cannot_bulk_edit_another_teams_tasks(app, demo_path):
     other = scalar(demo_path, "SELECT t.id FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.status = 'open' "
                               "AND u.team_id IS DISTINCT FROM (SELECT team_id FROM users WHERE id = ?) "
                               "ORDER BY t.id LIMIT 1", [CSM])  # fmt: skip
-    mine = scalar(demo_path, "SELECT min(id) FROM tasks WHERE owner_id = ? AND status = 'open'", [CSM])
+    mine = scalar(
+        demo_path, "SELECT min(id) FROM tasks WHERE owner_id = ? AND status = 'open'", [CSM]
+    )
     at = open_tab(app, CSM, view="open")
     at.session_state[f"{P}.selected"] = {mine, other}  # e.g. a stale page, or a crafted request
     at.run()
     at.button(key=f"{P}.bulk.complete").click().run()
     assert "may not change 1 of the selected tasks" in plain(at.error[0].value)
-    assert scalar(demo_path, "SELECT count(*) FROM tasks WHERE id IN (?, ?) AND status = 'open'", [mine, other]) == 2
+    assert (
+        scalar(
+            demo_path,
+            "SELECT count(*) FROM tasks WHERE id IN (?, ?) AND status = 'open'",
+            [mine, other],
+        )
+        == 2
+    )
     # A settings manager may.
     at = open_tab(app, SETTINGS_MANAGER)
     at.session_state[f"{P}.selected"] = {mine, other}
