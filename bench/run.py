@@ -36,7 +36,7 @@ from typing import Any
 
 import duckdb
 
-from bench import health_pandas
+from bench import health_pandas, task_ops
 from cs_core import (
     clock,
     db,
@@ -45,7 +45,6 @@ from cs_core import (
     record_list,
     records,
     settings,
-    tasks,
     users,
     views,
 )
@@ -1169,10 +1168,6 @@ OPERATIONS: list[Operation] = [
     Operation(LARGE_IMPORT, import_large_file, None, "generate"),
     Operation("open workspace", open_workspace, None, "file"),
     Operation(
-        "tasks.task_counts (CSM)",
-        lambda ctx: tasks.task_counts(ctx.con, user=ctx.user, now=ctx.now),
-    ),
-    Operation(
         "records.count_owned (CSM)",
         lambda ctx: records.count_owned(
             ctx.con,
@@ -1195,6 +1190,8 @@ OPERATIONS: list[Operation] = [
         finish=against_hand(VIEW_HEALTH, "health view hand", VIEW_HEALTH_MAX_RATIO),
     ),
     Operation(PREVIEW, preview_busiest, 0.025),
+    # The Actions and Schedule tabs (budgets set for M).
+    *task_ops.operations(Operation),
     Operation(EXPORT, export_view, 1.0),
     Operation(
         full_recompute_name(ENTERPRISE),
