@@ -138,3 +138,21 @@ def test_a_csm_cannot_bulk_edit_another_teams_tasks(con):
 def test_a_bulk_action_selects_nothing_clearly(con):
     with pytest.raises(tasks.TaskRefused, match="Select at least one task"):
         task_actions.complete(con, actor=get_user(con, LA), selection=Selection(), now=NOW)
+
+
+def test_a_search_over_record_names_selects_for_a_bulk_action(con):
+    def fill(cur):
+        cur.execute("INSERT INTO companies (id, name, created_at, updated_at) VALUES (10, 'Acme Corp', ?, ?)",
+                    [datetime(2026, 1, 1), datetime(2026, 1, 1)])  # fmt: skip
+        cur.execute("UPDATE tasks SET object = 'companies', record_id = 10 WHERE id IN (7, 8)")
+
+    db.write(con, fill)
+    user = get_user(con, LA)
+    viewer = Viewer(LA, NOW, user.time_zone)
+    acme = Query("tasks", [], ("title",), search="acme")
+    assert record_list.count(con, acme, viewer) == 2
+    done = task_actions.complete(con, actor=user, selection=Selection.matching(acme, viewer), now=NOW)
+    assert (done.matched, done.changed) == (2, 2)
+    assert con.execute("SELECT id FROM tasks WHERE status = 'completed' AND id <> 61 ORDER BY id").fetchall() == [(7,), (8,)]
+    gone = task_actions.delete(con, actor=user, selection=Selection.matching(acme, viewer), now=NOW)
+    assert gone.changed == 2 and record_list.count(con, acme, viewer) == 0

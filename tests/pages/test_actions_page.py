@@ -132,3 +132,52 @@ def test_a_csm_cannot_bulk_edit_another_teams_tasks(app, demo_path):
     at.run()
     at.button(key=f"{P}.bulk.complete").click().run()
     assert [plain(t.value) for t in at.toast] == ["2 tasks marked complete."]
+
+
+def _task_titles(at) -> list[str]:
+    """The titles in the record's task table (the one with a "Task" column)."""
+    return [t for d in at.dataframe if "Task" in d.value.columns for t in d.value["Task"]]
+
+
+def test_a_task_created_from_the_preview_is_for_that_record_and_on_its_timeline(app, demo_path):
+    at = app(CSM)
+    at.switch_page("app_pages/customers.py").run()
+    at.session_state["customers.table"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    record_id = at.session_state["customers.record_id"]
+    name = scalar(demo_path, "SELECT name FROM companies WHERE id = ?", [record_id])
+    prefix = "customers.preview"
+    at.button(key=f"{prefix}.task.start").click().run()
+    assert f"For {name}" in [plain(c.value) for c in at.caption]
+    at.text_input(key=f"{prefix}.task.0.title").set_value("Check in after the outage").run()
+    at.button(key=f"{prefix}.task.create").click().run()
+    assert [plain(t.value) for t in at.toast] == ["Task “Check in after the outage” created."]
+    assert scalar(demo_path, "SELECT object || ':' || record_id FROM tasks WHERE title = 'Check in after the outage'") == (
+        f"companies:{record_id}")  # fmt: skip
+    assert "Check in after the outage" in _task_titles(at)
+    # And on the record page's Activity tab.
+    at.query_params["record"] = str(record_id)
+    at.run()
+    assert "Check in after the outage" in _task_titles(at)
+
+
+def test_a_custom_task_view_keeps_its_filters(app, demo_path):
+    at = open_tab(app, CSM, view="open")
+    at.multiselect(key=f"{P}.quick.priority").set_value(["high"]).run()
+    high = scalar(demo_path, "SELECT count(*) FROM tasks WHERE owner_id = ? AND status = 'open' AND priority = 'high'", [CSM])
+    assert count_shown(at) == high
+    at.button(key=f"{P}.create").click().run()
+    at.text_input(key=f"{P}.new.name").set_value("My urgent ones").run()
+    at.button(key=f"{P}.new.save").click().run()
+    assert [plain(t.value) for t in at.toast] == ["View “My urgent ones” created."]
+    assert plain(at.title[0].value) == "My urgent ones" and count_shown(at) == high
+    saved = scalar(demo_path, "SELECT sharing, owner_id FROM views WHERE object = 'tasks' AND name = 'My urgent ones'", row=True)
+    assert saved == ("private", CSM)
+    # Another view, then back: the saved filters come back (in the editor), the same rows.
+    at.button(key=next(b.key for b in at.button if b.label == "Overdue")).click().run()
+    assert plain(at.title[0].value) == "Overdue"
+    at.button(key=next(b.key for b in at.button if b.label == "My urgent ones")).click().run()
+    assert count_shown(at) == high
+    # A settings manager does not see a CSM's private view.
+    other = open_tab(app, SETTINGS_MANAGER)
+    assert "My urgent ones" not in [b.label for b in other.button]
