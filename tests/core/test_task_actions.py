@@ -151,8 +151,12 @@ def test_a_search_over_record_names_selects_for_a_bulk_action(con):
     viewer = Viewer(LA, NOW, user.time_zone)
     acme = Query("tasks", [], ("title",), search="acme")
     assert record_list.count(con, acme, viewer) == 2
-    done = task_actions.complete(con, actor=user, selection=Selection.matching(acme, viewer), now=NOW)
+    done = task_actions.complete(
+        con, actor=user, selection=Selection.matching(acme, viewer), now=NOW
+    )
     assert (done.matched, done.changed) == (2, 2)
-    assert con.execute("SELECT id FROM tasks WHERE status = 'completed' AND id <> 61 ORDER BY id").fetchall() == [(7,), (8,)]
+    assert con.execute(
+        "SELECT id FROM tasks WHERE status = 'completed' AND id <> 61 ORDER BY id"
+    ).fetchall() == [(7,), (8,)]
     gone = task_actions.delete(con, actor=user, selection=Selection.matching(acme, viewer), now=NOW)
     assert gone.changed == 2 and record_list.count(con, acme, viewer) == 0

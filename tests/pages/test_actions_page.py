@@ -164,14 +164,22 @@ def test_a_task_created_from_the_preview_is_for_that_record_and_on_its_timeline(
 def test_a_custom_task_view_keeps_its_filters(app, demo_path):
     at = open_tab(app, CSM, view="open")
     at.multiselect(key=f"{P}.quick.priority").set_value(["high"]).run()
-    high = scalar(demo_path, "SELECT count(*) FROM tasks WHERE owner_id = ? AND status = 'open' AND priority = 'high'", [CSM])
+    high = scalar(
+        demo_path,
+        "SELECT count(*) FROM tasks WHERE owner_id = ? AND status = 'open' AND priority = 'high'",
+        [CSM],
+    )
     assert count_shown(at) == high
     at.button(key=f"{P}.create").click().run()
     at.text_input(key=f"{P}.new.name").set_value("My urgent ones").run()
     at.button(key=f"{P}.new.save").click().run()
     assert [plain(t.value) for t in at.toast] == ["View “My urgent ones” created."]
     assert plain(at.title[0].value) == "My urgent ones" and count_shown(at) == high
-    saved = scalar(demo_path, "SELECT sharing, owner_id FROM views WHERE object = 'tasks' AND name = 'My urgent ones'", row=True)
+    saved = scalar(
+        demo_path,
+        "SELECT sharing, owner_id FROM views WHERE object = 'tasks' AND name = 'My urgent ones'",
+        row=True,
+    )
     assert saved == ("private", CSM)
     # Another view, then back: the saved filters come back (in the editor), the same rows.
     at.button(key=next(b.key for b in at.button if b.label == "Overdue")).click().run()
