@@ -36,7 +36,7 @@ from typing import Any
 
 import duckdb
 
-from bench import health_pandas, task_ops
+from bench import health_pandas, pipeline_ops, task_ops
 from cs_core import (
     clock,
     db,
@@ -1192,6 +1192,8 @@ OPERATIONS: list[Operation] = [
     Operation(PREVIEW, preview_busiest, 0.025),
     # The Actions and Schedule tabs (budgets set for M).
     *task_ops.operations(Operation),
+    # The Services and Revenue tabs (budgets set for M).
+    *pipeline_ops.operations(Operation),
     Operation(EXPORT, export_view, 1.0),
     Operation(
         full_recompute_name(ENTERPRISE),
@@ -1541,6 +1543,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Timings at scale {args.scale}")
     headers = ["operation", "runs", "median", "min", "max", "budget", "within budget?"]
+    if not results.rows:
+        print("No operation matched --phase and --only.")
+        return 1
     print(table(headers, [r.cells() for r in results.rows.values()], {1, 2, 3, 4}))
     print()
     print("Budgets are judged on the median. App start-up is timed from launching streamlit;")

@@ -18,6 +18,14 @@ from cs_core.sql import col, ident
 CARDS = 50  # cards a column shows before "load more"
 
 
+AMOUNTS = ("amount", "arr")  # the properties a column totals, the first the object has
+
+
+def amount_property(props: dict) -> str | None:
+    """The number property a board totals: the object's amount, else its ARR."""
+    return next((n for n in AMOUNTS if n in props and props[n].type == "number"), None)
+
+
 @dataclass(frozen=True)
 class BoardColumn:
     stage: Stage

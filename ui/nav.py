@@ -12,6 +12,8 @@ from cs_core.users import Action, User, can
 TABS = [
     ("app_pages/summary.py", "Summary", ":material/dashboard:", "summary", Action.VIEW_SUMMARY),
     ("app_pages/customers.py", "Customers", ":material/groups:", "customers", Action.USE_WORKSPACE),
+    ("app_pages/services.py", "Services", ":material/handyman:", "services", Action.USE_WORKSPACE),
+    ("app_pages/revenue.py", "Revenue", ":material/payments:", "revenue", Action.USE_WORKSPACE),
     ("app_pages/actions.py", "Actions", ":material/task_alt:", "actions", Action.USE_WORKSPACE),
     ("app_pages/schedule.py", "Schedule", ":material/calendar_month:", "schedule", Action.USE_WORKSPACE),
     ("app_pages/settings.py", "Settings", ":material/settings:", "settings", Action.MANAGE_SETTINGS),

@@ -6,10 +6,26 @@ from tests.conftest import CSM, NO_ACCESS, NO_SEAT, SEATLESS_ADMIN, SETTINGS_MAN
 from tests.pages.conftest import metric_values, plain, scalar, tab_scripts
 
 TABS = {
-    SUPER_ADMIN: ["summary.py", "customers.py", "actions.py", "schedule.py", "settings.py"],
+    SUPER_ADMIN: [
+        "summary.py",
+        "customers.py",
+        "services.py",
+        "revenue.py",
+        "actions.py",
+        "schedule.py",
+        "settings.py",
+    ],
     SEATLESS_ADMIN: ["summary.py", "settings.py"],
-    SETTINGS_MANAGER: ["summary.py", "customers.py", "actions.py", "schedule.py", "settings.py"],
-    CSM: ["summary.py", "customers.py", "actions.py", "schedule.py"],
+    SETTINGS_MANAGER: [
+        "summary.py",
+        "customers.py",
+        "services.py",
+        "revenue.py",
+        "actions.py",
+        "schedule.py",
+        "settings.py",
+    ],
+    CSM: ["summary.py", "customers.py", "services.py", "revenue.py", "actions.py", "schedule.py"],
     NO_SEAT: ["no_access.py"],
     NO_ACCESS: ["no_access.py"],
 }
@@ -78,7 +94,14 @@ def test_demo_mode_offers_every_user_in_the_switcher(app):
     assert switcher.value == SUPER_ADMIN  # the default: a super admin with a seat
     switcher.set_value(CSM).run()
     assert at.title[0].value.endswith(", Lucas")
-    assert tab_scripts(at) == ["summary.py", "customers.py", "actions.py", "schedule.py"]
+    assert tab_scripts(at) == [
+        "summary.py",
+        "customers.py",
+        "services.py",
+        "revenue.py",
+        "actions.py",
+        "schedule.py",
+    ]
 
 
 def test_the_demo_user_survives_a_reload_and_a_new_tab(app, monkeypatch):

@@ -1,0 +1,38 @@
+"""Revenue tab: one or two revenue objects (deals, subscriptions) in their pipelines, as a table or
+a board with amount totals (REV-1..REV-4)."""
+
+import streamlit as st
+
+from cs_core import records, settings
+from cs_core.users import Action, can
+from ui import auth, db, pipeline_tab
+from ui import text as ut
+
+con = db.connection()
+user = auth.require_page(con, Action.USE_WORKSPACE)
+chosen = settings.get_revenue_settings(con)
+usable = [
+    (o, info)
+    for o in chosen.objects
+    if (info := records.get_object(con, o.object)) and info.is_enabled
+]
+if not usable:
+    ut.title("Revenue")
+    pipeline_tab.empty_state(
+        "Revenue objects (deals, subscriptions)",
+        section="revenue",
+        can_manage=can(user, Action.MANAGE_SETTINGS),
+    )
+else:
+    names = [o.object for o, _ in usable]
+    labels = {o.object: info.label_plural for o, info in usable}
+    first = chosen.default_object if chosen.default_object in names else names[0]
+    picked = names[0]
+    if len(names) > 1:
+        picked = st.segmented_control(
+            "Object", names, format_func=labels.get, key="revenue.object", default=first
+        )
+        picked = picked or first
+    obj_settings, info = next((o, i) for o, i in usable if o.object == picked)
+    pipeline_tab.pipeline_tab(con, prefix=f"revenue.{picked}", user=user, obj=info, chosen=obj_settings,
+                              quick=("created_at", "last_activity_at"))  # fmt: skip
