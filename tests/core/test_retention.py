@@ -1,0 +1,248 @@
+"""Retention exactly as spec/retention.md defines it, on a hand-computed ledger (REN-2).
+
+Accounts (companies) and their subscription lines (ARR, start, end = first day not active):
+  1 A  1000 from 2025-01-01; add-on 200.10 from 2026-02-15        Q1 expansion 200.10
+  2 B  500 2025-06-01..2026-03-01, renewed at 399.90 from 03-01    Q1 contraction 100.10
+  3 C  800 2025-01-01..2026-02-01                                   Q1 churned
+  4 D  300 2025-01-01..2026-04-15, back at 350 from 2026-05-20       Q2: returns inside the period
+  5 E  600 2025-01-01..2026-03-15, back at 600 from 2026-04-10       Q1 churned, Q2 new
+  6 F  700 2025-01-01..2026-04-01 (ends on the boundary)             Q1 churned
+  7 G  a zero-ARR line from 2025-01-01                               never in a cohort
+  8 H  250 from 2026-01-20                                           Q1 new
+Besides: two lines without an account (one also has a negative ARR), and four invalid lines
+of accounts 1-3 (negative ARR, end on its start day, two accounts, no start).
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from cs_core import db, records, retention
+from cs_core.retention import RetentionError, Source
+from cs_core.users import get_user
+
+D = Decimal
+LINES = [  # id, account(s), arr, start, end
+    (1, [1], 1000, "2025-01-01", None), (2, [1], 200.10, "2026-02-15", None),
+    (3, [2], 500, "2025-06-01", "2026-03-01"), (4, [2], 399.90, "2026-03-01", None),
+    (5, [3], 800, "2025-01-01", "2026-02-01"),
+    (6, [4], 300, "2025-01-01", "2026-04-15"), (7, [4], 350, "2026-05-20", None),
+    (8, [5], 600, "2025-01-01", "2026-03-15"), (9, [5], 600, "2026-04-10", None),
+    (10, [6], 700, "2025-01-01", "2026-04-01"),
+    (11, [7], 0, "2025-01-01", None),
+    (12, [8], 250, "2026-01-20", None),
+    (13, [], 999, "2025-01-01", None), (14, [], -1, "2025-01-01", None),  # unassigned
+    (15, [1], -5, "2025-01-01", None), (16, [2], 100, "2026-02-01", "2026-02-01"),  # invalid
+    (17, [1, 2], 100, "2025-01-01", None), (18, [3], 100, None, None),  # invalid
+]  # fmt: skip
+SOURCE = Source("subscriptions", "companies", "arr", "start_date", "end_date")
+
+
+@pytest.fixture
+def con(empty_con):
+    return build_ledger(empty_con)
+
+
+def build_ledger(empty_con):
+    """The hand-computed ledger above in a new workspace."""
+    stamp = datetime(2026, 1, 1)
+
+    def users_and_companies(cur):
+        cur.execute("INSERT INTO users (id, name, email, is_super_admin, has_service_seat, has_workspace_access, "
+                    "created_at) VALUES (1, 'Admin', 'admin@example.com', TRUE, TRUE, TRUE, ?)", [stamp])  # fmt: skip
+        for i, name in enumerate("ABCDEFGH", start=1):
+            cur.execute("INSERT INTO companies (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+                        [i, f"Account {name}", stamp, stamp])  # fmt: skip
+
+    db.write(empty_con, users_and_companies)
+    records.create_custom_object(
+        empty_con, actor=get_user(empty_con, 1), name="subscriptions", label="Subscription",
+        label_plural="Subscriptions", properties=[{"name": "arr", "label": "ARR", "type": "number"},
+                                                  {"name": "start_date", "label": "Start date", "type": "date"},
+                                                  {"name": "end_date", "label": "End date", "type": "date"}],
+    )  # fmt: skip
+
+    def lines(cur):
+        for lid, accounts, arr, start, end in LINES:
+            cur.execute("INSERT INTO subscriptions (id, name, arr, start_date, end_date, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", [lid, f"line {lid}", arr, start, end, stamp, stamp])  # fmt: skip
+            for account in accounts:
+                cur.execute("INSERT INTO associations VALUES ('subscriptions', ?, 'companies', ?, NULL, ?)",
+                            [lid, account, stamp])  # fmt: skip
+
+    db.write(empty_con, lines)
+    return empty_con
+
+
+def test_every_field_of_two_quarters(con):
+    found = retention.retention(
+        con, source=SOURCE, grain="quarter", first=date(2026, 1, 1), last=date(2026, 7, 1)
+    )
+    assert (found.unassigned_lines, found.invalid_lines) == (2, 4)
+    q1, q2 = found.periods
+    assert (q1.period, q1.start, q1.end) == ("2026-Q1", date(2026, 1, 1), date(2026, 4, 1))
+    assert (q1.accounts_start, q1.accounts_churned) == (6, 3)  # A B C D E F; C E F churned
+    assert (q1.start_arr, q1.expansion, q1.contraction, q1.churned_arr, q1.new_arr, q1.end_arr) == (
+        D("3900.00"), D("200.10"), D("100.10"), D("2100.00"), D("250.00"), D("2150.00"))  # fmt: skip
+    assert q1.grr == float(D("1699.90") / D("3900")) and q1.nrr == float(D("1900") / D("3900"))
+    assert q1.logo_churn == 0.5
+    assert (q2.period, q2.start, q2.end) == ("2026-Q2", date(2026, 4, 1), date(2026, 7, 1))
+    assert (q2.accounts_start, q2.accounts_churned) == (4, 0)  # A B D H; D returned inside Q2
+    assert (q2.start_arr, q2.expansion, q2.contraction, q2.churned_arr, q2.new_arr, q2.end_arr) == (
+        D("2150.00"), D("50.00"), D("0.00"), D("0.00"), D("600.00"), D("2800.00"))  # fmt: skip
+    assert (q2.grr, q2.nrr, q2.logo_churn) == (1.0, float(D("2200") / D("2150")), 0.0)
+    for p in found.periods:
+        assert p.end_arr == p.start_arr + p.expansion - p.contraction - p.churned_arr + p.new_arr
+
+
+def test_a_period_starting_with_no_arr_has_no_ratios(con):
+    found = retention.retention(
+        con, source=SOURCE, grain="custom", first=date(2024, 12, 1), last=date(2025, 2, 1)
+    )
+    (p,) = found.periods
+    assert (p.accounts_start, p.start_arr, p.new_arr, p.end_arr) == (
+        0,
+        D("0.00"),
+        D("3400.00"),
+        D("3400.00"),
+    )
+    assert (p.grr, p.nrr, p.logo_churn) == (None, None, None)
+
+
+def test_months_and_the_periods_a_range_covers():
+    assert retention.periods("month", date(2026, 1, 15), date(2026, 4, 1)) == [
+        ("2026-02", date(2026, 2, 1), date(2026, 3, 1)), ("2026-03", date(2026, 3, 1), date(2026, 4, 1))]  # fmt: skip
+    # A quarter that starts before the range is left out; one starting inside it is whole.
+    assert [p[0] for p in retention.periods("quarter", date(2026, 2, 1), date(2026, 7, 2))] == [
+        "2026-Q2",
+        "2026-Q3",
+    ]
+    for grain, first, last, message in [("week", date(2026, 1, 1), date(2026, 2, 1), "month, quarter or custom"),
+                                        ("month", date(2026, 2, 1), date(2026, 2, 1), "must come after")]:  # fmt: skip
+        with pytest.raises(RetentionError, match=message):
+            retention.periods(grain, first, last)
+
+
+def test_each_movements_accounts_sum_to_the_movement(con):
+    found = retention.retention(
+        con, source=SOURCE, grain="quarter", first=date(2026, 1, 1), last=date(2026, 7, 1)
+    )
+    for p in found.periods:
+        frames = {m: retention.accounts(con, source=SOURCE, start=p.start, end=p.end, movement=m)
+                  for m in retention.MOVEMENTS}  # fmt: skip
+        churned, contracted, expanded, new = (
+            frames[m] for m in ("churned", "contraction", "expansion", "new")
+        )
+        assert (
+            sum(churned["start_arr"], D(0)) == p.churned_arr and len(churned) == p.accounts_churned
+        )
+        assert sum(contracted["start_arr"] - contracted["end_arr"], D(0)) == p.contraction
+        assert sum(expanded["end_arr"] - expanded["start_arr"], D(0)) == p.expansion
+        assert sum(new["end_arr"], D(0)) == p.new_arr
+        cohort = len(churned) + len(frames["retained"])
+        assert cohort == p.accounts_start
+    q1 = found.periods[0]
+    churned = retention.accounts(con, source=SOURCE, start=q1.start, end=q1.end, movement="churned")
+    assert list(churned["name"]) == ["Account C", "Account E", "Account F"]
+
+
+def test_the_roles_come_from_the_catalog(con):
+    with pytest.raises(RetentionError, match="no number property 'seats'"):
+        retention.retention(con, source=Source(arr="seats"), grain="quarter", first=date(2026, 1, 1),
+                            last=date(2026, 4, 1))  # fmt: skip
+    with pytest.raises(RetentionError, match="no revenue object"):
+        retention.retention(con, source=Source(object="nope"), grain="quarter", first=date(2026, 1, 1),
+                            last=date(2026, 4, 1))  # fmt: skip
+
+
+def test_renewals_in_the_next_days_with_arr_today_and_at_risk(demo_con):
+    from datetime import UTC, timedelta
+
+    from cs_core import clock, renewals
+    from tests.conftest import CSM, NOW
+
+    user = get_user(demo_con, CSM)
+    today = clock.local_date(NOW, user.time_zone)
+    day = clock.score_date(NOW)
+    counts = []
+    for window in renewals.WINDOWS:
+        found = renewals.renewals(demo_con, user=user, now=NOW, window=window, owners=[CSM])
+        expected = demo_con.execute(
+            """
+            SELECT c.id, coalesce((SELECT sum(CAST(s.arr AS DECIMAL(38, 2))) FROM subscriptions s
+                                   JOIN associations a ON a.from_object = 'subscriptions' AND a.from_id = s.id
+                                   AND a.to_object = 'companies' WHERE a.to_id = c.id AND s.start_date <= ?), 0),
+                   (SELECT CASE WHEN coalesce(h.override_until >= ?, FALSE) THEN NULL ELSE h.category END
+                    FROM health_current h JOIN health_profiles p ON p.id = h.profile_id AND p.status = 'live'
+                    WHERE h.record_id = c.id ORDER BY p.id LIMIT 1)
+            FROM companies c WHERE c.csm_id = ? AND c.renewal_date >= ? AND c.renewal_date < ?
+            ORDER BY c.renewal_date, lower(c.name), c.id
+            """,
+            [today, day, CSM, today, today + timedelta(days=window)],
+        ).fetchall()  # fmt: skip
+        assert list(found.rows["id"]) == [r[0] for r in expected]
+        assert list(found.rows["arr"]) == [D(r[1]) for r in expected]
+        assert found.arr_at_risk == sum((D(r[1]) for r in expected if r[2] == "at_risk"), D(0))
+        counts.append(len(found.rows))
+    assert counts[0] <= counts[1] <= counts[2] and counts[2] > 0
+    assert NOW.tzinfo is UTC
+
+
+def test_the_command_line_prints_the_specs_json(tmp_path):
+    import json
+
+    from tests.core.test_cli import run
+
+    path = tmp_path / "ledger.duckdb"
+    build_ledger(db.open_workspace(str(path))).close()
+    out = run(
+        "retention",
+        "--db",
+        str(path),
+        "--grain",
+        "quarter",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-07-01",
+        "--json",
+    )
+    found = json.loads(out.stdout)
+    assert (found["unassigned_lines"], found["invalid_lines"]) == (2, 4)
+    assert found["periods"][0] == {
+        "period": "2026-Q1", "start": "2026-01-01", "end": "2026-04-01", "accounts_start": 6, "accounts_churned": 3,
+        "start_arr": 3900.0, "expansion": 200.1, "contraction": 100.1, "churned_arr": 2100.0, "new_arr": 250.0,
+        "end_arr": 2150.0, "grr": 1699.9 / 3900, "nrr": 1900 / 3900, "logo_churn": 0.5}  # fmt: skip
+    assert [p["period"] for p in found["periods"]] == ["2026-Q1", "2026-Q2"]
+    bad = run(
+        "retention",
+        "--db",
+        str(path),
+        "--grain",
+        "quarter",
+        "--from",
+        "2026-13-01",
+        "--to",
+        "2026-07-01",
+        code=2,
+    )
+    assert "'2026-13-01' is not a day" in bad.stderr
+
+
+def test_renewals_on_the_command_line(demo_path):
+    import json
+
+    from cs_core import renewals
+    from tests.conftest import CSM, NOW
+    from tests.core.test_cli import run
+
+    con = db.open_workspace(str(demo_path))
+    expected = renewals.renewals(con, user=get_user(con, CSM), now=NOW, window=60, owners=[CSM])
+    con.close()
+    out = run("renewals", "--db", str(demo_path), "--window", "60", "--owner", "lucas.fischer@northwind.example",
+              "--now", NOW.isoformat(), "--json")  # fmt: skip
+    found = json.loads(out.stdout)
+    assert [a["id"] for a in found["accounts"]] == list(expected.rows["id"])
+    assert found["arr_at_risk"] == float(expected.arr_at_risk) and found["window_days"] == 60
+    assert all(len(a["renewal_date"]) == 10 for a in found["accounts"])
