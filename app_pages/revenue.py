@@ -1,11 +1,12 @@
 """Revenue tab: one or two revenue objects (deals, subscriptions) in their pipelines, as a table or
-a board with amount totals (REV-1..REV-4)."""
+a board with amount totals (REV-1..REV-4); renewals with the ARR at risk (REN-1); retention:
+GRR, NRR, logo churn and the ARR movements behind them (REN-2)."""
 
 import streamlit as st
 
 from cs_core import records, settings
 from cs_core.users import Action, can
-from ui import auth, db, pipeline_tab
+from ui import auth, db, pipeline_tab, revenue_panels
 from ui import text as ut
 
 con = db.connection()
@@ -16,13 +17,30 @@ usable = [
     for o in chosen.objects
     if (info := records.get_object(con, o.object)) and info.is_enabled
 ]
-if not usable:
-    ut.title("Revenue")
-    pipeline_tab.empty_state(
-        "Revenue objects (deals, subscriptions)",
-        section="revenue",
-        can_manage=can(user, Action.MANAGE_SETTINGS),
+MODES = {"pipelines": "Pipelines", "renewals": "Renewals", "retention": "Retention"}
+mode = "pipelines"
+if "record" not in st.query_params:
+    mode = st.segmented_control("Show", list(MODES), format_func=MODES.get, default="pipelines", key="revenue.mode",
+                                label_visibility="collapsed") or "pipelines"  # fmt: skip
+if mode == "renewals":
+    ut.title("Renewals")
+    revenue_panels.renewals_view(con, user=user)
+elif mode == "retention":
+    ut.title("Retention")
+    ledger = (
+        "subscriptions"
+        if records.get_object(con, "subscriptions")
+        else (usable[0][0].object if usable else None)
     )
+    if ledger is None:
+        st.info("There is no revenue object with subscription lines to compute retention from.",
+                icon=":material/info:")  # fmt: skip
+    else:
+        revenue_panels.retention_panel(con, user=user, object_name=ledger)
+elif not usable:
+    ut.title("Revenue")
+    pipeline_tab.empty_state("Revenue objects (deals, subscriptions)", section="revenue",
+                             can_manage=can(user, Action.MANAGE_SETTINGS))  # fmt: skip
 else:
     names = [o.object for o, _ in usable]
     labels = {o.object: info.label_plural for o, info in usable}
