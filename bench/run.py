@@ -36,7 +36,7 @@ from typing import Any
 
 import duckdb
 
-from bench import health_pandas, pipeline_ops, task_ops
+from bench import health_pandas, pipeline_ops, retention_ops, task_ops
 from cs_core import (
     clock,
     db,
@@ -1194,6 +1194,8 @@ OPERATIONS: list[Operation] = [
     *task_ops.operations(Operation),
     # The Services and Revenue tabs (budgets set for M).
     *pipeline_ops.operations(Operation),
+    # Renewals and retention (budgets set for M).
+    *retention_ops.operations(Operation),
     Operation(EXPORT, export_view, 1.0),
     Operation(
         full_recompute_name(ENTERPRISE),

@@ -114,9 +114,10 @@ def suggest_mapping(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *, obje
         raise MappingError([f"The file has no column {id_column!r} for the record ids."])
     if id_column is None and not any(c.strip().lower() == "record id" for c in frame.columns):
         id_column = next((c for c in frame.columns if _looks_like_id(c, frame[c])), None)
-    return suggest(
-        list(frame.columns), frame, object_name=object_name, props=props, id_column=id_column
-    )
+    # "Associated <object> IDs" links to any object of the catalog, by its singular label.
+    objects = {o.label.lower(): o.name for o in list_objects(con, enabled_only=False)}
+    return suggest(list(frame.columns), frame, object_name=object_name, props=props, id_column=id_column,
+                   objects=objects)  # fmt: skip
 
 
 def resolve(

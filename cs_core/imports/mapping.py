@@ -147,11 +147,28 @@ def infer_type(values: pd.Series) -> tuple[str, tuple[str, ...]]:
     return "string", ()
 
 
+_ASSOCIATED = re.compile(r"^associated (.+?) ids?$")  # a CRM export's link column, any object
+_STANDARD_OBJECTS = {"company": "companies", "contact": "contacts", "deal": "deals", "service": "services",
+                     "subscription": "subscriptions"}  # fmt: skip
+
+
+def linked_object(header: str, object_name: str, objects: dict[str, str] | None = None) -> str | None:
+    """The object an "Associated <object> IDs" column links to (another one than
+    ``object_name``), by the object's singular label (``objects``: label -> name)."""
+    found = _ASSOCIATED.match(" ".join(header.strip().lower().split()))
+    if not found:
+        return None
+    word = found.group(1)
+    target = (objects or {}).get(word) or _STANDARD_OBJECTS.get(word)
+    return target if target and target != object_name else None
+
+
 def suggest(columns: list[str], sample: pd.DataFrame, *, object_name: str, props: dict,
-            id_column: str | None = None) -> list[ColumnMap]:  # fmt: skip
+            id_column: str | None = None, objects: dict[str, str] | None = None) -> list[ColumnMap]:  # fmt: skip
     """A first mapping: recognised headers and existing properties, else new typed properties.
 
-    ``props`` is the object's catalog by name; ``sample`` holds the file's rows as text.
+    ``props`` is the object's catalog by name; ``sample`` holds the file's rows as text;
+    ``objects`` (singular label -> name) names what "Associated <object> IDs" links to.
     """
     known = {**CRM_HEADERS["*"], **CRM_HEADERS.get(object_name, {})}
     by_label = {p.label.lower(): name for name, p in props.items()}
@@ -165,6 +182,11 @@ def suggest(columns: list[str], sample: pd.DataFrame, *, object_name: str, props
             continue
         if target in ("companies", "contacts", "deals"):
             out.append(ColumnMap(col, ASSOCIATE, property=target))
+            continue
+        if (linked := linked_object(col, object_name, objects)) is not None and (
+            objects is None or linked in objects.values()
+        ):
+            out.append(ColumnMap(col, ASSOCIATE, property=linked))
             continue
         name = target if target in props else by_label.get(key) or (key if key in props else None)
         if name is None and snake_case(col) in props:

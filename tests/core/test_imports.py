@@ -358,3 +358,38 @@ def test_tasks_and_activities_import_onto_imported_records(empty_con, tmp_path):
         {"Row": 3, "Column": "Activity date", "Value": "", "Reason": "Activity date is required"},
     ]  # fmt: skip
     assert content(empty_con) == before
+
+
+def test_association_columns_link_records_of_any_object_custom_ones_too(empty_con, tmp_path):
+    from cs_core import records, users
+
+    empty_con.execute("INSERT INTO users (id, name, email, is_super_admin, has_service_seat, has_workspace_access, "
+                      "created_at) VALUES (1, 'Admin', 'a@x.example', TRUE, TRUE, TRUE, ?)", [NOW.replace(tzinfo=None)])  # fmt: skip
+    records.create_custom_object(empty_con, actor=users.get_user(empty_con, 1), name="subscriptions",
+                                 label="Subscription", label_plural="Subscriptions",
+                                 properties=[{"name": "arr", "label": "ARR", "type": "number"}])  # fmt: skip
+    companies = tmp_path / "companies.csv"
+    companies.write_text("Record ID,Company name\nC1,Acme\nC2,Globex\n")
+    imports.import_file(empty_con, companies, object_name="companies", actor=None, now=NOW)
+    lines = tmp_path / "subscriptions.csv"
+    lines.write_text(
+        "Record ID,Name,ARR,Associated Company IDs\nS1,Acme base,1200,C1\nS2,Globex base,800,C2\n"
+    )
+    mapping = imports.suggest_mapping(
+        empty_con, imports.read_table(lines), object_name="subscriptions"
+    )
+    assert [(m.column, m.action, m.property) for m in mapping] == [
+        ("Record ID", "external_id", None), ("Name", "existing", "name"), ("ARR", "existing", "arr"),
+        ("Associated Company IDs", "associate", "companies")]  # fmt: skip
+    result = imports.import_file(empty_con, lines, object_name="subscriptions", actor=None, now=NOW)
+    assert (result.written, result.created) == (True, 2)
+    linked = empty_con.execute(
+        "SELECT s.name, c.name FROM associations a JOIN subscriptions s ON s.id = a.from_id JOIN companies c "
+        "ON c.id = a.to_id WHERE a.from_object = 'subscriptions' AND a.to_object = 'companies' ORDER BY s.name").fetchall()  # fmt: skip
+    assert linked == [("Acme base", "Acme"), ("Globex base", "Globex")]
+    assert "associated_company_i_ds" not in {
+        p.name for p in records.list_properties(empty_con, "subscriptions")
+    }
+    assert "associated_company_ids" not in {
+        p.name for p in records.list_properties(empty_con, "subscriptions")
+    }
