@@ -69,8 +69,8 @@ def service_object_choices(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def revenue_object_choices(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Deals, or a custom object (S-3)."""
-    return [o.name for o in list_objects(con) if o.name == "deals" or o.is_custom]
+    """Deals, subscriptions, or a custom object (S-3)."""
+    return [o.name for o in list_objects(con) if o.name in ("deals", "subscriptions") or o.is_custom]
 
 
 def owner_property_choices(con: duckdb.DuckDBPyConnection, object_name: str) -> list[str]:

@@ -21,7 +21,6 @@ from cs_core.demo import accounts, engagement, revenue
 from cs_core.demo import health as demo_health
 from cs_core.demo import words as W
 from cs_core.demo.base import DAY, SCALES, Gen, Scale
-from cs_core.records import custom_object_ddl
 from cs_core.settings import CustomerSettings, ObjectSettings, RevenueSettings
 from cs_core.sql import ident
 
@@ -127,6 +126,7 @@ def generate(
     pipes, stages = revenue.pipeline_tables(W.PIPELINES)
     subs = revenue.subscriptions(gen, co, stages)
     deals = revenue.deals(gen, co, subs, stages)
+    lines = revenue.ledger(np.random.default_rng([seed, 2]), gen.today, co, subs, stages)
     services = revenue.services(gen, co, stages)
     tasks = engagement.tasks(gen, size.tasks, co, csm_ids)
     meetings = engagement.meetings(gen, co, contacts, csm_ids)
@@ -142,7 +142,7 @@ def generate(
         [
             ("contacts", contacts["id"], "companies", contacts["company_id"]),
             ("deals", deals["id"], "companies", deals["company_id"]),
-            ("subscriptions", subs["id"], "companies", subs["_company_id"]),
+            ("subscriptions", lines["id"], "companies", lines["_company_id"]),
             ("services", services["id"], "companies", services["company_id"]),
         ],
         gen.now,
@@ -152,7 +152,6 @@ def generate(
     def _fill(cur):
         counts["teams"] = _insert(cur, "teams", teams)
         counts["users"] = _insert(cur, "users", users)
-        _create_subscriptions_object(cur)
         pipe_rows = pa.table(
             {k: [p[i] for p in pipes] for i, k in enumerate(["id", "object", "label", "position"])}
         )
@@ -171,7 +170,7 @@ def generate(
         for name, data in (
             ("companies", co),
             ("contacts", contacts),
-            ("subscriptions", subs),
+            ("subscriptions", lines),
             ("deals", deals),
             ("services", services),
             ("tasks", tasks),
@@ -193,19 +192,6 @@ def generate(
     demo_health.add_profiles(con, now=now, history=scale == "demo")
     counts["health scores"] = con.execute("SELECT count(*) FROM health_scores").fetchone()[0]
     return DemoSummary(scale=scale, seed=seed, counts=counts)
-
-
-def _create_subscriptions_object(cur: duckdb.DuckDBPyConnection) -> None:
-    """The demo's custom object, created as an admin would (same table shape)."""
-    for statement, params in custom_object_ddl(
-        cur,
-        name="subscriptions",
-        label="Subscription",
-        label_plural="Subscriptions",
-        properties=W.SUBSCRIPTION_PROPERTIES,
-        has_pipeline=True,
-    ):
-        cur.execute(statement, params)
 
 
 def _last_activity(cur: duckdb.DuckDBPyConnection) -> None:

@@ -50,13 +50,70 @@ def subscriptions(gen: Gen, co: dict, stages: list[tuple]) -> dict:
         "stage_id": stage,
         "plan": plan,
         "arr": np.round(arr, -2),
-        "seats": np.maximum(3, (arr / 600).astype(np.int64)).astype(float),
         "start_date": co["customer_since"][idx],
         "renewal_date": renewal,
         "owner_id": co["csm_id"][idx],
         "created_at": created,
         "updated_at": created,
         "_company_id": co["id"][idx],
+    }
+
+
+def ledger(rng: np.random.Generator, today: np.datetime64, co: dict, subs: dict, stages: list[tuple]) -> dict:
+    """Every subscription line for retention (REN-2): each customer's base line (a former
+    customer's ends on its last renewal), plus add-ons and up-sells starting in the last two
+    years, renewals at a lower price, and some former customers who came back. ``rng`` is
+    its own random stream, so the rest of the demo is drawn as before."""
+    life = stage_ids(stages, 5)  # Active, Renewal due, Renewed, Churned
+    churned = subs["stage_id"] == life[3]
+    start = subs["start_date"].astype("datetime64[D]")
+    end = np.where(churned, subs["renewal_date"].astype("datetime64[D]"), np.datetime64("NaT", "D"))
+    end = np.where(churned & (end <= start), start + 90, end)  # left within its first year
+    arr = subs["arr"].astype(float)
+    k = len(arr)
+    two_years = today - 730
+    # Renewed at a lower price: the base line ends on its last anniversary, a cheaper one follows.
+    years = ((today - start).astype(int) // 365).clip(min=0)
+    years = np.maximum(years - rng.integers(0, 2, k), 0)  # the last renewal, or the one before
+    last_renewal = start + years * 365
+    down = ~churned & (years >= 1) & (last_renewal > two_years) & (rng.random(k) < 0.1)
+    end = np.where(down, last_renewal, end)
+    # Add-ons and up-sells: a second line on about a quarter of the customers still here.
+    up = ~churned & (rng.random(k) < 0.25)
+    up_start = np.maximum(start, two_years) + rng.integers(0, 700, k)
+    up = up & (up_start < today)
+    # Some former customers came back a month to half a year after they left.
+    back_start = end + rng.integers(30, 200, k)
+    back = churned & (rng.random(k) < 0.15) & (back_start < today)
+    parts = [
+        (np.arange(k), start, end, arr, subs["name"]),
+        (np.flatnonzero(down), last_renewal[down], np.full(down.sum(), np.datetime64("NaT", "D")),
+         np.round(arr[down] * rng.uniform(0.6, 0.9, down.sum()), -2), subs["name"][down] + " (renewed)"),
+        (np.flatnonzero(up), up_start[up], np.full(up.sum(), np.datetime64("NaT", "D")),
+         np.round(arr[up] * rng.uniform(0.1, 0.4, up.sum()), -2), subs["name"][up] + " – add-on"),
+        (np.flatnonzero(back), back_start[back], np.full(back.sum(), np.datetime64("NaT", "D")),
+         np.round(arr[back] * rng.uniform(0.7, 1.1, back.sum()), -2), subs["name"][back] + " (returned)"),
+    ]  # fmt: skip
+    of = np.concatenate([p[0] for p in parts])
+    line_start = np.concatenate([p[1] for p in parts])
+    line_end = np.concatenate([p[2] for p in parts])
+    ended = ~np.isnat(line_end) & (line_end <= today)
+    stage = np.where(ended, life[3], subs["stage_id"][of])
+    created = line_start.astype("datetime64[s]") + 9 * 3600 * SECOND
+    return {
+        "id": np.arange(1, len(of) + 1),
+        "name": np.concatenate([p[4] for p in parts]).astype(object),
+        "pipeline_id": np.full(len(of), 5),
+        "stage_id": stage,
+        "plan": subs["plan"][of],
+        "arr": np.concatenate([p[3] for p in parts]),
+        "start_date": line_start,
+        "end_date": line_end,
+        "renewal_date": subs["renewal_date"][of],
+        "owner_id": subs["owner_id"][of],
+        "created_at": created,
+        "updated_at": created,
+        "_company_id": subs["_company_id"][of],
     }
 
 

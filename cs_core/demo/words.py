@@ -201,17 +201,4 @@ PIPELINES = [
         ],
     ),
 ]
-SUBSCRIPTION_PROPERTIES = [
-    {
-        "name": "plan",
-        "label": "Plan",
-        "type": "enumeration",
-        "options": ["Starter", "Professional", "Enterprise"],
-    },
-    {"name": "arr", "label": "ARR", "type": "number"},
-    {"name": "seats", "label": "Seats", "type": "number"},
-    {"name": "start_date", "label": "Start date", "type": "date"},
-    {"name": "renewal_date", "label": "Renewal date", "type": "date"},
-    {"name": "owner_id", "label": "Subscription owner", "type": "user"},
-]
 # fmt: on

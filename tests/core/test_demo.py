@@ -28,7 +28,11 @@ def test_demo_scale_has_the_promised_shape(demo_con):
     assert counts["contacts"] == 2_000
     assert counts["activities"] == 30_000
     assert counts["tasks"] == 1_500
-    assert counts["subscriptions"] == 387
+    # One base line per customer, and the ledger's add-ons, cheaper renewals and returns.
+    assert demo_con.execute(
+        "SELECT count(DISTINCT to_id) FROM associations WHERE from_object = 'subscriptions'"
+    ).fetchone() == (387,)
+    assert counts["subscriptions"] > 387
     assert counts["deals"] > 100 and counts["services"] > 40 and counts["meetings"] > 300
     pipelines = demo_con.execute(
         "SELECT object, count(*) FROM pipelines GROUP BY object ORDER BY object"
@@ -208,3 +212,20 @@ def test_engagement_follows_health(demo_con):
         "JOIN companies r ON r.id = c.record_id GROUP BY 1", [NOW.replace(tzinfo=None)]).fetchall())  # fmt: skip
     assert quiet_by_category["at_risk"] > 5 * quiet_by_category["successful"]
     assert quiet_by_category["at_risk"] > 20
+
+
+def test_the_demo_ledger_has_every_retention_movement(demo_con):
+    from datetime import date
+
+    from cs_core import retention
+
+    found = retention.retention(demo_con, source=retention.default_source(demo_con), grain="quarter",
+                                first=date(2024, 10, 1), last=date(2026, 10, 1))  # fmt: skip
+    assert (found.unassigned_lines, found.invalid_lines) == (0, 0)
+    assert len(found.periods) == 8
+    for movement in ("expansion", "contraction", "churned_arr", "new_arr"):
+        assert any(getattr(p, movement) > 0 for p in found.periods), movement
+    returned = demo_con.execute(
+        "SELECT count(DISTINCT a.to_id) FROM subscriptions s JOIN associations a ON a.from_object = 'subscriptions' "
+        "AND a.from_id = s.id WHERE s.name LIKE '%(returned)'").fetchone()[0]  # fmt: skip
+    assert returned > 0

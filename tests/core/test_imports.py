@@ -365,9 +365,9 @@ def test_association_columns_link_records_of_any_object_custom_ones_too(empty_co
 
     empty_con.execute("INSERT INTO users (id, name, email, is_super_admin, has_service_seat, has_workspace_access, "
                       "created_at) VALUES (1, 'Admin', 'a@x.example', TRUE, TRUE, TRUE, ?)", [NOW.replace(tzinfo=None)])  # fmt: skip
-    records.create_custom_object(empty_con, actor=users.get_user(empty_con, 1), name="subscriptions",
-                                 label="Subscription", label_plural="Subscriptions",
-                                 properties=[{"name": "arr", "label": "ARR", "type": "number"}])  # fmt: skip
+    records.create_custom_object(empty_con, actor=users.get_user(empty_con, 1), name="licenses",
+                                 label="License", label_plural="Licenses",
+                                 properties=[{"name": "seats", "label": "Seats", "type": "number"}])  # fmt: skip
     companies = tmp_path / "companies.csv"
     companies.write_text("Record ID,Company name\nC1,Acme\nC2,Globex\n")
     imports.import_file(empty_con, companies, object_name="companies", actor=None, now=NOW)

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import pytest
 
-from cs_core import db, records, retention
+from cs_core import db, retention
 from cs_core.retention import RetentionError, Source
 from cs_core.users import get_user
 
@@ -49,19 +49,11 @@ def build_ledger(empty_con):
     stamp = datetime(2026, 1, 1)
 
     def users_and_companies(cur):
-        cur.execute("INSERT INTO users (id, name, email, is_super_admin, has_service_seat, has_workspace_access, "
-                    "created_at) VALUES (1, 'Admin', 'admin@example.com', TRUE, TRUE, TRUE, ?)", [stamp])  # fmt: skip
         for i, name in enumerate("ABCDEFGH", start=1):
             cur.execute("INSERT INTO companies (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
                         [i, f"Account {name}", stamp, stamp])  # fmt: skip
 
-    db.write(empty_con, users_and_companies)
-    records.create_custom_object(
-        empty_con, actor=get_user(empty_con, 1), name="subscriptions", label="Subscription",
-        label_plural="Subscriptions", properties=[{"name": "arr", "label": "ARR", "type": "number"},
-                                                  {"name": "start_date", "label": "Start date", "type": "date"},
-                                                  {"name": "end_date", "label": "End date", "type": "date"}],
-    )  # fmt: skip
+    db.write(empty_con, users_and_companies)  # subscriptions are a standard object
 
     def lines(cur):
         for lid, accounts, arr, start, end in LINES:

@@ -35,8 +35,9 @@ def test_the_demo_configures_subscriptions_and_deals(demo_con):
 
 
 def test_choices_offer_only_eligible_objects_and_property_types(demo_con):
-    assert settings.customer_object_choices(demo_con) == ["companies", "contacts", "subscriptions"]
-    assert settings.service_object_choices(demo_con) == ["services", "subscriptions"]
+    # Subscriptions are a standard revenue object; custom objects are offered everywhere.
+    assert settings.customer_object_choices(demo_con) == ["companies", "contacts"]
+    assert settings.service_object_choices(demo_con) == ["services"]
     assert settings.revenue_object_choices(demo_con) == ["deals", "subscriptions"]
     assert settings.owner_property_choices(demo_con, "companies") == ["owner_id", "csm_id"]
     assert settings.date_property_choices(demo_con, "companies") == [
@@ -45,6 +46,7 @@ def test_choices_offer_only_eligible_objects_and_property_types(demo_con):
     ]
     assert settings.date_property_choices(demo_con, "subscriptions") == [
         "start_date",
+        "end_date",
         "renewal_date",
     ]
 
@@ -165,9 +167,15 @@ def test_valid_revenue_and_service_settings_round_trip(demo_con, user, now):
 
 
 def test_a_custom_object_can_be_the_service_object(demo_con, user, now):
-    value = _sub_settings(default_layout="board")
+    from cs_core import records
+
+    records.create_custom_object(demo_con, actor=user(SUPER_ADMIN), name="projects", label="Project",
+                                 label_plural="Projects", properties=[{"name": "owner_id", "label": "Project owner",
+                                                                       "type": "user"}])  # fmt: skip
+    assert settings.service_object_choices(demo_con) == ["services", "projects"]
+    value = ObjectSettings("projects", "owner_id", None, (), None, "board")
     settings.save_service_settings(demo_con, actor=user(SUPER_ADMIN), value=value, now=now)
-    assert settings.get_service_settings(demo_con).object == "subscriptions"
+    assert settings.get_service_settings(demo_con).object == "projects"
 
 
 def test_a_seatless_super_admin_may_save_settings(demo_con, user, now):

@@ -232,7 +232,7 @@ def test_the_record_page_opens_by_deep_link(app, demo_path):
 
 @pytest.mark.parametrize(
     ("account_object", "owner", "label"),
-    [("contacts", "owner_id", "Contacts"), ("subscriptions", "owner_id", "Subscriptions")],
+    [("contacts", "owner_id", "Contacts"), ("licenses", "owner_id", "Licenses")],
 )
 def test_the_tab_follows_the_account_object_in_settings(
     app, demo_path, account_object, owner, label
@@ -242,6 +242,15 @@ def test_the_tab_follows_the_account_object_in_settings(
     from tests.conftest import NOW
 
     con = db.open_workspace(str(demo_path))
+    if account_object == "licenses":  # a custom object as the account object, with a few records
+        from cs_core import records
+
+        records.create_custom_object(con, actor=users.get_user(con, SETTINGS_MANAGER), name="licenses",
+                                     label="License", label_plural="Licenses",
+                                     properties=[{"name": "owner_id", "label": "License owner", "type": "user"}])  # fmt: skip
+        con.execute("INSERT INTO licenses (id, name, owner_id, created_at, updated_at) "
+                    "SELECT i, 'License ' || i, CASE WHEN i % 2 = 0 THEN ? ELSE 1 END, ?, ? FROM range(1, 9) t(i)",
+                    [CSM, NOW.replace(tzinfo=None), NOW.replace(tzinfo=None)])  # fmt: skip
     settings.save_customer_settings(con, actor=users.get_user(con, SETTINGS_MANAGER), now=NOW,
                                     value=CustomerSettings(account_object, owner, None))  # fmt: skip
     con.close()

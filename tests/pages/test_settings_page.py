@@ -20,9 +20,7 @@ def _stored(path, key):
 
 def test_customer_choices_list_only_fitting_properties(app):
     at = _settings_page(app)
-    assert at.selectbox(key="settings.customers.object").options == [
-        "Companies", "Contacts", "Subscriptions",
-    ]  # fmt: skip
+    assert at.selectbox(key="settings.customers.object").options == ["Companies", "Contacts"]
     owner = at.selectbox(key="settings.customers.owner.companies")
     assert owner.options == ["Company owner", "Customer Success Manager"]
     assert owner.value == "csm_id"
