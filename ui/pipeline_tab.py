@@ -38,14 +38,9 @@ def pipeline_tab(con: duckdb.DuckDBPyConnection, *, prefix: str, user: User, obj
     viewer = Viewer(user.id, now, user.time_zone)
     props = listing_data.listing_properties(con, obj.name)
     refs = listing_data.reference_labels(con, obj.name)
-    if "record" in st.query_params:
-        try:
-            record_id = int(st.query_params["record"])
-        except ValueError:
-            ut.error(f"“{ut.short(st.query_params['record'])}” is not a record id.")
-            return
-        record_panel.record_page(con, object_name=obj.name, record_id=record_id, user=user, prefix=P,
-                                 users=refs["user"])  # fmt: skip
+    if record_panel.record_page_from_url(
+        con, object_name=obj.name, user=user, prefix=P, users=refs["user"]
+    ):
         return
     pipes = [
         p

@@ -277,6 +277,23 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
         )
 
 
+def record_page_from_url(con: duckdb.DuckDBPyConnection, *, object_name: str, user: User, prefix: str,
+                         users: dict[int, str]) -> bool:  # fmt: skip
+    """The record page when the URL names a record (``?record=ID``); True when it was shown
+    (or the id was refused with a message), so the tab shows nothing else."""
+    if "record" not in st.query_params:
+        return False
+    try:
+        record_id = int(st.query_params["record"])
+    except ValueError:
+        ut.error(f"“{ut.short(st.query_params['record'])}” is not a record id.")
+        return True
+    record_page(
+        con, object_name=object_name, record_id=record_id, user=user, prefix=prefix, users=users
+    )
+    return True
+
+
 def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int, user: User,
                 prefix: str, users: dict[int, str]) -> None:  # fmt: skip
     """The whole record: properties by group, activity timeline, associations, history, health."""
