@@ -70,7 +70,9 @@ def service_object_choices(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def revenue_object_choices(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Deals, subscriptions, or a custom object (S-3)."""
-    return [o.name for o in list_objects(con) if o.name in ("deals", "subscriptions") or o.is_custom]
+    return [
+        o.name for o in list_objects(con) if o.name in ("deals", "subscriptions") or o.is_custom
+    ]
 
 
 def owner_property_choices(con: duckdb.DuckDBPyConnection, object_name: str) -> list[str]:

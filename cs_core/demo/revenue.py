@@ -59,7 +59,9 @@ def subscriptions(gen: Gen, co: dict, stages: list[tuple]) -> dict:
     }
 
 
-def ledger(rng: np.random.Generator, today: np.datetime64, co: dict, subs: dict, stages: list[tuple]) -> dict:
+def ledger(
+    rng: np.random.Generator, today: np.datetime64, co: dict, subs: dict, stages: list[tuple]
+) -> dict:
     """Every subscription line for retention (REN-2): each customer's base line (a former
     customer's ends on its last renewal), plus add-ons and up-sells starting in the last two
     years, renewals at a lower price, and some former customers who came back. ``rng`` is

@@ -152,7 +152,9 @@ _STANDARD_OBJECTS = {"company": "companies", "contact": "contacts", "deal": "dea
                      "subscription": "subscriptions"}  # fmt: skip
 
 
-def linked_object(header: str, object_name: str, objects: dict[str, str] | None = None) -> str | None:
+def linked_object(
+    header: str, object_name: str, objects: dict[str, str] | None = None
+) -> str | None:
     """The object an "Associated <object> IDs" column links to (another one than
     ``object_name``), by the object's singular label (``objects``: label -> name)."""
     found = _ASSOCIATED.match(" ".join(header.strip().lower().split()))
