@@ -4,7 +4,7 @@ GRR, NRR, logo churn and the ARR movements behind them (REN-2)."""
 
 import streamlit as st
 
-from cs_core import records, settings
+from cs_core import records, retention, settings
 from cs_core.users import Action, can
 from ui import auth, db, pipeline_tab, revenue_panels
 from ui import text as ut
@@ -27,15 +27,18 @@ if mode == "renewals":
     revenue_panels.renewals_view(con, user=user)
 elif mode == "retention":
     ut.title("Retention")
-    ledger = (
-        "subscriptions"
-        if records.get_object(con, "subscriptions")
-        else (usable[0][0].object if usable else None)
-    )
-    if ledger is None:
-        st.info("There is no revenue object with subscription lines to compute retention from.",
-                icon=":material/info:")  # fmt: skip
+    ledgers = retention.ledger_objects(con)
+    if not ledgers:
+        st.info("No revenue object has subscription lines to compute retention from: in Settings, Revenue, name "
+                "the ARR and start date properties of a revenue object.", icon=":material/info:")  # fmt: skip
+        if can(user, Action.MANAGE_SETTINGS):
+            st.page_link("app_pages/settings.py", label="Open the revenue settings", icon=":material/settings:",
+                         query_params={"section": "revenue"})  # fmt: skip
     else:
+        ledger = ledgers[0]
+        if len(ledgers) > 1:
+            ledger = st.selectbox("Lines from", ledgers, format_func=lambda n: records.get_object(con, n).label_plural,
+                                  key="revenue.retention.object")  # fmt: skip
         revenue_panels.retention_panel(con, user=user, object_name=ledger)
 elif not usable:
     ut.title("Revenue")

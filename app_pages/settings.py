@@ -173,6 +173,7 @@ with revenue_tab:
                     current.for_object(obj),
                     prefix="settings.revenue",
                     renewal_label="Renewal or end date property",
+                    ledger=True,
                 )
             )
     if st.button("Save revenue settings", type="primary", key="settings.revenue.save"):

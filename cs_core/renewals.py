@@ -14,7 +14,7 @@ from cs_core import clock
 from cs_core.health.reports import CATEGORY_LABELS, current_health_sql
 from cs_core.record_values import title_sql
 from cs_core.records import get_property
-from cs_core.retention import MONEY, Source, _lines_sql, default_source
+from cs_core.retention import MONEY, Source, _lines_sql, default_source, ledger_objects
 from cs_core.settings import get_customer_settings
 from cs_core.sql import col, id_list, ident
 from cs_core.users import User
@@ -41,12 +41,20 @@ def renewals(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime, windo
     renewal = chosen.renewal_date_property
     if not renewal or get_property(con, obj, renewal) is None:
         raise ValueError("No renewal date property is chosen in the customer settings.")
-    source = source or default_source(con)
+    if source is None:
+        ledgers = ledger_objects(con)
+        source = default_source(con, ledgers[0]) if ledgers else None
     today = clock.local_date(now, user.time_zone)
     owner = (
         col("r", chosen.owner_property) if get_property(con, obj, chosen.owner_property) else "NULL"
     )
-    lines, line_params = _lines_sql(con, source)
+    if source is not None:
+        lines, line_params = _lines_sql(con, source)
+    else:  # no ledger: no ARR
+        lines, line_params = (
+            "SELECT 0 AS account, CAST(0 AS DECIMAL(38, 2)) AS arr, NULL::DATE AS s, NULL::DATE AS e, FALSE AS valid",
+            [],
+        )
     health, health_params = current_health_sql(obj, day=clock.score_date(now))
     mine = f" AND {owner} IN ({id_list(owners)})" if owners else ""
     frame = con.execute(

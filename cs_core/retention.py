@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pandas as pd
 
 from cs_core.record_values import record_names
 from cs_core.records import get_object, get_property
-from cs_core.settings import get_customer_settings
+from cs_core.settings import get_customer_settings, get_revenue_settings, retention_roles
 from cs_core.sql import ident
 
 MONEY = "DECIMAL(38, 2)"
@@ -76,6 +76,19 @@ class Period:
     def logo_churn(self) -> float | None:
         return self.accounts_churned / self.accounts_start if self.accounts_start else None
 
+    def shown(self, ratio: str) -> str:
+        """``grr``, ``nrr`` or ``logo_churn`` as a percentage: the exact fraction rounded to 4
+        decimals half away from zero ("91.34%"), or "-" when it is empty."""
+        numerator, denominator = {
+            "grr": (self.start_arr - self.contraction - self.churned_arr, self.start_arr),
+            "nrr": (self.start_arr + self.expansion - self.contraction - self.churned_arr, self.start_arr),
+            "logo_churn": (Decimal(self.accounts_churned), Decimal(self.accounts_start)),
+        }[ratio]  # fmt: skip
+        if not denominator:
+            return "-"
+        fraction = (numerator / denominator).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        return f"{fraction * 100:.2f}%"
+
     def as_json(self) -> dict:
         money = {k: float(getattr(self, k)) for k in ("start_arr", "expansion", "contraction", "churned_arr",
                                                        "new_arr", "end_arr")}  # fmt: skip
@@ -96,11 +109,36 @@ class Retention:
 
 
 def default_source(con: duckdb.DuckDBPyConnection, object_name: str = "subscriptions") -> Source:
-    """The ledger of ``object_name`` with the default property roles, for the account object
-    of the customer settings; a missing end property means lines never end."""
+    """The ledger of ``object_name`` for the account object of the customer settings: the ARR,
+    start and end properties the revenue settings name for it (S-3), or, for an object not
+    chosen there, the default properties it has (``arr``, ``start_date``, ``end_date``)."""
+    if get_object(con, object_name) is None:
+        raise RetentionError(f"There is no revenue object {object_name!r}.")
     account = get_customer_settings(con).object
-    end = "end_date" if get_property(con, object_name, "end_date") is not None else None
-    return Source(object=object_name, account_object=account, end=end)
+    chosen = get_revenue_settings(con).for_object(object_name)
+    if chosen is not None:
+        arr, start, end = chosen.arr_property, chosen.start_property, chosen.end_property
+    else:
+        arr, start, end = retention_roles(con, object_name)
+    if not (arr and start):
+        label = get_object(con, object_name).label_plural
+        raise RetentionError(
+            f"{label} have no ARR and start date for retention: name them in the revenue "
+            "settings (Settings, Revenue)."
+        )
+    return Source(object=object_name, account_object=account, arr=arr, start=start, end=end)
+
+
+def ledger_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The revenue objects retention can be computed from: those of the revenue settings with
+    an ARR and a start date, and the standard subscriptions object when it has them."""
+    chosen = get_revenue_settings(con)
+    out = [o.object for o in chosen.objects if o.is_ledger and get_object(con, o.object)]
+    standard = get_object(con, "subscriptions") is not None
+    if standard and chosen.for_object("subscriptions") is None:
+        if retention_roles(con, "subscriptions")[0]:
+            out.append("subscriptions")
+    return out
 
 
 def periods(grain: str, first: date, last: date) -> list[tuple[str, date, date]]:
@@ -168,7 +206,8 @@ def _lines_sql(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[str, lis
                (l.{c['arr']} IS NOT NULL AND l.{c['arr']} >= 0 AND l.{c['start']} IS NOT NULL
                 AND ({end} IS NULL OR {end} > l.{c['start']}) AND coalesce(a.n, 0) <= 1) AS valid
         FROM {ident(source.object)} l
-        LEFT JOIN (SELECT from_id AS line, min(to_id) AS account, count(DISTINCT to_id) AS n FROM associations
+        LEFT JOIN (SELECT from_id AS line, min(to_id) AS account,
+                          CASE WHEN min(to_id) = max(to_id) THEN 1 ELSE 2 END AS n FROM associations
                    WHERE from_object = ? AND to_object = ? GROUP BY from_id) a ON a.line = l.id
     """  # fmt: skip
     return sql, [source.object, source.account_object]
@@ -183,18 +222,18 @@ def retention(con: duckdb.DuckDBPyConnection, *, source: Source, grain: str, fir
     rows = con.execute(
         f"""
         WITH lines AS ({lines}),
-        good AS (SELECT * FROM lines WHERE valid AND account IS NOT NULL AND account > 0),
+        good AS (SELECT account, arr, s, coalesce(e, DATE '9999-12-31') AS e FROM lines
+                 WHERE valid AND account > 0 AND arr > 0),
         days AS (SELECT unnest(?::DATE[]) AS d),
         arr AS (SELECT g.account, days.d, sum(g.arr) AS v FROM good g JOIN days
-                ON g.s <= days.d AND (g.e IS NULL OR days.d < g.e) GROUP BY g.account, days.d),
+                ON g.s <= days.d AND days.d < g.e GROUP BY g.account, days.d),
         periods AS (SELECT unnest(?::VARCHAR[]) AS name, unnest(?::DATE[]) AS t0, unnest(?::DATE[]) AS t1),
         pairs AS (
-            SELECT p.name, p.t0, p.t1, coalesce(a0.v, 0) AS s, coalesce(a1.v, 0) AS e
-            FROM periods p
-            JOIN (SELECT DISTINCT account FROM arr) acc ON TRUE
-            LEFT JOIN arr a0 ON a0.account = acc.account AND a0.d = p.t0
-            LEFT JOIN arr a1 ON a1.account = acc.account AND a1.d = p.t1
-            WHERE a0.v > 0 OR a1.v > 0
+            SELECT name, account, sum(s) AS s, sum(e) AS e FROM (
+                SELECT p.name, a.account, a.v AS s, CAST(0 AS {MONEY}) AS e FROM periods p JOIN arr a ON a.d = p.t0
+                UNION ALL
+                SELECT p.name, a.account, CAST(0 AS {MONEY}), a.v FROM periods p JOIN arr a ON a.d = p.t1
+            ) GROUP BY name, account
         )
         SELECT p.name, p.t0, p.t1,
                count(*) FILTER (WHERE s > 0), count(*) FILTER (WHERE s > 0 AND e = 0),
@@ -204,7 +243,7 @@ def retention(con: duckdb.DuckDBPyConnection, *, source: Source, grain: str, fir
                coalesce(sum(e), 0),
                (SELECT count(*) FILTER (WHERE account IS NULL) FROM lines),
                (SELECT count(*) FILTER (WHERE account IS NOT NULL AND NOT valid) FROM lines)
-        FROM periods p LEFT JOIN pairs USING (name, t0, t1)
+        FROM periods p LEFT JOIN pairs USING (name)
         GROUP BY p.name, p.t0, p.t1 ORDER BY p.t0
         """,
         [*params, days, [w[0] for w in wanted], [w[1] for w in wanted], [w[2] for w in wanted]],

@@ -55,9 +55,8 @@ def retention_command(
         click.echo(json.dumps(found.as_json()))
         return
     for p in found.periods:
-        ratio = lambda v: "-" if v is None else f"{v:.2%}"  # noqa: E731
-        click.echo(f"{p.period}: start {p.start_arr:,.2f}, end {p.end_arr:,.2f}, GRR {ratio(p.grr)}, "
-                   f"NRR {ratio(p.nrr)}, logo churn {ratio(p.logo_churn)}")  # fmt: skip
+        click.echo(f"{p.period}: start {p.start_arr:,.2f}, end {p.end_arr:,.2f}, GRR {p.shown('grr')}, "
+                   f"NRR {p.shown('nrr')}, logo churn {p.shown('logo_churn')}")  # fmt: skip
     click.echo(
         f"Unassigned lines: {found.unassigned_lines:,}; invalid lines: {found.invalid_lines:,}."
     )

@@ -8,7 +8,7 @@ a change takes effect on every tab without a restart.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 import duckdb
@@ -44,6 +44,16 @@ class ObjectSettings:
     pipelines: tuple[int, ...] = ()
     default_pipeline: int | None = None
     default_layout: str = "table"
+    # The properties retention reads from a revenue object's lines (spec/retention.md): the
+    # ARR (number), the first active day and the first day no longer active (dates). Unset
+    # ARR or start: the object is not a ledger. Services ignore them.
+    arr_property: str | None = None
+    start_property: str | None = None
+    end_property: str | None = None
+
+    @property
+    def is_ledger(self) -> bool:
+        return bool(self.arr_property and self.start_property)
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,23 @@ def revenue_object_choices(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [
         o.name for o in list_objects(con) if o.name in ("deals", "subscriptions") or o.is_custom
     ]
+
+
+def number_property_choices(con: duckdb.DuckDBPyConnection, object_name: str) -> list[str]:
+    return [p.name for p in list_properties(con, object_name, types=("number",))]
+
+
+def retention_roles(
+    con: duckdb.DuckDBPyConnection, object_name: str
+) -> tuple[str | None, str | None, str | None]:
+    """The default ARR, start and end properties of a revenue object: ``arr``,
+    ``start_date`` and ``end_date`` where it has them with the right types."""
+    numbers = number_property_choices(con, object_name)
+    dates = date_property_choices(con, object_name)
+    arr = "arr" if "arr" in numbers else None
+    start = "start_date" if arr and "start_date" in dates else None
+    end = "end_date" if start and "end_date" in dates else None
+    return (arr, start, end) if start else (None, None, None)
 
 
 def owner_property_choices(con: duckdb.DuckDBPyConnection, object_name: str) -> list[str]:
@@ -118,6 +145,8 @@ def _default_object_settings(
 
 
 def _object_settings(value: dict) -> ObjectSettings:
+    """Stored settings; retention roles stored before they existed read as unset (the
+    revenue reader fills in the defaults)."""
     return ObjectSettings(
         object=value["object"],
         owner_property=value["owner_property"],
@@ -125,6 +154,9 @@ def _object_settings(value: dict) -> ObjectSettings:
         pipelines=tuple(value.get("pipelines", ())),
         default_pipeline=value.get("default_pipeline"),
         default_layout=value.get("default_layout", "table"),
+        arr_property=value.get("arr_property"),
+        start_property=value.get("start_property"),
+        end_property=value.get("end_property"),
     )
 
 
@@ -155,16 +187,22 @@ def get_service_settings(con: duckdb.DuckDBPyConnection) -> ObjectSettings | Non
 def get_revenue_settings(con: duckdb.DuckDBPyConnection) -> RevenueSettings:
     stored = _stored(con, "revenue")
     if stored:
-        return RevenueSettings(
-            objects=tuple(_object_settings(o) for o in stored["objects"]),
-            default_object=stored.get("default_object"),
-        )
+        objects = []
+        for value in stored["objects"]:
+            obj = _object_settings(value)
+            if "arr_property" not in value:  # saved before the roles existed: the defaults
+                arr, start, end = retention_roles(con, obj.object)
+                obj = replace(obj, arr_property=arr, start_property=start, end_property=end)
+            objects.append(obj)
+        return RevenueSettings(objects=tuple(objects), default_object=stored.get("default_object"))
     obj = _first("deals", revenue_object_choices(con))
     if obj is None:
         return RevenueSettings()
     deals = _default_object_settings(
         con, obj, owner="owner_id", renewal="close_date", layout="table"
     )
+    arr, start, end = retention_roles(con, obj)
+    deals = replace(deals, arr_property=arr, start_property=start, end_property=end)
     return RevenueSettings(objects=(deals,), default_object=obj)
 
 
@@ -249,6 +287,37 @@ def validate_service_settings(con: duckdb.DuckDBPyConnection, value: ObjectSetti
         raise SettingsError(problems)
 
 
+def _check_retention_roles(
+    con: duckdb.DuckDBPyConnection, value: ObjectSettings, what: str
+) -> list[str]:
+    """ARR a number property, start and end date properties; ARR and start together."""
+    props = {p.name: p for p in list_properties(con, value.object)}
+    label = _label(con, value.object)
+    problems = []
+    for role, name, kind in (("ARR", value.arr_property, "number"),
+                             ("start date", value.start_property, "date"),
+                             ("end date", value.end_property, "date")):  # fmt: skip
+        if not name:
+            continue
+        if name not in props:
+            problems.append(f"{what}: {label} have no property {name!r} for the {role} of a line.")
+        elif props[name].type != kind:
+            problems.append(
+                f"{what}: the {role} of a line must be a {kind} property; "
+                f"{props[name].label!r} is a {props[name].type} property."
+            )
+    if bool(value.arr_property) != bool(value.start_property):
+        problems.append(
+            f"{what}: retention needs both the ARR and the start date of a line (or neither)."
+        )
+    elif value.end_property and not value.arr_property:
+        problems.append(f"{what}: an end date is only used with the ARR and start date.")
+    names = [n for n in (value.start_property, value.end_property) if n]
+    if len(set(names)) != len(names):
+        problems.append(f"{what}: the start and end dates of a line must be different properties.")
+    return problems
+
+
 def validate_revenue_settings(con: duckdb.DuckDBPyConnection, value: RevenueSettings) -> None:
     problems = []
     names = [o.object for o in value.objects]
@@ -265,9 +334,10 @@ def validate_revenue_settings(con: duckdb.DuckDBPyConnection, value: RevenueSett
         problems.append("Revenue: the default object must be one of the chosen objects.")
     choices = revenue_object_choices(con)
     for obj in value.objects:
-        problems += _check_object_settings(
-            con, obj, choices, f"Revenue ({_label(con, obj.object)})"
-        )
+        what = f"Revenue ({_label(con, obj.object)})"
+        problems += _check_object_settings(con, obj, choices, what)
+        if obj.object in choices:
+            problems += _check_retention_roles(con, obj, what)
     if problems:
         raise SettingsError(problems)
 

@@ -85,8 +85,8 @@ def retention_panel(con: duckdb.DuckDBPyConnection, *, user: User, object_name: 
     first_default, last_default = _quarters_back(today, 8)
     first = b.date_input("From", value=first_default, key=f"{P}.retention.from")
     last = c.date_input("To (first day after)", value=last_default, key=f"{P}.retention.to")
-    source = retention.default_source(con, object_name)
     try:
+        source = retention.default_source(con, object_name)
         found = retention.retention(con, source=source, grain=grain, first=first, last=last)
     except RetentionError as exc:
         ut.error(exc)
@@ -102,11 +102,18 @@ def retention_panel(con: duckdb.DuckDBPyConnection, *, user: User, object_name: 
     fig.update_layout(barmode="group", yaxis_tickformat=".0%", height=320, margin={"t": 20, "b": 20, "l": 10, "r": 10},
                       legend={"orientation": "h"})  # fmt: skip
     st.plotly_chart(fig, key=f"{P}.retention.ratios", config={"displayModeBar": False})
-    table = pd.DataFrame([{**p.as_json()} for p in found.periods])
+    table = pd.DataFrame([
+        {"Period": p.period, "Accounts at start": p.accounts_start, "Accounts churned": p.accounts_churned,
+         "Start ARR": float(p.start_arr), "Expansion": float(p.expansion), "Contraction": float(p.contraction),
+         "Churned ARR": float(p.churned_arr), "New ARR": float(p.new_arr), "End ARR": float(p.end_arr),
+         "GRR": p.shown("grr"), "NRR": p.shown("nrr"), "Logo churn": p.shown("logo_churn")}
+        for p in found.periods
+    ])  # fmt: skip
+    money = {c: st.column_config.NumberColumn(c, format="localized") for c in
+             ("Start ARR", "Expansion", "Contraction", "Churned ARR", "New ARR", "End ARR")}  # fmt: skip
     st.dataframe(
-        table.drop(columns=["start", "end"]).rename(columns=lambda n: n.replace("_", " ").capitalize()),
-        hide_index=True, width="stretch", key=f"{P}.retention.table",
-    )  # fmt: skip
+        table, hide_index=True, width="stretch", key=f"{P}.retention.table", column_config=money
+    )
     st.caption(f"{found.unassigned_lines:,} lines without an account and {found.invalid_lines:,} invalid lines are "
                "left out.")  # fmt: skip
     chosen = st.selectbox("Period", names, index=len(names) - 1, key=f"{P}.retention.period")
@@ -141,7 +148,11 @@ def retention_panel(con: duckdb.DuckDBPyConnection, *, user: User, object_name: 
     )
     if not behind.empty:
         st.dataframe(
-            pd.DataFrame({"Account": behind["name"], "Start ARR": [float(v) for v in behind["start_arr"]],
+            pd.DataFrame({"Open": [f"/customers?record={i}" for i in behind["account_id"]], "Account": behind["name"],
+                          "Start ARR": [float(v) for v in behind["start_arr"]],
                           "End ARR": [float(v) for v in behind["end_arr"]]}),
             hide_index=True, width="stretch", key=f"{P}.retention.accounts",
+            column_config={"Open": st.column_config.LinkColumn("Open", display_text="Open", width=60),
+                           "Start ARR": st.column_config.NumberColumn("Start ARR", format="localized"),
+                           "End ARR": st.column_config.NumberColumn("End ARR", format="localized")},
         )  # fmt: skip

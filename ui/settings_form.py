@@ -66,8 +66,10 @@ def object_settings(
     *,
     prefix: str,
     renewal_label: str = "Renewal date property",
+    ledger: bool = False,
 ) -> ObjectSettings:
-    """All widgets for an object on the Services or Revenue tab; returns what they say."""
+    """All widgets for an object on the Services or Revenue tab; returns what they say.
+    ``ledger``: also the ARR, start and end properties retention reads (revenue objects)."""
     same = current if current and current.object == obj else None
     owner, renewal = owner_and_renewal(
         con,
@@ -110,6 +112,7 @@ def object_settings(
         format_func=str.capitalize,
         key=f"{prefix}.layout.{obj}",
     )
+    roles = retention_roles(con, obj, same, prefix=prefix) if ledger else (None, None, None)
     return ObjectSettings(
         object=obj,
         owner_property=owner or "",
@@ -117,4 +120,38 @@ def object_settings(
         pipelines=tuple(shown),
         default_pipeline=default_pipe,
         default_layout=layout,
+        arr_property=roles[0],
+        start_property=roles[1],
+        end_property=roles[2],
     )
+
+
+def retention_roles(
+    con: duckdb.DuckDBPyConnection, obj: str, current: ObjectSettings | None, *, prefix: str
+) -> tuple[str | None, str | None, str | None]:
+    """The ARR (number), start and end (date) properties of a line, for retention."""
+    st.markdown("**Retention**")
+    st.caption(
+        "Each record is a subscription line: its ARR counts for its account from the start date "
+        "up to the day before the end date (empty: still running). Leave the ARR empty when "
+        "this object holds no subscription lines."
+    )
+    labels = _property_labels(con, obj)
+    arr_now, start_now, end_now = (
+        (current.arr_property, current.start_property, current.end_property)
+        if current
+        else settings.retention_roles(con, obj)
+    )
+    numbers = [None, *settings.number_property_choices(con, obj)]
+    dates = [None, *settings.date_property_choices(con, obj)]
+    name = lambda n: "None" if n is None else labels.get(n, n)  # noqa: E731
+    a, b, c = st.columns(3)
+    arr = a.selectbox("ARR property", numbers, index=_index(numbers, arr_now), format_func=name,
+                      key=f"{prefix}.arr.{obj}", help="Only number properties are listed.")  # fmt: skip
+    start = b.selectbox("Start date property", dates, index=_index(dates, start_now), format_func=name,
+                        key=f"{prefix}.start.{obj}", disabled=arr is None,
+                        help="The first day a line is active. Only date properties are listed.")  # fmt: skip
+    end = c.selectbox("End date property (optional)", dates, index=_index(dates, end_now), format_func=name,
+                      key=f"{prefix}.end.{obj}", disabled=arr is None,
+                      help="The first day a line is no longer active.")  # fmt: skip
+    return (arr, start, end) if arr is not None else (None, None, None)

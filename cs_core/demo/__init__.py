@@ -225,6 +225,9 @@ def _demo_settings(cur: duckdb.DuckDBPyConnection, now: datetime, actor_id: int)
                     (pipes["Subscription lifecycle"],),
                     pipes["Subscription lifecycle"],
                     "table",
+                    arr_property="arr",
+                    start_property="start_date",
+                    end_property="end_date",
                 ),
                 ObjectSettings(
                     "deals",

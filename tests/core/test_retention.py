@@ -18,9 +18,10 @@ from decimal import Decimal
 
 import pytest
 
-from cs_core import db, retention
+from cs_core import db, records, retention, settings
 from cs_core.retention import RetentionError, Source
-from cs_core.users import get_user
+from cs_core.settings import ObjectSettings, RevenueSettings, SettingsError
+from cs_core.users import User, get_user
 
 D = Decimal
 LINES = [  # id, account(s), arr, start, end
@@ -238,3 +239,67 @@ def test_renewals_on_the_command_line(demo_path):
     assert [a["id"] for a in found["accounts"]] == list(expected.rows["id"])
     assert found["arr_at_risk"] == float(expected.arr_at_risk) and found["window_days"] == 60
     assert all(len(a["renewal_date"]) == 10 for a in found["accounts"])
+
+
+def test_the_revenue_settings_name_the_roles_of_another_object(con):
+    """A custom object whose lines use other property names: the revenue settings name its
+    ARR, start and end properties (S-3), and retention reads exactly those."""
+    admin = User(1, "Admin", "admin@example.com", None, None, "UTC", True, True, True, True)
+    records.create_custom_object(
+        con, actor=admin, name="licenses", label="License", label_plural="Licenses",
+        properties=[{"name": "owner_id", "label": "Owner", "type": "user"},
+                    {"name": "annual_value", "label": "Annual value", "type": "number"},
+                    {"name": "begins", "label": "Begins", "type": "date"},
+                    {"name": "lapses", "label": "Lapses", "type": "date"}],
+    )  # fmt: skip
+
+    def copy_ledger(cur):  # the same lines as the subscriptions, under the new names
+        cur.execute(
+            "INSERT INTO licenses (id, name, annual_value, begins, lapses, created_at, updated_at) "
+            "SELECT id, name, arr, start_date, end_date, created_at, updated_at FROM subscriptions"
+        )
+        cur.execute("INSERT INTO associations SELECT 'licenses', from_id, to_object, to_id, label, created_at "
+                    "FROM associations WHERE from_object = 'subscriptions'")  # fmt: skip
+
+    db.write(con, copy_ledger)
+    with pytest.raises(RetentionError, match="Licenses have no ARR and start date for retention"):
+        retention.default_source(con, "licenses")  # not chosen, and no default names
+    assert retention.ledger_objects(con) == ["subscriptions"]
+    licenses = ObjectSettings("licenses", "owner_id", None, arr_property="annual_value",
+                              start_property="begins", end_property="lapses")  # fmt: skip
+    settings.save_revenue_settings(con, actor=admin, value=RevenueSettings((licenses,), "licenses"),
+                                   now=datetime(2026, 5, 1))  # fmt: skip
+    assert retention.ledger_objects(con) == ["licenses", "subscriptions"]
+    source = retention.default_source(con, "licenses")
+    assert source == Source("licenses", "companies", "annual_value", "begins", "lapses")
+    ask = dict(grain="quarter", first=date(2026, 1, 1), last=date(2026, 7, 1))
+    assert retention.retention(con, source=source, **ask) == retention.retention(
+        con, source=SOURCE, **ask
+    )
+    wrong = ObjectSettings(
+        "licenses", "owner_id", None, arr_property="begins", start_property="annual_value"
+    )
+    with pytest.raises(SettingsError) as err:
+        settings.save_revenue_settings(con, actor=admin, value=RevenueSettings((wrong,), "licenses"),
+                                       now=datetime(2026, 5, 1))  # fmt: skip
+    assert err.value.problems == [
+        "Revenue (Licenses): the ARR of a line must be a number property; 'Begins' is a date property.",
+        "Revenue (Licenses): the start date of a line must be a date property; 'Annual value' is a number property.",
+    ]  # fmt: skip
+    half = ObjectSettings("licenses", "owner_id", None, arr_property="annual_value")
+    with pytest.raises(SettingsError, match="retention needs both the ARR and the start date"):
+        settings.save_revenue_settings(con, actor=admin, value=RevenueSettings((half,), "licenses"),
+                                       now=datetime(2026, 5, 1))  # fmt: skip
+    assert retention.default_source(con, "licenses") == source  # the refused saves changed nothing
+
+
+def test_ratios_are_shown_rounded_to_four_decimals_half_away_from_zero():
+    # 1 - 1/3 = 0.66666.. -> 66.67%; 1/8 = 0.125 exactly -> 12.50%; 0.00005 -> 0.01% (half up)
+    p = retention.Period("p", date(2026, 1, 1), date(2026, 4, 1), 8, 1, D("3"), D("0"), D("0"), D("1"),
+                         D("0"), D("2"))  # fmt: skip
+    assert (p.shown("grr"), p.shown("nrr"), p.shown("logo_churn")) == ("66.67%", "66.67%", "12.50%")
+    half = retention.Period("p", date(2026, 1, 1), date(2026, 4, 1), 20000, 1, D("20000"), D("1"), D("0"),
+                            D("0"), D("0"), D("20001"))  # fmt: skip
+    assert (half.shown("nrr"), half.shown("logo_churn")) == ("100.01%", "0.01%")  # 1.00005, 0.00005
+    empty = retention.Period("p", date(2026, 1, 1), date(2026, 4, 1), 0, 0, *[D("0")] * 6)
+    assert (empty.shown("grr"), empty.shown("nrr"), empty.shown("logo_churn")) == ("-", "-", "-")

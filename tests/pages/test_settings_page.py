@@ -87,9 +87,26 @@ def test_revenue_settings_save_per_object_choices(app, demo_path):
     assert _stored(demo_path, "revenue") == {
         "objects": [{"object": "deals", "owner_property": "owner_id",
                      "renewal_date_property": "close_date", "pipelines": [2],
-                     "default_pipeline": 2, "default_layout": "table"}],
+                     "default_pipeline": 2, "default_layout": "table", "arr_property": None,
+                     "start_property": None, "end_property": None}],
         "default_object": "deals",
     }  # fmt: skip
+
+
+def test_revenue_settings_name_the_ledger_properties_for_retention(app, demo_path):
+    at = _settings_page(app, SUPER_ADMIN)
+    arr = at.selectbox(key="settings.revenue.arr.subscriptions")
+    assert (arr.value, arr.options) == ("arr", ["None", "ARR"])  # number properties only
+    assert at.selectbox(key="settings.revenue.start.subscriptions").value == "start_date"
+    assert at.selectbox(key="settings.revenue.end.subscriptions").value == "end_date"
+    assert at.selectbox(key="settings.revenue.arr.deals").value is None  # deals hold no lines
+    assert at.selectbox(key="settings.revenue.start.deals").disabled
+    at.selectbox(key="settings.revenue.end.subscriptions").select_index(0).run()  # "None"
+    at.button(key="settings.revenue.save").click().run()
+    assert not at.error
+    subscriptions = _stored(demo_path, "revenue")["objects"][0]
+    assert (subscriptions["object"], subscriptions["arr_property"], subscriptions["start_property"],
+            subscriptions["end_property"]) == ("subscriptions", "arr", "start_date", None)  # fmt: skip
 
 
 def test_a_service_object_without_pipelines_chosen_is_refused(app, demo_path):
