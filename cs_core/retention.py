@@ -19,8 +19,13 @@ import duckdb
 import pandas as pd
 
 from cs_core.record_values import record_names
-from cs_core.records import get_object, get_property
-from cs_core.settings import get_customer_settings, get_revenue_settings, retention_roles
+from cs_core.records import get_object, list_properties
+from cs_core.settings import (
+    RevenueSettings,
+    get_customer_settings,
+    get_revenue_settings,
+    retention_roles,
+)
 from cs_core.sql import ident
 
 MONEY = "DECIMAL(38, 2)"
@@ -108,37 +113,49 @@ class Retention:
                 "invalid_lines": self.invalid_lines}  # fmt: skip
 
 
-def default_source(con: duckdb.DuckDBPyConnection, object_name: str = "subscriptions") -> Source:
+def default_source(con: duckdb.DuckDBPyConnection, object_name: str = "subscriptions", *,
+                   revenue: RevenueSettings | None = None, account_object: str | None = None) -> Source:  # fmt: skip
     """The ledger of ``object_name`` for the account object of the customer settings: the ARR,
     start and end properties the revenue settings name for it (S-3), or, for an object not
-    chosen there, the default properties it has (``arr``, ``start_date``, ``end_date``)."""
-    if get_object(con, object_name) is None:
+    chosen there, the default properties it has (``arr``, ``start_date``, ``end_date``).
+    ``revenue`` and ``account_object``: the settings when the caller has read them."""
+    info = get_object(con, object_name)
+    if info is None:
         raise RetentionError(f"There is no revenue object {object_name!r}.")
-    account = get_customer_settings(con).object
-    chosen = get_revenue_settings(con).for_object(object_name)
+    account = account_object or get_customer_settings(con).object
+    chosen = (revenue or get_revenue_settings(con)).for_object(object_name)
     if chosen is not None:
         arr, start, end = chosen.arr_property, chosen.start_property, chosen.end_property
     else:
         arr, start, end = retention_roles(con, object_name)
     if not (arr and start):
-        label = get_object(con, object_name).label_plural
         raise RetentionError(
-            f"{label} have no ARR and start date for retention: name them in the revenue "
+            f"{info.label_plural} have no ARR and start date for retention: name them in the revenue "
             "settings (Settings, Revenue)."
         )
     return Source(object=object_name, account_object=account, arr=arr, start=start, end=end)
 
 
-def ledger_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
+def ledger_objects(
+    con: duckdb.DuckDBPyConnection, *, revenue: RevenueSettings | None = None
+) -> list[str]:
     """The revenue objects retention can be computed from: those of the revenue settings with
     an ARR and a start date, and the standard subscriptions object when it has them."""
-    chosen = get_revenue_settings(con)
+    chosen = revenue or get_revenue_settings(con)
     out = [o.object for o in chosen.objects if o.is_ledger and get_object(con, o.object)]
-    standard = get_object(con, "subscriptions") is not None
-    if standard and chosen.for_object("subscriptions") is None:
+    if chosen.for_object("subscriptions") is None and get_object(con, "subscriptions") is not None:
         if retention_roles(con, "subscriptions")[0]:
             out.append("subscriptions")
     return out
+
+
+def first_ledger(con: duckdb.DuckDBPyConnection, *, account_object: str) -> Source | None:
+    """The ledger of the first revenue object with subscription lines, or None."""
+    revenue = get_revenue_settings(con)
+    ledgers = ledger_objects(con, revenue=revenue)
+    if not ledgers:
+        return None
+    return default_source(con, ledgers[0], revenue=revenue, account_object=account_object)
 
 
 def periods(grain: str, first: date, last: date) -> list[tuple[str, date, date]]:
@@ -182,12 +199,13 @@ def _columns(con: duckdb.DuckDBPyConnection, source: Source) -> dict[str, str]:
         raise RetentionError(f"There is no revenue object {source.object!r}.")
     if get_object(con, source.account_object) is None:
         raise RetentionError(f"There is no account object {source.account_object!r}.")
+    props = {p.name: p for p in list_properties(con, source.object)}
     out = {}
     for role, name, kind in (("arr", source.arr, "number"), ("start", source.start, "date"),
                              ("end", source.end, "date")):  # fmt: skip
         if name is None:
             continue
-        prop = get_property(con, source.object, name)
+        prop = props.get(name)
         if prop is None or prop.type != kind:
             raise RetentionError(
                 f"{source.object} has no {kind} property {name!r} for the {role} of a line."
@@ -196,65 +214,82 @@ def _columns(con: duckdb.DuckDBPyConnection, source: Source) -> dict[str, str]:
     return out
 
 
-def _lines_sql(con: duckdb.DuckDBPyConnection, source: Source) -> tuple[str, list]:
-    """Every line with its account (NULL: none; -1: several) and whether it is valid."""
+def _lines_sql(
+    con: duckdb.DuckDBPyConnection, source: Source, *, of_accounts: str | None = None
+) -> tuple[str, list]:
+    """Every line with its account (NULL: none; -1: several) and whether it is valid;
+    ``of_accounts`` (SQL selecting account ids) keeps the lines associated with those."""
     c = _columns(con, source)
     end = f"l.{c['end']}" if "end" in c else "CAST(NULL AS DATE)"
+    params = [source.object, source.account_object]
+    only = ""
+    if of_accounts is not None:
+        only = (" AND from_id IN (SELECT from_id FROM associations WHERE from_object = ? AND to_object = ? "
+                f"AND to_id IN ({of_accounts}))")  # fmt: skip
+        params += [source.object, source.account_object]
     sql = f"""
         SELECT l.id, CASE WHEN a.n = 1 THEN a.account WHEN a.n > 1 THEN -1 END AS account,
                CAST(l.{c['arr']} AS {MONEY}) AS arr, l.{c['start']} AS s, {end} AS e,
                (l.{c['arr']} IS NOT NULL AND l.{c['arr']} >= 0 AND l.{c['start']} IS NOT NULL
                 AND ({end} IS NULL OR {end} > l.{c['start']}) AND coalesce(a.n, 0) <= 1) AS valid
         FROM {ident(source.object)} l
-        LEFT JOIN (SELECT from_id AS line, min(to_id) AS account,
-                          CASE WHEN min(to_id) = max(to_id) THEN 1 ELSE 2 END AS n FROM associations
-                   WHERE from_object = ? AND to_object = ? GROUP BY from_id) a ON a.line = l.id
+        {"LEFT JOIN" if of_accounts is None else "JOIN"} (
+            SELECT from_id AS line, min(to_id) AS account, CASE WHEN min(to_id) = max(to_id) THEN 1 ELSE 2 END AS n
+            FROM associations WHERE from_object = ? AND to_object = ?{only} GROUP BY from_id) a ON a.line = l.id
     """  # fmt: skip
-    return sql, [source.object, source.account_object]
+    return sql, params
 
 
 def retention(con: duckdb.DuckDBPyConnection, *, source: Source, grain: str, first: date,
               last: date) -> Retention:  # fmt: skip
-    """The movements of every period of ``grain`` in ``[first, last)``, in one query."""
+    """The movements of every period of ``grain`` in ``[first, last)``, in one query.
+
+    Only an account with a line starting or ending in ``(t0, t1]`` can have another ARR on
+    ``t1`` than on ``t0``, so the movements compare the two days for those accounts alone;
+    start and end ARR are the sums of the lines active on ``t0`` and ``t1``. The periods are
+    consecutive, so a period's cohort is the previous one's less its churned accounts plus
+    its new ones, starting from the accounts with ARR on the first day."""
     wanted = periods(grain, first, last)
     lines, params = _lines_sql(con, source)
-    days = sorted({d for _, t0, t1 in wanted for d in (t0, t1)})
     rows = con.execute(
         f"""
         WITH lines AS ({lines}),
         good AS (SELECT account, arr, s, coalesce(e, DATE '9999-12-31') AS e FROM lines
                  WHERE valid AND account > 0 AND arr > 0),
-        days AS (SELECT unnest(?::DATE[]) AS d),
-        arr AS (SELECT g.account, days.d, sum(g.arr) AS v FROM good g JOIN days
-                ON g.s <= days.d AND days.d < g.e GROUP BY g.account, days.d),
-        periods AS (SELECT unnest(?::VARCHAR[]) AS name, unnest(?::DATE[]) AS t0, unnest(?::DATE[]) AS t1),
-        pairs AS (
-            SELECT name, account, sum(s) AS s, sum(e) AS e FROM (
-                SELECT p.name, a.account, a.v AS s, CAST(0 AS {MONEY}) AS e FROM periods p JOIN arr a ON a.d = p.t0
-                UNION ALL
-                SELECT p.name, a.account, CAST(0 AS {MONEY}), a.v FROM periods p JOIN arr a ON a.d = p.t1
-            ) GROUP BY name, account
-        )
+        periods AS (SELECT unnest(?::VARCHAR[]) AS name, unnest(?::DATE[]) AS t0, unnest(?::DATE[]) AS t1,
+                           unnest(range(?)) AS i),
+        changed AS (SELECT p.i, g.account FROM good g JOIN periods p ON p.t0 < g.s AND g.s <= p.t1
+                    UNION SELECT p.i, g.account FROM good g JOIN periods p ON p.t0 < g.e AND g.e <= p.t1),
+        pairs AS (SELECT c.i, coalesce(sum(g.arr) FILTER (WHERE g.s <= p.t0 AND p.t0 < g.e), 0) AS s,
+                         coalesce(sum(g.arr) FILTER (WHERE g.s <= p.t1 AND p.t1 < g.e), 0) AS e
+                  FROM changed c JOIN periods p USING (i) JOIN good g USING (account) GROUP BY c.i, c.account),
+        moves AS (SELECT i, count(*) FILTER (WHERE s > 0 AND e = 0) AS churned_n,
+                         count(*) FILTER (WHERE s = 0 AND e > 0) AS new_n,
+                         sum(e - s) FILTER (WHERE s > 0 AND e > s) AS expansion,
+                         sum(s - e) FILTER (WHERE e > 0 AND e < s) AS contraction,
+                         sum(s) FILTER (WHERE s > 0 AND e = 0) AS churned, sum(e) FILTER (WHERE s = 0 AND e > 0) AS new
+                  FROM pairs GROUP BY i),
+        on_t0 AS (SELECT p.i, sum(g.arr) AS v FROM periods p JOIN good g ON g.s <= p.t0 AND p.t0 < g.e GROUP BY p.i),
+        on_t1 AS (SELECT p.i, sum(g.arr) AS v FROM periods p JOIN good g ON g.s <= p.t1 AND p.t1 < g.e GROUP BY p.i),
+        cohort AS (SELECT count(DISTINCT g.account) AS n FROM good g JOIN periods p
+                   ON p.i = 0 AND g.s <= p.t0 AND p.t0 < g.e),
+        counts AS (SELECT count(*) FILTER (WHERE account IS NULL) AS unassigned,
+                          count(*) FILTER (WHERE account IS NOT NULL AND NOT valid) AS invalid FROM lines)
         SELECT p.name, p.t0, p.t1,
-               count(*) FILTER (WHERE s > 0), count(*) FILTER (WHERE s > 0 AND e = 0),
-               coalesce(sum(s) FILTER (WHERE s > 0), 0), coalesce(sum(e - s) FILTER (WHERE s > 0 AND e > s), 0),
-               coalesce(sum(s - e) FILTER (WHERE s > 0 AND e > 0 AND e < s), 0),
-               coalesce(sum(s) FILTER (WHERE s > 0 AND e = 0), 0), coalesce(sum(e) FILTER (WHERE s = 0 AND e > 0), 0),
-               coalesce(sum(e), 0),
-               (SELECT count(*) FILTER (WHERE account IS NULL) FROM lines),
-               (SELECT count(*) FILTER (WHERE account IS NOT NULL AND NOT valid) FROM lines)
-        FROM periods p LEFT JOIN pairs USING (name)
-        GROUP BY p.name, p.t0, p.t1 ORDER BY p.t0
+               cohort.n + coalesce(sum(coalesce(m.new_n, 0) - coalesce(m.churned_n, 0))
+                                   OVER (ORDER BY p.i ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0),
+               coalesce(m.churned_n, 0), coalesce(a0.v, 0), coalesce(m.expansion, 0), coalesce(m.contraction, 0),
+               coalesce(m.churned, 0), coalesce(m.new, 0), coalesce(a1.v, 0), counts.unassigned, counts.invalid
+        FROM periods p LEFT JOIN moves m USING (i) LEFT JOIN on_t0 a0 USING (i) LEFT JOIN on_t1 a1 USING (i),
+             cohort, counts
+        ORDER BY p.i
         """,
-        [*params, days, [w[0] for w in wanted], [w[1] for w in wanted], [w[2] for w in wanted]],
+        [*params, [w[0] for w in wanted], [w[1] for w in wanted], [w[2] for w in wanted], len(wanted)],
     ).fetchall()  # fmt: skip
     found = tuple(
         Period(r[0], r[1], r[2], int(r[3]), int(r[4]), *(Decimal(v) for v in r[5:11])) for r in rows
     )
-    if rows:
-        unassigned, invalid = int(rows[0][11]), int(rows[0][12])
-    else:
-        unassigned, invalid = line_counts(con, source)
+    unassigned, invalid = (int(rows[0][11]), int(rows[0][12])) if rows else line_counts(con, source)
     return Retention(found, unassigned, invalid)
 
 

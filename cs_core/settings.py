@@ -94,11 +94,10 @@ def retention_roles(
 ) -> tuple[str | None, str | None, str | None]:
     """The default ARR, start and end properties of a revenue object: ``arr``,
     ``start_date`` and ``end_date`` where it has them with the right types."""
-    numbers = number_property_choices(con, object_name)
-    dates = date_property_choices(con, object_name)
-    arr = "arr" if "arr" in numbers else None
-    start = "start_date" if arr and "start_date" in dates else None
-    end = "end_date" if start and "end_date" in dates else None
+    types = {p.name: p.type for p in list_properties(con, object_name)}
+    arr = "arr" if types.get("arr") == "number" else None
+    start = "start_date" if arr and types.get("start_date") == "date" else None
+    end = "end_date" if start and types.get("end_date") == "date" else None
     return (arr, start, end) if start else (None, None, None)
 
 

@@ -93,7 +93,7 @@ def companies(gen: Gen, n: int, csm_ids: np.ndarray, seat_ids: np.ndarray) -> di
             11, n, p=[0.02, 0.02, 0.03, 0.04, 0.05, 0.08, 0.1, 0.16, 0.2, 0.17, 0.13]
         ).astype(float),
     )
-    return {
+    out = {
         "id": np.arange(1, n + 1),
         "name": names,
         "domain": domain,
@@ -114,6 +114,12 @@ def companies(gen: Gen, n: int, csm_ids: np.ndarray, seat_ids: np.ndarray) -> di
         "created_at": created_at,
         "updated_at": created_at,
     }
+    # Customers who left had soured first: detractors with open tickets (set after the draws,
+    # so the rest of the demo is unchanged), which is what a backtest of the scores should see.
+    former = lifecycle == "Former customer"
+    out["nps"] = np.where(former, np.fmin(nps, 4.0), nps)
+    out["open_tickets"] = np.where(former, out["open_tickets"] + 3, out["open_tickets"])
+    return out
 
 
 def contacts(gen: Gen, m: int, companies: dict) -> dict:

@@ -229,3 +229,22 @@ def test_the_demo_ledger_has_every_retention_movement(demo_con):
         "SELECT count(DISTINCT a.to_id) FROM subscriptions s JOIN associations a ON a.from_object = 'subscriptions' "
         "AND a.from_id = s.id WHERE s.name LIKE '%(returned)'").fetchone()[0]  # fmt: skip
     assert returned > 0
+
+
+def test_accounts_that_churned_were_at_risk_months_before(demo_con):
+    """The demo's former customers soured before they left, so a backtest of the scores of
+    three months ago finds them: at-risk accounts churned more often than the others."""
+    from datetime import timedelta
+
+    from cs_core.health import list_profiles, reports
+
+    for profile in list_profiles(demo_con, live_only=True):
+        found = reports.backtest(demo_con, profile, outcome_property="lifecycle_stage",
+                                 churned_value="Former customer", score_date=NOW.date() - timedelta(days=91))  # fmt: skip
+        assert found.churned >= 10, profile.name
+        rates = found.churn_rate
+        assert rates["at_risk"] > rates["neutral"] >= (rates["successful"] or 0), (
+            profile.name,
+            rates,
+        )
+        assert found.auc > 0.65, (profile.name, found.auc)
