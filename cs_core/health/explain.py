@@ -50,28 +50,31 @@ def current_health(
     computed score and the one before it: the line a preview shows, without reading the
     record's whole history."""
     effect, params = in_effect_sql(day=day, within=str(int(record_id)), live_of=object_name)
+    # The score before the current one, in the same statement: scores are daily, so the last
+    # week's history (skipped to by the dates' zone maps) nearly always has it; only a record
+    # without one there needs its whole history read.
+    week = day - timedelta(days=8)
     rows = con.execute(
-        "SELECT profile_id, profile_name, CAST(score AS INTEGER), category, score_date, "
-        f"CAST(computed_score AS INTEGER), overridden FROM ({effect}) ORDER BY profile_id", params).fetchall()  # fmt: skip
-    return [CurrentHealth(name, score, category, when, _previous_score(con, profile_id, record_id, when),
+        "SELECT e.profile_id, e.profile_name, CAST(e.score AS INTEGER), e.category, e.score_date, "
+        "CAST(e.computed_score AS INTEGER), e.overridden, "
+        "(SELECT CAST(arg_max(h.score, h.score_date) AS INTEGER) FROM health_scores h WHERE h.profile_id = e.profile_id "
+        f"AND h.record_id = ? AND h.score_date >= ? AND h.score_date < e.score_date) FROM ({effect}) e ORDER BY e.profile_id",
+        [record_id, week, *params]).fetchall()  # fmt: skip
+    return [CurrentHealth(name, score, category, when,
+                          previous if previous is not None else _previous_score(con, profile_id, record_id, when),
                           computed, overridden, profile_id)
-            for profile_id, name, score, category, when, computed, overridden in rows]  # fmt: skip
+            for profile_id, name, score, category, when, computed, overridden, previous in rows]  # fmt: skip
 
 
 def _previous_score(
     con: duckdb.DuckDBPyConnection, profile_id: int, record_id: int, day: date
 ) -> int | None:
-    # Scores are daily: the last week's history (skipped to by the dates' zone maps) nearly
-    # always has it; only a record without one there needs the whole history read.
-    sql = ("SELECT CAST(arg_max(score, score_date) AS INTEGER) FROM health_scores "
-           "WHERE profile_id = ? AND record_id = ? AND score_date < ?")  # fmt: skip
-    found = con.execute(
-        sql + " AND score_date >= ?", [profile_id, record_id, day, day - timedelta(days=7)]
-    )
-    previous = found.fetchone()[0]
-    if previous is None:
-        previous = con.execute(sql, [profile_id, record_id, day]).fetchone()[0]
-    return previous
+    """The last score before ``day`` from the record's whole history."""
+    return con.execute(
+        "SELECT CAST(arg_max(score, score_date) AS INTEGER) FROM health_scores "
+        "WHERE profile_id = ? AND record_id = ? AND score_date < ?",
+        [profile_id, record_id, day],
+    ).fetchone()[0]
 
 
 def describe_rule(rule: dict, props: dict) -> str:
