@@ -386,3 +386,63 @@ def test_a_random_ledger_matches_the_definition_read_literally(empty_con, seed):
         for p in found.periods:
             expected = _reference(plain, p.start, p.end)
             assert {k: getattr(p, k) for k in expected} == expected, (grain, p.period)
+
+
+def test_renewals_of_a_hand_fixture_in_the_users_zone(con):
+    """REN-1 on the ledger above: 16:00 UTC on 31 May is 1 June in Tokyo, so a renewal on
+    31 May is past; the window is [1 June, 1 June + N days). ARR on today, health in effect."""
+    from datetime import UTC
+
+    from cs_core import clock, health, renewals
+
+    now = datetime(2026, 5, 31, 16, 0, tzinfo=UTC)
+    renewal = {1: "2026-05-31", 2: "2026-06-01", 3: "2026-06-30", 4: "2026-07-01", 5: "2026-08-29",
+               6: "2026-08-30", 7: None, 8: "2026-06-15"}  # fmt: skip
+    employees = {
+        1: 10,
+        2: 10,
+        3: 150,
+        4: 10,
+        5: 60,
+        6: 10,
+        7: 10,
+        8: 10,
+    }  # at risk, successful, neutral
+
+    def people(cur):
+        for uid, name, zone in ((10, "Kei", "Asia/Tokyo"), (11, "Ana", "Europe/Lisbon")):
+            cur.execute("INSERT INTO users (id, name, email, time_zone, has_workspace_access, created_at) "
+                        "VALUES (?, ?, ?, ?, TRUE, ?)", [uid, name, f"{name.lower()}@example.com", zone, now])  # fmt: skip
+        for cid in renewal:
+            cur.execute("UPDATE companies SET renewal_date = ?, employees = ?, csm_id = ? WHERE id = ?",
+                        [renewal[cid], employees[cid], 11 if cid == 8 else 10, cid])  # fmt: skip
+
+    db.write(con, people)
+    size = {"name": "Size", "kind": "property", "max_points": 100, "rules": [
+        {"when": [{"property": "employees", "operator": "gte", "value": 50}], "points": 50},
+        {"when": [{"property": "employees", "operator": "gte", "value": 100}], "points": 50}]}  # fmt: skip
+    profile = health.save_profile(con, actor=None, now=now,
+                                  definition={"name": "Size", "object": "companies", "status": "live", "groups": [size]})  # fmt: skip
+    health.run(con, profile, score_date=clock.score_date(now), now=now)
+    kei = get_user(con, 10)
+    shown = {}
+    for window in (30, 60, 90):
+        found = renewals.renewals(con, user=kei, now=now, window=window, owners=[10])
+        shown[window] = (list(found.rows["name"]), list(found.rows["arr"]), list(found.rows["category"]),
+                         found.arr_at_risk, found.total_arr)  # fmt: skip
+    assert shown[30] == (["Account B", "Account C"], [D("399.90"), D("0.00")], ["At risk", "Successful"],
+                         D("399.90"), D("399.90"))  # fmt: skip
+    assert shown[60] == (["Account B", "Account C", "Account D"], [D("399.90"), D("0.00"), D("350.00")],
+                         ["At risk", "Successful", "At risk"], D("749.90"), D("749.90"))  # fmt: skip
+    assert shown[90] == (["Account B", "Account C", "Account D", "Account E"],
+                         [D("399.90"), D("0.00"), D("350.00"), D("600.00")],
+                         ["At risk", "Successful", "At risk", "Neutral"], D("749.90"), D("1349.90"))  # fmt: skip
+    everyone = renewals.renewals(con, user=kei, now=now, window=30)
+    assert list(everyone.rows["name"]) == ["Account B", "Account H", "Account C"]
+    assert list(everyone.rows["owner"]) == ["Kei", "Ana", "Kei"]
+    assert everyone.arr_at_risk == D("649.90")
+    # In Lisbon it is still 31 May (17:00): account A renews today there.
+    ana = get_user(con, 11)
+    assert list(renewals.renewals(con, user=ana, now=now, window=30).rows["name"])[:1] == [
+        "Account A"
+    ]
