@@ -76,6 +76,51 @@ def _quarters_back(today: date, n: int) -> tuple[date, date]:
     return date(index // 12, index % 12 + 1, 1), current
 
 
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _ratios_chart(periods) -> go.Figure:
+    """GRR and NRR as lines on their own scale; logo churn as bars on the right axis."""
+    names = [p.period for p in periods]
+    fig = go.Figure()
+    for label, ratio in (("GRR", "grr"), ("NRR", "nrr")):
+        fig.add_scatter(name=label, x=names, y=[getattr(p, ratio) for p in periods], mode="lines+markers",
+                        text=[p.shown(ratio) for p in periods], hovertemplate=f"{label} %{{x}}: %{{text}}<extra></extra>")  # fmt: skip
+    fig.add_bar(name="Logo churn", x=names, y=[p.logo_churn for p in periods], yaxis="y2", opacity=0.45,
+                text=[p.shown("logo_churn") for p in periods],
+                hovertemplate="Logo churn %{x}: %{text}<extra></extra>", textposition="none")  # fmt: skip
+    fig.update_layout(
+        height=320, margin={"t": 20, "b": 20, "l": 10, "r": 10}, legend={"orientation": "h"},
+        yaxis={"tickformat": ".0%", "title": "GRR, NRR"},
+        yaxis2={"tickformat": ".1%", "title": "Logo churn", "overlaying": "y", "side": "right", "rangemode": "tozero",
+                "showgrid": False},
+    )  # fmt: skip
+    return fig
+
+
+def _waterfall(period) -> go.Figure:
+    """start → +expansion → −contraction → −churn → +new → end, the axis zoomed to the
+    bars so small movements stay visible; labels and hover show whole amounts."""
+    steps = [("Start ARR", float(period.start_arr), "absolute"), ("Expansion", float(period.expansion), "relative"),
+             ("Contraction", -float(period.contraction), "relative"), ("Churn", -float(period.churned_arr), "relative"),
+             ("New", float(period.new_arr), "relative"), ("End ARR", float(period.end_arr), "total")]  # fmt: skip
+    levels, level = [], 0.0
+    for _, value, measure in steps:
+        level = value if measure != "relative" else level + value
+        levels.append(level)
+    low, high = min(levels), max(levels)
+    pad = max((high - low) * 0.25, high * 0.01, 1.0)
+    fig = go.Figure(go.Waterfall(
+        x=[s[0] for s in steps], y=[s[1] for s in steps], measure=[s[2] for s in steps],
+        text=[_money(abs(s[1])) for s in steps], textposition="outside", connector={"line": {"width": 1}},
+        hovertemplate="%{x}: %{text}<extra></extra>",
+    ))  # fmt: skip
+    fig.update_layout(height=340, margin={"t": 30, "b": 20, "l": 10, "r": 10}, showlegend=False,
+                      yaxis={"range": [max(low - pad, 0), high + pad], "tickformat": ",.0f"})  # fmt: skip
+    return fig
+
+
 def retention_panel(con: duckdb.DuckDBPyConnection, *, user: User, object_name: str) -> None:
     """GRR, NRR and logo churn per period, the ARR movements of one period, and its accounts."""
     today = clock.local_date(clock.now(), user.time_zone)
@@ -95,18 +140,14 @@ def retention_panel(con: duckdb.DuckDBPyConnection, *, user: User, object_name: 
         st.info("No whole period starts in this range.", icon=":material/date_range:")
         return
     names = [p.period for p in found.periods]
-    fig = go.Figure()
-    for label, values in (("GRR", [p.grr for p in found.periods]), ("NRR", [p.nrr for p in found.periods]),
-                          ("Logo churn", [p.logo_churn for p in found.periods])):  # fmt: skip
-        fig.add_bar(name=label, x=names, y=values)
-    fig.update_layout(barmode="group", yaxis_tickformat=".0%", height=320, margin={"t": 20, "b": 20, "l": 10, "r": 10},
-                      legend={"orientation": "h"})  # fmt: skip
-    st.plotly_chart(fig, key=f"{P}.retention.ratios", config={"displayModeBar": False})
+    st.plotly_chart(
+        _ratios_chart(found.periods), key=f"{P}.retention.ratios", config={"displayModeBar": False}
+    )
     table = pd.DataFrame([
-        {"Period": p.period, "Accounts at start": p.accounts_start, "Accounts churned": p.accounts_churned,
+        {"Period": p.period, "GRR": p.shown("grr"), "NRR": p.shown("nrr"), "Logo churn": p.shown("logo_churn"),
          "Start ARR": float(p.start_arr), "Expansion": float(p.expansion), "Contraction": float(p.contraction),
          "Churned ARR": float(p.churned_arr), "New ARR": float(p.new_arr), "End ARR": float(p.end_arr),
-         "GRR": p.shown("grr"), "NRR": p.shown("nrr"), "Logo churn": p.shown("logo_churn")}
+         "Accounts at start": p.accounts_start, "Accounts churned": p.accounts_churned}
         for p in found.periods
     ])  # fmt: skip
     money = {c: st.column_config.NumberColumn(c, format="localized") for c in
@@ -118,28 +159,24 @@ def retention_panel(con: duckdb.DuckDBPyConnection, *, user: User, object_name: 
                "left out.")  # fmt: skip
     chosen = st.selectbox("Period", names, index=len(names) - 1, key=f"{P}.retention.period")
     period = found.periods[names.index(chosen)]
-    steps = [("Start ARR", float(period.start_arr), "absolute"), ("Expansion", float(period.expansion), "relative"),
-             ("Contraction", -float(period.contraction), "relative"), ("Churn", -float(period.churned_arr), "relative"),
-             ("New", float(period.new_arr), "relative"), ("End ARR", float(period.end_arr), "total")]  # fmt: skip
-    waterfall = go.Figure(go.Waterfall(x=[s[0] for s in steps], y=[s[1] for s in steps],
-                                       measure=[s[2] for s in steps], connector={"line": {"width": 1}}))  # fmt: skip
-    waterfall.update_layout(
-        height=320, margin={"t": 20, "b": 20, "l": 10, "r": 10}, showlegend=False
-    )
-    event = st.plotly_chart(waterfall, key=f"{P}.retention.waterfall", on_select="rerun", selection_mode="points",
-                            config={"displayModeBar": False})  # fmt: skip
+    event = st.plotly_chart(_waterfall(period), key=f"{P}.retention.waterfall", on_select="rerun",
+                            selection_mode="points", config={"displayModeBar": False})  # fmt: skip
     movements = {
         "Expansion": "expansion",
         "Contraction": "contraction",
         "Churn": "churned",
         "New": "new",
     }
-    clicked = None
+    # A click on a bar chooses its movement below; the chart keeps its selection across
+    # reruns, so only a new click does (a choice made in the box afterwards stays).
     points = (event or {}).get("selection", {}).get("points", []) if isinstance(event, dict) else []
-    if points and points[0].get("x") in movements:
-        clicked = points[0]["x"]
+    clicked = points[0].get("x") if points else None
+    if clicked != st.session_state.get(f"{P}.retention.clicked"):
+        st.session_state[f"{P}.retention.clicked"] = clicked
+        if clicked in movements:
+            st.session_state[f"{P}.retention.movement"] = clicked
     label = st.selectbox("Accounts behind", list(movements), key=f"{P}.retention.movement",
-                         index=list(movements).index(clicked) if clicked else 0)  # fmt: skip
+                         help="Or click a bar of the chart.")  # fmt: skip
     behind = retention.accounts(
         con, source=source, start=period.start, end=period.end, movement=movements[label]
     )
