@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cs_core import clock, record_detail, records, settings
+from cs_core import clock, preview_settings, record_detail, records, settings
 from cs_core.settings import CustomerSettings, RevenueSettings, SettingsError
 from cs_core.users import Action, PermissionDenied, can
 from ui import auth, daily_panel, db, health_editor, import_wizard, state
@@ -58,11 +58,11 @@ def _preview_settings(object_name: str) -> None:
     chosen = st.multiselect(
         "Properties the preview shows, in this order", list(props), default=shown,
         format_func=lambda n: props[n].label, key=f"settings.preview.{object_name}",
-        max_selections=settings.MAX_PREVIEW_PROPERTIES,
+        max_selections=preview_settings.MAX_PREVIEW_PROPERTIES,
     )  # fmt: skip
     if st.button("Save preview properties", key="settings.preview.save"):
         try:
-            settings.save_preview_properties(con, actor=user, object_name=object_name, properties=chosen,
+            preview_settings.save_preview_properties(con, actor=user, object_name=object_name, properties=chosen,
                                              now=clock.now())  # fmt: skip
         except (SettingsError, PermissionDenied) as exc:
             for problem in getattr(exc, "problems", [str(exc)]):

@@ -21,12 +21,7 @@ PRIMARY = {
     "contacts": ["first_name", "last_name", "email", "job_title", "phone", "owner_id",
                  "lifecycle_stage", "last_activity_at"],
 }  # fmt: skip
-ACTIVITY_LABELS = {
-    "email_open": "Email opened", "email_click": "Email clicked", "email_reply": "Email replied",
-    "page_view": "Page viewed", "form_submission": "Form submitted",
-    "sequence_enrolled": "Enrolled in sequence", "sequence_unenrolled": "Unenrolled from sequence",
-    "meeting_booked": "Meeting booked", "call": "Call", "meeting": "Meeting", "note": "Note",
-}  # fmt: skip
+ACTIVITY_LABELS = record_activities.LABELS
 
 
 @dataclass(frozen=True)
@@ -177,7 +172,7 @@ def preview_properties(con: duckdb.DuckDBPyConnection, object_name: str,
     """The properties the object's preview shows: as chosen in settings, else the standard
     ones of :data:`PRIMARY` and the first imported properties (an object without standard
     ones: its first ten editable properties)."""
-    from cs_core.settings import get_preview_properties
+    from cs_core.preview_settings import get_preview_properties
 
     chosen = get_preview_properties(con, object_name)
     if chosen:

@@ -391,37 +391,3 @@ def last_change(con: duckdb.DuckDBPyConnection, key: str) -> tuple[datetime, str
         [key],
     ).fetchone()
     return (row[0], row[1]) if row else None
-
-
-MAX_PREVIEW_PROPERTIES = 30
-
-
-def get_preview_properties(con: duckdb.DuckDBPyConnection, object_name: str) -> list[str] | None:
-    """The properties the record preview shows for the object, as saved (None: not chosen;
-    the preview then shows its defaults). Properties deleted since are left out."""
-    stored = _stored(con, f"preview.{object_name}")
-    if not stored:
-        return None
-    names = {p.name for p in list_properties(con, object_name)}
-    return [n for n in stored.get("properties", []) if n in names]
-
-
-def save_preview_properties(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: str,
-                            properties: list[str], now: datetime) -> None:  # fmt: skip
-    """Choose the properties the object's record preview shows, in order."""
-    require(actor, Action.MANAGE_SETTINGS)
-    if get_object(con, object_name) is None:
-        raise SettingsError([f"There is no object {object_name!r}."])
-    names = {p.name for p in list_properties(con, object_name)}
-    problems = [f"There is no property {n!r} on this object." for n in properties if n not in names]
-    if not properties:
-        problems.append("Choose at least one property for the preview.")
-    if len(properties) > MAX_PREVIEW_PROPERTIES:
-        problems.append(
-            f"A preview shows at most {MAX_PREVIEW_PROPERTIES} properties ({len(properties)} chosen)."
-        )
-    if len(set(properties)) != len(properties):
-        problems.append("Each property can be chosen once.")
-    if problems:
-        raise SettingsError(problems)
-    _save(con, f"preview.{object_name}", {"properties": list(properties)}, actor, now)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cs_core import records, settings
+from cs_core import preview_settings, records, settings
 from cs_core.settings import CustomerSettings, ObjectSettings, RevenueSettings, SettingsError
 from tests.conftest import SETTINGS_MANAGER, SUPER_ADMIN
 
@@ -208,16 +208,16 @@ def test_the_preview_shows_imported_properties_and_the_chosen_ones(demo_con):
     manager, csm = users.get_user(demo_con, SETTINGS_MANAGER), users.get_user(demo_con, CSM)
     preview = record_detail.preview(demo_con, object_name="companies", record_id=record, user=csm)
     assert {f.label: f.display for f in preview.fields}["Monthly charges"] == "70.50"
-    settings.save_preview_properties(demo_con, actor=manager, object_name="companies",
+    preview_settings.save_preview_properties(demo_con, actor=manager, object_name="companies",
                                      properties=["name", "contract", "nps"], now=NOW)  # fmt: skip
     preview = record_detail.preview(demo_con, object_name="companies", record_id=record, user=csm)
     assert [f.name for f in preview.fields] == ["name", "contract", "nps"]
     with pytest.raises(SettingsError) as refused:
-        settings.save_preview_properties(demo_con, actor=manager, object_name="companies",
+        preview_settings.save_preview_properties(demo_con, actor=manager, object_name="companies",
                                          properties=["name", "nope", "name"], now=NOW)  # fmt: skip
     assert refused.value.problems == ["There is no property 'nope' on this object.",
                                       "Each property can be chosen once."]  # fmt: skip
     with pytest.raises(PermissionDenied):
-        settings.save_preview_properties(
+        preview_settings.save_preview_properties(
             demo_con, actor=csm, object_name="companies", properties=["name"], now=NOW
         )
