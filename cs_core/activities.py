@@ -17,6 +17,17 @@ from __future__ import annotations
 
 import duckdb
 
+# Every activity type, with the words a person reads: what contacts do (the feed's), then
+# what users log (follow-ups).
+LABELS = {
+    "email_open": "Email opened", "email_click": "Email clicked", "email_reply": "Email replied",
+    "page_view": "Page viewed", "form_submission": "Form submitted",
+    "sequence_enrolled": "Enrolled in sequence", "sequence_unenrolled": "Unenrolled from sequence",
+    "meeting_booked": "Meeting booked", "call": "Call", "meeting": "Meeting", "note": "Note", "email": "Email",
+}  # fmt: skip
+TYPES = tuple(LABELS)
+LOGGED = ("call", "email", "note", "meeting")
+
 # Columns of an activity row that name the records it belongs to, by object.
 OWN_COLUMN = {"companies": "company_id", "contacts": "contact_id"}
 # Objects whose associated records' activities count for a custom object's record.

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import duckdb
 
-from cs_core import changes, clock, db, filters
+from cs_core import activities, changes, clock, db, filters
 from cs_core.errors import Problems
 from cs_core.records import get_object, list_properties
 from cs_core.settings import get_customer_settings
@@ -20,10 +20,7 @@ MISSING_MODES = ("no_points", "redistribute")
 STATUSES = ("draft", "live")
 ENGAGEMENT_MEASURES = ("count", "days_since_last")
 ENGAGEMENT_OPERATORS = ("eq", "neq", "gt", "gte", "lt", "lte", "between", "is_known", "is_unknown")
-ACTIVITY_TYPES = (
-    "email_open", "email_click", "email_reply", "page_view", "form_submission", "sequence_enrolled",
-    "sequence_unenrolled", "meeting_booked", "call", "meeting", "note",
-)  # fmt: skip
+ACTIVITY_TYPES = activities.TYPES
 
 
 class ProfileError(Problems):

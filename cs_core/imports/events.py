@@ -20,10 +20,7 @@ from cs_core.records import Property
 from cs_core.sql import ident
 
 EVENT_OBJECTS = ("tasks", "activities")
-ACTIVITY_TYPES = (
-    "email_open", "email_click", "email_reply", "page_view", "form_submission", "sequence_enrolled",
-    "sequence_unenrolled", "meeting_booked", "call", "meeting", "note",
-)  # fmt: skip
+ACTIVITY_TYPES = activities.TYPES
 
 
 def _p(obj: str, name: str, label: str, kind: str, options: tuple[str, ...] = ()) -> Property:
