@@ -11,7 +11,7 @@ from cs_core.merges import MergeRefused
 from cs_core.record_values import ValueRefused
 from cs_core.records import Property, get_object
 from cs_core.users import PermissionDenied, User
-from ui import health_panel, record_table, state, task_form
+from ui import followups, health_panel, record_table, state, task_form
 from ui import text as ut
 
 
@@ -231,6 +231,8 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
     )
     health_panel.summary_line(con, object_name, record_id, day=clock.score_date(clock.now()))
     _fields_block(p.fields)
+    followups.for_record(con, user=user, object_name=object_name, record_id=record_id, title=p.title,
+                         contacts=p.associations.get("Contacts"), prefix=f"{prefix}.preview")  # fmt: skip
     with st.expander("Edit a property", icon=":material/edit:"):
         edit_form(
             con, object_name=object_name, record_id=record_id, user=user, prefix=prefix, users=users
@@ -332,6 +334,9 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
         task_form.create_task_panel(
             con, user=user, prefix=f"{prefix}.page", record=(object_name, record_id, title)
         )
+        linked, _ = record_detail.associations(con, object_name, record_id, limit=100)
+        followups.for_record(con, user=user, object_name=object_name, record_id=record_id, title=title or "",
+                             contacts=linked.get("Contacts"), prefix=f"{prefix}.page")  # fmt: skip
         _tasks_block(con, object_name, record_id, prefix=f"{prefix}.page", time_zone=user.time_zone)
         _timeline(con, object_name, record_id, prefix=prefix, time_zone=user.time_zone)
     with tabs[2]:

@@ -13,6 +13,7 @@ TABS = {
         "revenue.py",
         "actions.py",
         "schedule.py",
+        "feed.py",
         "settings.py",
     ],
     SEATLESS_ADMIN: ["summary.py", "settings.py"],
@@ -23,9 +24,18 @@ TABS = {
         "revenue.py",
         "actions.py",
         "schedule.py",
+        "feed.py",
         "settings.py",
     ],
-    CSM: ["summary.py", "customers.py", "services.py", "revenue.py", "actions.py", "schedule.py"],
+    CSM: [
+        "summary.py",
+        "customers.py",
+        "services.py",
+        "revenue.py",
+        "actions.py",
+        "schedule.py",
+        "feed.py",
+    ],
     NO_SEAT: ["no_access.py"],
     NO_ACCESS: ["no_access.py"],
 }
@@ -101,6 +111,7 @@ def test_demo_mode_offers_every_user_in_the_switcher(app):
         "revenue.py",
         "actions.py",
         "schedule.py",
+        "feed.py",
     ]
 
 

@@ -1,0 +1,135 @@
+"""Feed tab (FED-1..FED-5): what the people at the user's accounts just did, newest first, with
+a follow-up one click away; a contact's record page opens here (``?object=contacts&record=ID``)."""
+
+import time as timer
+from datetime import datetime
+
+import streamlit as st
+
+from cs_core import clock, feed, records, settings
+from cs_core.feed import TYPES, FeedError
+from cs_core.users import Action, list_users
+from ui import auth, db, followups, record_panel
+from ui import text as ut
+
+P = "feed"
+UNDO_SECONDS = 8
+ICONS = {
+    "email_open": ":material/drafts:", "email_click": ":material/ads_click:", "email_reply": ":material/reply:",
+    "page_view": ":material/web:", "form_submission": ":material/assignment:",
+    "sequence_enrolled": ":material/playlist_add:", "sequence_unenrolled": ":material/playlist_remove:",
+    "meeting_booked": ":material/event_available:",
+}  # fmt: skip
+con = db.connection()
+user = auth.require_page(con, Action.USE_WORKSPACE)
+account = settings.get_customer_settings(con).object
+
+if st.query_params.get("object") == "contacts" and records.get_object(con, "contacts"):
+    users = {u.id: u.name for u in list_users(con)}
+    if record_panel.record_page_from_url(
+        con, object_name="contacts", user=user, prefix=f"{P}.contact", users=users
+    ):
+        st.stop()
+
+
+def _ago(when: datetime, now: datetime) -> str:
+    seconds = max(0, int((clock.utc_naive(now) - when).total_seconds()))
+    for size, unit in ((86400 * 7, "week"), (86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+ut.title("Feed")
+st.caption("What the people at your accounts did lately, newest first. Follow up in one click.")
+a, b, c = st.columns([2, 2, 1.4])
+search = a.text_input("Search", key=f"{P}.search", placeholder="Contact, company, subject",
+                      max_chars=feed.MAX_SEARCH, icon=":material/search:")  # fmt: skip
+kinds = b.multiselect("Activity types", list(TYPES), key=f"{P}.types", placeholder="All types",
+                      format_func=lambda t: TYPES[t].capitalize())  # fmt: skip
+sequences = dict(feed.sequences(con))
+options = [None, feed.ANY_SEQUENCE, *sequences]
+sequence = c.selectbox("Sequence", options, key=f"{P}.sequence",
+                       format_func=lambda o: "All contacts" if o is None else ("Enrolled in any sequence"
+                                                                                if o == feed.ANY_SEQUENCE else sequences[o]))  # fmt: skip
+
+# A new search or filter starts again at the newest page.
+asked = (search, tuple(kinds), sequence)
+if st.session_state.get(f"{P}.asked") != asked:
+    st.session_state[f"{P}.asked"] = asked
+    st.session_state[f"{P}.pages"] = 1
+pages = st.session_state.setdefault(f"{P}.pages", 1)
+
+removed = st.session_state.get(f"{P}.removed")
+if removed and timer.monotonic() - removed[1] < UNDO_SECONDS:
+    with st.container(border=True, key=f"{P}-undo"):
+        left, right = st.columns([5, 1], vertical_alignment="center")
+        left.markdown(":material/delete: Notification removed from your feed.")
+        if right.button("Undo", key=f"{P}.undo"):
+            feed.restore(con, user=user, activity_id=removed[0])
+            st.session_state[f"{P}.removed"] = None
+            st.rerun()
+elif removed:
+    st.session_state[f"{P}.removed"] = None
+
+now = clock.now()
+items, cursor = [], None
+try:
+    for _ in range(pages):  # the pages loaded so far, each continuing below the previous one
+        found = feed.page(con, user=user, now=now, older_than=cursor, search=search, types=kinds or None,
+                          sequence=sequence)  # fmt: skip
+        items += found.items
+        cursor = found.older
+        if cursor is None:
+            break
+except FeedError as exc:
+    ut.error(exc)
+    st.stop()
+
+if not items:
+    if search or kinds or sequence is not None:
+        st.info("No notification matches these filters. Clear the search or choose other types.",
+                icon=":material/filter_alt_off:")  # fmt: skip
+    else:
+        st.info("Nothing yet: when contacts at the accounts you own open emails, visit pages or book meetings, "
+                "it shows here.", icon=":material/notifications:")  # fmt: skip
+
+
+def _remove(activity_id: int) -> None:
+    feed.remove(con, user=user, activity_id=activity_id, now=clock.now())
+    st.session_state[f"{P}.removed"] = (activity_id, timer.monotonic())
+
+
+for item in items:
+    with st.container(border=True, key=f"{P}-item-{item.id}"):
+        icon, body = st.columns([0.35, 9], vertical_alignment="top")
+        icon.markdown(ICONS.get(item.activity_type, ":material/notifications:"))
+        with body:
+            who, where = st.columns([3, 2])
+            who.page_link("app_pages/feed.py", label=ut.md(item.contact_name, ut.LABEL_LIMIT),
+                          query_params={"object": "contacts", "record": str(item.contact_id)})  # fmt: skip
+            if item.account_object == account and account != "contacts":
+                where.page_link("app_pages/customers.py", label=ut.md(item.account_name, ut.LABEL_LIMIT),
+                                icon=":material/business:", query_params={"record": str(item.account_id)})  # fmt: skip
+            exact = clock.shown(item.occurred_at, user.time_zone, "%a %d %b %Y, %H:%M")
+            st.markdown(
+                f"{ut.md(item.action)} · **{_ago(item.occurred_at, now)}** · {exact} ({ut.md(user.time_zone)})"
+            )
+            if item.subject:
+                ut.show(item.subject)
+            if item.sequence:
+                st.caption(f"Sequence: {ut.md(item.sequence, ut.LABEL_LIMIT)}")
+            followups.bar(
+                con, user=user, contact_id=item.contact_id, contact_name=item.contact_name, prefix=f"{P}.n{item.id}",
+                compact=True,
+                extra=lambda i=item.id: st.button("", icon=":material/delete:", key=f"{P}.remove.{i}",
+                                                  help="Remove from my feed", on_click=_remove, args=(i,)),
+            )  # fmt: skip
+
+if cursor is not None:
+    if st.button("Load older activities", icon=":material/expand_more:", key=f"{P}.older"):
+        st.session_state[f"{P}.pages"] = pages + 1
+        st.rerun()
+elif items:
+    st.caption("That is everything in your feed.")
