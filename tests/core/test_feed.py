@@ -38,7 +38,9 @@ ACTIVITIES = {
 
 
 def _fill(cur):
-    cur.execute("INSERT INTO counters VALUES ('ids.activities', 100) ON CONFLICT (name) DO UPDATE SET value = 100")
+    cur.execute(
+        "INSERT INTO counters VALUES ('ids.activities', 100) ON CONFLICT (name) DO UPDATE SET value = 100"
+    )
     for uid, name in ((KEI, "Kei"), (ANA, "Ana"), (NOBODY, "Noa")):
         cur.execute("INSERT INTO users (id, name, email, time_zone, has_workspace_access, has_service_seat, created_at) "
                     "VALUES (?, ?, ?, 'UTC', ?, TRUE, ?)", [uid, name, f"{name.lower()}@example.com", uid != NOBODY, T0])  # fmt: skip
