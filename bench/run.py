@@ -36,7 +36,7 @@ from typing import Any
 
 import duckdb
 
-from bench import health_pandas, pipeline_ops, retention_ops, task_ops
+from bench import feed_ops, health_pandas, pipeline_ops, retention_ops, task_ops
 from cs_core import (
     clock,
     db,
@@ -1196,6 +1196,8 @@ OPERATIONS: list[Operation] = [
     *pipeline_ops.operations(Operation),
     # Renewals and retention (budgets set for M).
     *retention_ops.operations(Operation),
+    # The Feed tab (budgets set for M).
+    *feed_ops.operations(Operation),
     Operation(EXPORT, export_view, 1.0),
     Operation(
         full_recompute_name(ENTERPRISE),
