@@ -167,3 +167,28 @@ def test_contacts_as_the_account_object_follow_the_same_rule(con):
 def test_a_user_without_workspace_access_gets_no_feed(con):
     with pytest.raises(PermissionDenied):
         feed.page(con, user=get_user(con, NOBODY), now=NOW)
+
+
+def test_a_custom_account_object_follows_the_association_rule_of_the_health_engine(con):
+    """A custom account record's activities are those of the contacts and companies
+    associated with it (cs_core.activities): here the clinic is linked to Acme."""
+    from cs_core import records
+
+    admin = User(99, "Admin", "a@example.com", None, None, "UTC", True, True, True, True)
+    records.create_custom_object(
+        con, actor=admin, name="clinics", label="Clinic", label_plural="Clinics",
+        properties=[{"name": "csm_id", "label": "CSM", "type": "user"}],
+    )  # fmt: skip
+    db.write(con, lambda cur: (
+        cur.execute("INSERT INTO clinics (id, name, csm_id, created_at, updated_at) VALUES (1, 'North clinic', ?, ?, ?)",
+                    [KEI, T0, T0]),
+        cur.execute("INSERT INTO associations VALUES ('clinics', 1, 'companies', 1, NULL, ?)", [T0])))  # fmt: skip
+    settings.save_customer_settings(
+        con, actor=admin, value=CustomerSettings("clinics", "csm_id", None), now=NOW
+    )
+    found = feed.page(con, user=get_user(con, KEI), now=NOW)
+    assert _ids(found) == [1, 4, 8]  # Acme's contacts' notifications
+    assert {(n.account_object, n.account_id, n.account_name) for n in found.items} == {
+        ("clinics", 1, "North clinic")
+    }
+    assert _ids(feed.page(con, user=get_user(con, KEI), now=NOW, search="north")) == [1, 4, 8]
