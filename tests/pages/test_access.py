@@ -5,37 +5,20 @@ import pytest
 from tests.conftest import CSM, NO_ACCESS, NO_SEAT, SEATLESS_ADMIN, SETTINGS_MANAGER, SUPER_ADMIN
 from tests.pages.conftest import metric_values, plain, scalar, tab_scripts
 
+WORKSPACE_TABS = [
+    "summary.py",
+    "customers.py",
+    "services.py",
+    "revenue.py",
+    "actions.py",
+    "schedule.py",
+    "feed.py",
+]
 TABS = {
-    SUPER_ADMIN: [
-        "summary.py",
-        "customers.py",
-        "services.py",
-        "revenue.py",
-        "actions.py",
-        "schedule.py",
-        "feed.py",
-        "settings.py",
-    ],
+    SUPER_ADMIN: [*WORKSPACE_TABS, "settings.py"],
     SEATLESS_ADMIN: ["summary.py", "settings.py"],
-    SETTINGS_MANAGER: [
-        "summary.py",
-        "customers.py",
-        "services.py",
-        "revenue.py",
-        "actions.py",
-        "schedule.py",
-        "feed.py",
-        "settings.py",
-    ],
-    CSM: [
-        "summary.py",
-        "customers.py",
-        "services.py",
-        "revenue.py",
-        "actions.py",
-        "schedule.py",
-        "feed.py",
-    ],
+    SETTINGS_MANAGER: [*WORKSPACE_TABS, "settings.py"],
+    CSM: WORKSPACE_TABS,
     NO_SEAT: ["no_access.py"],
     NO_ACCESS: ["no_access.py"],
 }
@@ -104,15 +87,7 @@ def test_demo_mode_offers_every_user_in_the_switcher(app):
     assert switcher.value == SUPER_ADMIN  # the default: a super admin with a seat
     switcher.set_value(CSM).run()
     assert at.title[0].value.endswith(", Lucas")
-    assert tab_scripts(at) == [
-        "summary.py",
-        "customers.py",
-        "services.py",
-        "revenue.py",
-        "actions.py",
-        "schedule.py",
-        "feed.py",
-    ]
+    assert tab_scripts(at) == WORKSPACE_TABS
 
 
 def test_the_demo_user_survives_a_reload_and_a_new_tab(app, monkeypatch):
