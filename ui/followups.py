@@ -39,7 +39,7 @@ def bar(con: duckdb.DuckDBPyConnection, *, user: User, contact_id: int, contact_
             "" if compact else label,
             icon=icon,
             key=f"{prefix}.fu.{kind}",
-            help=f"{label}: {contact_name}",
+            help=f"{label}: {ut.md(contact_name, ut.LABEL_LIMIT)}",
         ):
             st.session_state[opened] = None if st.session_state.get(opened) == kind else kind
             if kind == "task":
