@@ -166,3 +166,26 @@ def test_md_escapes_every_payload_and_keeps_the_text():
         assert plain(escaped) == payload
     assert ut.md("a\\b") == "a\\\\b"
     assert ut.short("x" * 100, 10) == "x" * 9 + "…"
+
+
+def test_the_feed_shows_user_text_as_text(app, demo_path):
+    from cs_core import db, feed
+
+    con = db.shared_workspace(demo_path).cursor()
+    first = feed.page(con, user=_user(con, CSM), now=NOW, limit=1).items[0]
+    con.execute(
+        "UPDATE contacts SET first_name = ?, last_name = ? WHERE id = ?",
+        [EVIL, IMAGE, first.contact_id],
+    )
+    con.execute("UPDATE activities SET subject = ? WHERE id = ?", [EVIL, first.id])
+    con.execute("UPDATE companies SET name = ? WHERE id = ?", [EVIL, first.account_id])
+    con.execute("UPDATE sequences SET name = ?", [EVIL])
+    con.close()
+    at = app(CSM)
+    at.switch_page("app_pages/feed.py").run()
+    assert_shown_as_text(at)
+    assert EVIL in plain_texts(at)  # the subject, as typed
+    at.button(key=f"feed.n{first.id}.fu.note").click().run()  # the form names the contact
+    assert_shown_as_text(at)
+    at.selectbox(key="feed.sequence").set_value(feed.ANY_SEQUENCE).run()
+    assert_shown_as_text(at)
