@@ -1,0 +1,189 @@
+"""Reports as code (spec/reports.md): every rule of the definition and of the result, on a
+hand-made workspace, and the spec's own example on the real Telco customers."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from cs_core import db, imports, reports
+from cs_core.reports import ReportError
+from tests.core.test_health_telco import TELCO
+
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+STAMP = datetime(2026, 1, 1)
+# id: name, segment, employees, nps, csm, customer_since
+COMPANIES = {
+    1: ("Acme", "SMB", 10, 9, 10, date(2025, 12, 29)),  # a Monday: ISO week 2026-W01 starts here
+    2: ("Globex", "SMB", 30, 7, 10, date(2026, 1, 4)),  # Sunday of that same week
+    3: ("Initech", "Enterprise", 500, None, 11, date(2026, 1, 5)),
+    4: ("Umbrella", "Enterprise", 700, 3, None, date(2026, 4, 1)),
+    5: ("Hooli", "  ", 40, 8, 11, None),  # a blank segment: the empty group
+}
+
+
+def _rep(**fields):
+    return reports.parse({"name": "r", "source": "object:companies", **fields})
+
+
+@pytest.fixture
+def con(empty_con):
+    def fill(cur):
+        for uid, name in ((10, "Kei"), (11, "Ana")):
+            cur.execute("INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)",
+                        [uid, name, f"{name.lower()}@example.com", STAMP])  # fmt: skip
+        for cid, (name, segment, employees, nps, csm, since) in COMPANIES.items():
+            cur.execute("INSERT INTO companies (id, name, segment, employees, nps, csm_id, customer_since, created_at, "
+                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [cid, name, segment, employees, nps, csm, since, STAMP, STAMP])  # fmt: skip
+
+    db.write(empty_con, fill)
+    return empty_con
+
+
+def _run(con, **fields):
+    return reports.run(con, _rep(**fields), now=NOW).as_json()
+
+
+def test_zero_dimensions_always_give_one_row(con):
+    assert _run(con, measure={"op": "count"}) == {"columns": ["value"], "rows": [[5]]}
+    none = [[{"property": "employees", "operator": "gt", "value": 10_000}]]
+    assert _run(con, measure={"op": "count"}, filters=none)["rows"] == [[0]]
+    assert _run(con, measure={"op": "count_distinct", "property": "segment"}, filters=none)[
+        "rows"
+    ] == [[0]]
+    assert _run(con, measure={"op": "avg", "property": "nps"}, filters=none)["rows"] == [[None]]
+
+
+def test_ops_skip_empty_values_and_median_of_an_even_count_is_the_mean_of_the_middle_two(con):
+    assert _run(con, measure={"op": "count_distinct", "property": "segment"})["rows"] == [
+        [2]
+    ]  # blank skipped
+    assert _run(con, measure={"op": "avg", "property": "nps"})["rows"] == [[6.75]]  # (9+7+3+8)/4
+    assert _run(con, measure={"op": "median", "property": "nps"})["rows"] == [[7.5]]  # 3 7 | 8 9
+    assert _run(con, measure={"op": "sum", "property": "employees"})["rows"] == [[1280.0]]
+    assert _run(con, measure={"op": "min", "property": "nps"})["rows"] == [[3.0]]
+    assert _run(con, measure={"op": "max", "property": "employees"})["rows"] == [[700.0]]
+
+
+def test_one_dimension_with_the_empty_group_last(con):
+    found = _run(con, measure={"op": "count"}, dimensions=[{"property": "segment"}])
+    assert found == {
+        "columns": ["segment", "value"],
+        "rows": [["Enterprise", 2], ["SMB", 2], [None, 1]],
+    }
+    by_csm = _run(
+        con, measure={"op": "sum", "property": "employees"}, dimensions=[{"property": "csm_id"}]
+    )
+    assert by_csm["rows"] == [["Ana", 540.0], ["Kei", 40.0], [None, 700.0]]  # users by name
+
+
+def test_date_grains(con):
+    week = _run(
+        con, measure={"op": "count"}, dimensions=[{"property": "customer_since", "grain": "week"}]
+    )
+    assert week == {"columns": ["customer_since_week", "value"],
+                    "rows": [["2025-12-29", 2], ["2026-01-05", 1], ["2026-03-30", 1], [None, 1]]}  # fmt: skip
+    quarter = _run(
+        con,
+        measure={"op": "count"},
+        dimensions=[{"property": "customer_since", "grain": "quarter"}],
+    )
+    assert quarter["rows"] == [["2025-Q4", 1], ["2026-Q1", 2], ["2026-Q2", 1], [None, 1]]
+    month = _run(
+        con, measure={"op": "count"}, dimensions=[{"property": "customer_since", "grain": "month"}]
+    )
+    assert month["rows"] == [["2025-12", 1], ["2026-01", 2], ["2026-04", 1], [None, 1]]
+    year = _run(
+        con, measure={"op": "count"}, dimensions=[{"property": "customer_since", "grain": "year"}]
+    )
+    assert year["rows"] == [["2025", 1], ["2026", 3], [None, 1]]
+    day = _run(
+        con, measure={"op": "count"}, dimensions=[{"property": "created_at", "grain": "day"}]
+    )
+    assert day["rows"] == [["2026-01-01", 5]]
+
+
+def test_measure_desc_with_two_dimensions_and_a_limit(con):
+    two = dict(measure={"op": "sum", "property": "employees"}, dimensions=[{"property": "segment"}, {"property": "csm_id"}],
+               sort="measure_desc")  # fmt: skip
+    # Segments by their total: Enterprise (1,200), then SMB and the empty group (40 each: tied,
+    # so by key, the empty group last); inside a segment, its rows by their own sum.
+    assert _run(con, **two)["rows"] == [["Enterprise", None, 700.0], ["Enterprise", "Ana", 500.0],
+                                        ["SMB", "Kei", 40.0], [None, "Ana", 40.0]]  # fmt: skip
+    assert _run(con, **two, limit=1)["rows"] == [
+        ["Enterprise", None, 700.0],
+        ["Enterprise", "Ana", 500.0],
+    ]
+    one = _run(
+        con,
+        measure={"op": "count"},
+        dimensions=[{"property": "segment"}],
+        sort="measure_desc",
+        limit=2,
+    )
+    assert one["rows"] == [["Enterprise", 2], ["SMB", 2]]
+    dim = _run(
+        con, measure={"op": "count"}, dimensions=[{"property": "segment"}, {"property": "csm_id"}]
+    )
+    assert dim["rows"] == [
+        ["Enterprise", "Ana", 1],
+        ["Enterprise", None, 1],
+        ["SMB", "Kei", 2],
+        [None, "Ana", 1],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        (dict(source="object:nope", measure={"op": "count"}), "there is no object 'nope'"),
+        (dict(source="sql:drop", measure={"op": "count"}), "Unknown source 'sql:drop'"),
+        (dict(measure={"op": "mode", "property": "nps"}), "Unknown op 'mode'"),
+        (dict(measure={"op": "sum", "property": "segment"}), "sum needs a number property; 'Segment' is"),
+        (dict(measure={"op": "count"}, dimensions=[{"property": "segment", "grain": "month"}]),
+         "A grain groups a date or datetime"),
+        (dict(measure={"op": "count"}, dimensions=[{"property": "x"}] * 3), "at most two dimensions"),
+        (dict(measure={"op": "count"}, chart="number", dimensions=[{"property": "segment"}]),
+         "A number chart has no dimensions."),
+        (dict(measure={"op": "count"}, limit=0), "limit is a positive whole number"),
+        (dict(measure={"op": "count"}, sort="random"), "Unknown sort 'random'"),
+        (dict(measure={"op": "count"}, chart="radar"), "Unknown chart 'radar'"),
+        (dict(measure={"op": "count"}, dimensions=[{"property": "secret"}]), "Unknown property 'secret' to group by."),
+        (dict(measure={"op": "count"}, filters=[[{"property": "nps", "operator": "resembles", "value": 1}]]),
+         "Filters:"),
+    ],
+)  # fmt: skip
+def test_a_bad_definition_is_refused_naming_the_problem(con, fields, problem):
+    with pytest.raises(ReportError) as err:
+        reports.run(con, _rep(**fields), now=NOW)
+    assert any(problem in p for p in err.value.problems), err.value.problems
+
+
+def test_every_problem_is_named_at_once():
+    with pytest.raises(ReportError) as err:
+        reports.parse(
+            {"source": "object:companies", "measure": {"op": "mode"}, "chart": "radar", "limit": -1}
+        )
+    assert len(err.value.problems) == 4  # name, op, limit, chart
+
+
+def test_the_specs_example_on_the_telco_customers(empty_con):
+    imports.import_file(
+        empty_con, TELCO, object_name="companies", actor=None, now=datetime(2026, 11, 1, tzinfo=UTC)
+    )
+    found = reports.run(empty_con, reports.parse({
+        "name": "Monthly charges by contract", "source": "object:companies",
+        "filters": [[{"property": "tenure", "operator": "gte", "value": 12}]],
+        "measure": {"op": "avg", "property": "monthly_charges"}, "dimensions": [{"property": "contract"}],
+        "sort": "dimension", "limit": None, "chart": "bar"}), now=NOW).as_json()  # fmt: skip
+    assert found["columns"] == ["contract", "value"]
+    expected = [
+        ["Month-to-month", 74.52346212506355],
+        ["One year", 67.41254558716265],
+        ["Two year", 61.813233496332515],
+    ]
+    assert [r[0] for r in found["rows"]] == [r[0] for r in expected]
+    for (_, got), (_, want) in zip(found["rows"], expected, strict=True):
+        assert got == pytest.approx(
+            want, rel=1e-12
+        )  # full double precision, summed in another order
