@@ -163,6 +163,7 @@ def daily_command(db_path: str, now: datetime | None) -> None:
 
 def _register() -> None:
     from cs_core.health.cli import health
+    from cs_core.reports.cli import report_commands
     from cs_core.retention_cli import renewals_command, retention_command
     from cs_core.task_cli import task_commands
 
@@ -170,6 +171,7 @@ def _register() -> None:
     main.add_command(task_commands)
     main.add_command(retention_command)
     main.add_command(renewals_command)
+    main.add_command(report_commands)
 
 
 _register()

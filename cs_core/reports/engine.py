@@ -121,7 +121,7 @@ def _problems(report: Report, source: _Source) -> list[str]:
             problems.append(f"Unknown property {report.measure_property!r} to measure.")
         elif report.op in NUMBER_OPS and prop.type != "number":
             problems.append(
-                f"{report.op} needs a number property; {prop.label!r} is a {prop.type} property."
+                f"{report.op} needs a number property; {prop.label!r} is {_a(prop.type)} property."
             )
     for d in report.dimensions:
         prop = props.get(d.property)
@@ -129,7 +129,7 @@ def _problems(report: Report, source: _Source) -> list[str]:
             problems.append(f"Unknown property {d.property!r} to group by.")
         elif d.grain and prop.type not in DATES:
             problems.append(
-                f"A grain groups a date or datetime; {prop.label!r} is a {prop.type} property."
+                f"A grain groups a date or datetime; {prop.label!r} is {_a(prop.type)} property."
             )
     try:
         filters.compile_filter(report.filters, props, today=date(2000, 1, 1), me=0, owner=source.owner,
@@ -137,6 +137,10 @@ def _problems(report: Report, source: _Source) -> list[str]:
     except FilterError as exc:
         problems.append(f"Filters: {exc}")
     return problems
+
+
+def _a(kind: str) -> str:
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
 
 
 def _key_sql(prop: Property, grain: str | None, column: str) -> str:

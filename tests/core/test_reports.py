@@ -25,18 +25,19 @@ def _rep(**fields):
     return reports.parse({"name": "r", "source": "object:companies", **fields})
 
 
+def _fill(cur):
+    for uid, name in ((10, "Kei"), (11, "Ana")):
+        cur.execute("INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)",
+                    [uid, name, f"{name.lower()}@example.com", STAMP])  # fmt: skip
+    for cid, (name, segment, employees, nps, csm, since) in COMPANIES.items():
+        cur.execute("INSERT INTO companies (id, name, segment, employees, nps, csm_id, customer_since, created_at, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [cid, name, segment, employees, nps, csm, since, STAMP, STAMP])  # fmt: skip
+
+
 @pytest.fixture
 def con(empty_con):
-    def fill(cur):
-        for uid, name in ((10, "Kei"), (11, "Ana")):
-            cur.execute("INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)",
-                        [uid, name, f"{name.lower()}@example.com", STAMP])  # fmt: skip
-        for cid, (name, segment, employees, nps, csm, since) in COMPANIES.items():
-            cur.execute("INSERT INTO companies (id, name, segment, employees, nps, csm_id, customer_since, created_at, "
-                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [cid, name, segment, employees, nps, csm, since, STAMP, STAMP])  # fmt: skip
-
-    db.write(empty_con, fill)
+    db.write(empty_con, _fill)
     return empty_con
 
 
@@ -187,3 +188,41 @@ def test_the_specs_example_on_the_telco_customers(empty_con):
         assert got == pytest.approx(
             want, rel=1e-12
         )  # full double precision, summed in another order
+
+
+def test_the_command_line_runs_a_file_and_a_saved_report_and_exports_csv(tmp_path):
+    import json
+
+    from tests.core.test_cli import run
+
+    path = tmp_path / "w.duckdb"
+    made = db.open_workspace(str(path))
+    db.write(made, _fill)
+    made.close()
+    spec = {"name": "Employees by segment", "source": "object:companies", "measure": {"op": "sum", "property": "employees"},
+            "dimensions": [{"property": "segment"}], "chart": "bar"}  # fmt: skip
+    file = tmp_path / "report.json"
+    file.write_text(json.dumps(spec))
+    out = run(
+        "report", "run", str(file), "--db", str(path), "--json", "--now", "2026-06-01T12:00:00Z"
+    )
+    assert json.loads(out.stdout) == {"columns": ["segment", "value"],
+                                      "rows": [["Enterprise", 1200.0], ["SMB", 40.0], [None, 40.0]]}  # fmt: skip
+    target = db.open_workspace(str(path))
+    db.write(target, lambda cur: cur.execute("INSERT INTO reports VALUES (1, 'Saved one', NULL, ?, ?, ?)",
+                                             [json.dumps({**spec, "name": "Saved one"}), STAMP, STAMP]))  # fmt: skip
+    db.write(
+        target,
+        lambda cur: cur.execute("UPDATE companies SET segment = '=HYPERLINK(\"x\")' WHERE id = 1"),
+    )
+    target.close()
+    csv = tmp_path / "out.csv"
+    out = run("report", "export", "--name", "Saved one", "--db", str(path), "--out", str(csv))
+    assert "4 rows written" in out.stdout
+    # Acme's segment is now a formula: its own group, first by code point, neutralised.
+    assert csv.read_bytes().decode().splitlines() == [
+        "segment,value", '"\'=HYPERLINK(""x"")",10.0', "Enterprise,1200.0", "SMB,30.0", ",40.0"]  # fmt: skip
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({**spec, "measure": {"op": "sum", "property": "segment"}}))
+    refused = run("report", "run", str(bad), "--db", str(path), code=1)
+    assert "sum needs a number property; 'Segment' is an enumeration property." in refused.output
