@@ -226,3 +226,39 @@ def test_the_command_line_runs_a_file_and_a_saved_report_and_exports_csv(tmp_pat
     bad.write_text(json.dumps({**spec, "measure": {"op": "sum", "property": "segment"}}))
     refused = run("report", "run", str(bad), "--db", str(path), code=1)
     assert "sum needs a number property; 'Segment' is an enumeration property." in refused.output
+
+
+def test_tasks_activities_health_and_retention_sources_on_the_demo(demo_con):
+    from tests.conftest import NOW as DEMO_NOW
+
+    def run_(spec):
+        return reports.run(demo_con, reports.parse({"name": "r", **spec}), now=DEMO_NOW).as_json()[
+            "rows"
+        ]
+
+    tasks = run_({"source": "tasks", "measure": {"op": "count"}, "dimensions": [{"property": "owner"}],
+                  "filters": [[{"property": "status", "operator": "eq", "value": "open"}]]})  # fmt: skip
+    expected = demo_con.execute(
+        "SELECT u.name, count(*) FROM tasks t LEFT JOIN users u ON u.id = t.owner_id WHERE t.status = 'open' "
+        "GROUP BY 1 ORDER BY 1 NULLS LAST").fetchall()  # fmt: skip
+    assert tasks == [list(r) for r in expected]
+    monthly = run_({"source": "activities", "measure": {"op": "count"},
+                    "dimensions": [{"property": "occurred_at", "grain": "month"}, {"property": "activity_type"}]})  # fmt: skip
+    expected = demo_con.execute(
+        "SELECT strftime(occurred_at, '%Y-%m'), activity_type, count(*) FROM activities GROUP BY ALL "
+        "ORDER BY 1, 2").fetchall()  # fmt: skip
+    assert monthly == [list(r) for r in expected]
+    history = run_({"source": "health:SMB", "measure": {"op": "avg", "property": "score"},
+                    "dimensions": [{"property": "score_date", "grain": "month"}]})  # fmt: skip
+    expected = demo_con.execute(
+        "SELECT strftime(h.score_date, '%Y-%m'), avg(h.score) FROM health_scores h JOIN health_profiles p "
+        "ON p.id = h.profile_id WHERE p.name = 'SMB' GROUP BY 1 ORDER BY 1").fetchall()  # fmt: skip
+    assert [r[0] for r in history] == [r[0] for r in expected]
+    assert [r[1] for r in history] == pytest.approx([r[1] for r in expected], rel=1e-12)
+    nrr = run_({"source": "retention:subscriptions", "measure": {"op": "nrr"},
+                "dimensions": [{"property": "period", "grain": "quarter"}], "from": "2025-01-01", "to": "2026-01-01"})  # fmt: skip
+    from cs_core import retention
+
+    found = retention.retention(demo_con, source=retention.default_source(demo_con), grain="quarter",
+                                first=date(2025, 1, 1), last=date(2026, 1, 1))  # fmt: skip
+    assert nrr == [[p.period, p.nrr] for p in found.periods] and len(nrr) == 4
