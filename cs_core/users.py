@@ -24,6 +24,7 @@ class Action(Enum):
     EDIT_HEALTH_PROFILES = "create or edit health-score profiles"
     EDIT_RECORDS = "edit records, tasks and meetings"
     IMPORT_DATA = "import data into the workspace"
+    EDIT_REPORTS = "create or edit reports and dashboards"
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def can(user: User | None, action: Action) -> bool:
     if action in (
         Action.MANAGE_SETTINGS,
         Action.VIEW_AS_OTHER_USER,
+        Action.EDIT_REPORTS,
         Action.SHARE_VIEWS_WITH_EVERYONE,
         Action.MANAGE_DEFAULT_VIEWS,
         Action.IMPORT_DATA,

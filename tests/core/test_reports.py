@@ -262,3 +262,49 @@ def test_tasks_activities_health_and_retention_sources_on_the_demo(demo_con):
     found = retention.retention(demo_con, source=retention.default_source(demo_con), grain="quarter",
                                 first=date(2025, 1, 1), last=date(2026, 1, 1))  # fmt: skip
     assert nrr == [[p.period, p.nrr] for p in found.periods] and len(nrr) == 4
+
+
+def test_saved_reports_for_those_who_may_edit_them(demo_con):
+    from cs_core.reports import saved
+    from cs_core.users import PermissionDenied, get_user
+    from tests.conftest import CSM, SETTINGS_MANAGER
+    from tests.conftest import NOW as DEMO_NOW
+
+    manager, csm = get_user(demo_con, SETTINGS_MANAGER), get_user(demo_con, CSM)
+    spec = {"name": "Open tasks by owner", "source": "tasks", "measure": {"op": "count"},
+            "dimensions": [{"property": "owner"}], "chart": "bar"}  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        saved.save(demo_con, actor=csm, definition=spec, now=DEMO_NOW)
+    first = saved.save(demo_con, actor=manager, definition=spec, now=DEMO_NOW)
+    assert (first.name, first.owner_id, first.report.source) == (
+        "Open tasks by owner",
+        SETTINGS_MANAGER,
+        "tasks",
+    )
+    with pytest.raises(ReportError, match="There is already a report named 'open tasks by owner'"):
+        saved.save(
+            demo_con,
+            actor=manager,
+            definition={**spec, "name": "open tasks by owner"},
+            now=DEMO_NOW,
+        )
+    with pytest.raises(ReportError, match="Unknown property 'nope' to group by."):
+        saved.save(demo_con, actor=manager, definition={**spec, "dimensions": [{"property": "nope"}]}, now=DEMO_NOW,
+                   report_id=first.id, opened_at=first.updated_at)  # fmt: skip
+    later = DEMO_NOW.replace(hour=16)
+    renamed = saved.save(demo_con, actor=manager, definition={**spec, "name": "Tasks by owner"}, now=later,
+                         report_id=first.id, opened_at=first.updated_at)  # fmt: skip
+    assert renamed.name == "Tasks by owner"
+    with pytest.raises(
+        ReportError, match="Someone saved this report since you opened it"
+    ):  # a stale editor
+        saved.save(demo_con, actor=manager, definition={**spec, "chart": "pie"}, now=later, report_id=first.id,
+                   opened_at=first.updated_at)  # fmt: skip
+    copy = saved.duplicate(demo_con, actor=manager, report_id=first.id, now=later)
+    again = saved.duplicate(demo_con, actor=manager, report_id=first.id, now=later)
+    assert (copy.name, again.name) == ("Copy of Tasks by owner", "Copy of Tasks by owner (2)")
+    saved.delete(demo_con, actor=manager, report_id=copy.id)
+    assert [s.name for s in saved.list_saved(demo_con)] == [
+        "Copy of Tasks by owner (2)",
+        "Tasks by owner",
+    ]
