@@ -128,7 +128,7 @@ def schedule_meeting(con: duckdb.DuckDBPyConnection, *, actor: User, contact_id:
         cur.execute(
             "INSERT INTO meetings (id, title, start_at, end_at, owner_id, object, record_id, attendees, notes, "
             "created_at) VALUES (?, ?, ?, ?, ?, 'contacts', ?, ?, ?, ?)",
-            [meeting_id, title, begin, end, actor.id, contact_id, json.dumps(people) if people else None, notes,
+            [meeting_id, title, begin, end, actor.id, contact_id, json.dumps(people), notes,
              stamp],
         )  # fmt: skip
         activity_id, rescored = _add_activity(cur, actor=actor, kind="meeting", contact_id=contact_id,

@@ -121,3 +121,13 @@ def test_a_scheduled_meeting_is_on_the_schedule_and_the_contacts_timeline(demo_c
     with pytest.raises(FollowUpRefused, match="A meeting lasts"):
         followups.schedule_meeting(demo_con, actor=lucas, contact_id=contact, title="x", start=start, minutes=7,
                                    now=NOW)  # fmt: skip
+
+
+def test_a_meeting_without_attendees_is_scheduled(demo_con):
+    contact, _ = _quiet_smb_contact(demo_con)
+    lucas = get_user(demo_con, CSM)
+    start = NOW + timedelta(days=1)
+    done = followups.schedule_meeting(demo_con, actor=lucas, contact_id=contact, title="Check-in", start=start,
+                                      minutes=30, now=NOW)  # fmt: skip
+    found = schedule.detail(demo_con, user=lucas, key=f"m{done.meeting_id}")
+    assert (found.title, found.attendees) == ("Check-in", ())
