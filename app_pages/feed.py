@@ -7,6 +7,7 @@ from datetime import datetime
 import streamlit as st
 
 from cs_core import clock, feed, records, settings
+from cs_core.activities import LABELS
 from cs_core.feed import TYPES, FeedError
 from cs_core.users import Action, list_users
 from ui import auth, db, followups, record_panel
@@ -106,18 +107,19 @@ for item in items:
         icon, body = st.columns([0.35, 9], vertical_alignment="top")
         icon.markdown(ICONS.get(item.activity_type, ":material/notifications:"))
         with body:
-            who, where = st.columns([3, 2])
+            who, what, where = st.columns([2, 4, 2], vertical_alignment="center")
             who.page_link("app_pages/feed.py", label=ut.md(item.contact_name, ut.LABEL_LIMIT),
                           query_params={"object": "contacts", "record": str(item.contact_id)})  # fmt: skip
+            exact = clock.shown(item.occurred_at, user.time_zone, "%a %d %b %Y, %H:%M")
+            what.markdown(f"{ut.md(item.action)} · **{_ago(item.occurred_at, now)}**")
             if item.account_object == account and account != "contacts":
                 where.page_link("app_pages/customers.py", label=ut.md(item.account_name, ut.LABEL_LIMIT),
                                 icon=":material/business:", query_params={"record": str(item.account_id)})  # fmt: skip
-            exact = clock.shown(item.occurred_at, user.time_zone, "%a %d %b %Y, %H:%M")
-            st.markdown(
-                f"{ut.md(item.action)} · **{_ago(item.occurred_at, now)}** · {exact} ({ut.md(user.time_zone)})"
-            )
-            if item.subject:
+            if item.subject and item.subject != LABELS.get(
+                item.activity_type
+            ):  # not the type said twice
                 ut.show(item.subject)
+            st.caption(f"{exact} ({ut.md(user.time_zone)})")
             if item.sequence:
                 st.caption(f"Sequence: {ut.md(item.sequence, ut.LABEL_LIMIT)}")
             followups.bar(

@@ -31,9 +31,9 @@ def bar(con: duckdb.DuckDBPyConnection, *, user: User, contact_id: int, contact_
     ``compact``: icons only (a tooltip names each). ``extra``: a callable drawing one more
     control in the row (the feed's remove button)."""
     opened = f"{prefix}.fu.open"
-    cells = st.columns(
-        [1] * (len(ACTIONS) + (1 if extra else 0)) + [max(1, 8 - len(ACTIONS))], gap="small"
-    )
+    # Icons sit close together at the left; labelled buttons take more room each.
+    buttons = len(ACTIONS) + (1 if extra else 0)
+    cells = st.columns([1] * buttons + [14 if compact else 3], gap="small")
     for cell, (kind, (label, icon, _)) in zip(cells, ACTIONS.items(), strict=False):
         if cell.button(
             "" if compact else label,
@@ -72,9 +72,11 @@ def bar(con: duckdb.DuckDBPyConnection, *, user: User, contact_id: int, contact_
             _log_form(con, user=user, contact_id=contact_id, kind=kind, prefix=prefix)
 
 
-def _generation(prefix: str) -> str:
+def _generation(prefix: str, kind: str) -> str:
+    """The fields' key prefix: per form kind (a meeting's date is not a call's), renewed once
+    saved so the next form starts empty."""
     gen = st.session_state.setdefault(f"{prefix}.fu.gen", 0)
-    return f"{prefix}.fu.{gen}"
+    return f"{prefix}.fu.{gen}.{kind}"
 
 
 def _saved(prefix: str, message: str) -> None:
@@ -88,7 +90,7 @@ def _saved(prefix: str, message: str) -> None:
 def _log_form(
     con: duckdb.DuckDBPyConnection, *, user: User, contact_id: int, kind: str, prefix: str
 ) -> None:
-    key = _generation(prefix)
+    key = _generation(prefix, kind)
     now = clock.now()
     local = clock.local(now, user.time_zone)
     subject = None
@@ -120,7 +122,7 @@ def _log_form(
 def _meeting_form(
     con: duckdb.DuckDBPyConnection, *, user: User, contact_id: int, prefix: str
 ) -> None:
-    key = _generation(prefix)
+    key = _generation(prefix, "meeting")
     local = clock.local(clock.now(), user.time_zone)
     title = st.text_input(
         "Title", key=f"{key}.title", max_chars=followups.MAX_SUBJECT, placeholder="Meeting"
