@@ -96,7 +96,9 @@ def test_a_call_logged_from_a_notification_is_on_the_timeline_and_moves_the_scor
     at.text_input(key="feed.search").set_value(item.account_name).run()
     prefix = f"feed.n{item.id}"
     at.button(key=f"{prefix}.fu.call").click().run()
-    at.text_input(key=f"{prefix}.fu.0.call.subject").set_value("Follow-up on the pricing visit").run()
+    at.text_input(key=f"{prefix}.fu.0.call.subject").set_value(
+        "Follow-up on the pricing visit"
+    ).run()
     at.text_area(key=f"{prefix}.fu.0.call.body").set_value("Wants a quote for 10 more seats.").run()
     at.button(key=f"{prefix}.fu.save").click().run()
     assert not at.exception and not at.error
@@ -153,7 +155,9 @@ def test_a_note_from_the_record_preview_is_saved_on_the_chosen_contact(app, demo
     at.button(key=f"{prefix}.fu.note").click().run()
     at.button(key=f"{prefix}.fu.save").click().run()
     assert plain(at.error[0].value) == "Give the note."  # nothing typed: refused, form kept
-    at.text_area(key=f"{prefix}.fu.0.note.body").set_value("Their champion moves to the EU team.").run()
+    at.text_area(key=f"{prefix}.fu.0.note.body").set_value(
+        "Their champion moves to the EU team."
+    ).run()
     at.button(key=f"{prefix}.fu.save").click().run()
     assert not at.exception and [plain(t.value) for t in at.toast] == ["Note saved on the contact."]
     row = scalar(demo_path, "SELECT activity_type, contact_id, company_id, user_id FROM activities "
