@@ -62,8 +62,13 @@ if st.session_state.get(f"{P}.asked") != asked:
     st.session_state[f"{P}.pages"] = 1
 pages = st.session_state.setdefault(f"{P}.pages", 1)
 
-removed = st.session_state.get(f"{P}.removed")
-if removed and timer.monotonic() - removed[1] < UNDO_SECONDS:
+removed = st.session_state.get(f"{P}.removed")  # (activity id, when, the id shown below it)
+if removed and timer.monotonic() - removed[1] >= UNDO_SECONDS:
+    removed = st.session_state[f"{P}.removed"] = None
+
+
+def _undo_banner() -> None:
+    """Where the removed notification was: what happened, and Undo for a few seconds."""
     with st.container(border=True, key=f"{P}-undo"):
         left, right = st.columns([5, 1], vertical_alignment="center")
         left.markdown(":material/delete: Notification removed from your feed.")
@@ -71,8 +76,7 @@ if removed and timer.monotonic() - removed[1] < UNDO_SECONDS:
             feed.restore(con, user=user, activity_id=removed[0])
             st.session_state[f"{P}.removed"] = None
             st.rerun()
-elif removed:
-    st.session_state[f"{P}.removed"] = None
+
 
 now = clock.now()
 items, cursor = [], None
@@ -97,12 +101,16 @@ if not items:
                 "it shows here.", icon=":material/notifications:")  # fmt: skip
 
 
-def _remove(activity_id: int) -> None:
+def _remove(activity_id: int, below: int | None) -> None:
     feed.remove(con, user=user, activity_id=activity_id, now=clock.now())
-    st.session_state[f"{P}.removed"] = (activity_id, timer.monotonic())
+    st.session_state[f"{P}.removed"] = (activity_id, timer.monotonic(), below)
 
 
-for item in items:
+shown_ids = {item.id for item in items}
+for item, after in zip(items, [*items[1:], None], strict=True):
+    next_id = after.id if after is not None else None  # the one the undo banner shows above
+    if removed and removed[2] == item.id:
+        _undo_banner()
     with st.container(border=True, key=f"{P}-item-{item.id}"):
         icon, body = st.columns([0.35, 9], vertical_alignment="top")
         icon.markdown(ICONS.get(item.activity_type, ":material/notifications:"))
@@ -125,10 +133,13 @@ for item in items:
             followups.bar(
                 con, user=user, contact_id=item.contact_id, contact_name=item.contact_name, prefix=f"{P}.n{item.id}",
                 compact=True,
-                extra=lambda i=item.id: st.button("", icon=":material/delete:", key=f"{P}.remove.{i}",
-                                                  help="Remove from my feed", on_click=_remove, args=(i,)),
+                extra=lambda i=item.id, below=next_id: st.button(
+                    "", icon=":material/delete:", key=f"{P}.remove.{i}", help="Remove from my feed", on_click=_remove,
+                    args=(i, below)),
             )  # fmt: skip
 
+if removed and removed[2] not in shown_ids:  # it was the last one shown
+    _undo_banner()
 if cursor is not None:
     if st.button("Load older activities", icon=":material/expand_more:", key=f"{P}.older"):
         st.session_state[f"{P}.pages"] = pages + 1

@@ -60,21 +60,39 @@ def test_filters_by_type_and_by_sequence(app, demo_path):
     assert _shown_ids(at) == [] and "No notification matches" in plain(at.info[0].value)
 
 
-def test_removing_hides_it_for_me_with_undo(app, demo_path):
+def _keys(at) -> list[str]:
+    """The feed's notifications and undo banner, in screen order."""
+    found: list[str] = []
+
+    def walk(node):
+        key = getattr(node, "key", None)
+        if isinstance(key, str) and (key.startswith("feed-item-") or key == "feed-undo"):
+            found.append(key)
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at.main)
+    return found
+
+
+def test_removing_hides_it_for_me_with_undo_where_it_was(app, demo_path):
     at = _open(app)
-    first = _shown_ids(at)[0]
-    at.button(key=f"feed.remove.{first}").click().run()
-    assert first not in _shown_ids(at)
+    first, second, third, fourth = _shown_ids(at)[:4]
+    at.button(key=f"feed.remove.{third}").click().run()
+    assert third not in _shown_ids(at)
+    # The undo banner takes the removed notification's place, in view of the user's click.
+    assert _keys(at)[:3] == [f"feed-item-{first}", f"feed-item-{second}", "feed-undo"]
+    assert _keys(at)[3] == f"feed-item-{fourth}"
     assert (
         scalar(
             demo_path,
             "SELECT count(*) FROM feed_dismissals WHERE user_id = ? AND activity_id = ?",
-            [CSM, first],
+            [CSM, third],
         )
         == 1
     )
     at.button(key="feed.undo").click().run()
-    assert _shown_ids(at)[0] == first
+    assert _shown_ids(at)[:4] == [first, second, third, fourth] and "feed-undo" not in _keys(at)
 
 
 def test_a_call_logged_from_a_notification_is_on_the_timeline_and_moves_the_score(app, demo_path):
