@@ -63,7 +63,10 @@ if st.session_state.get(f"{P}.asked") != asked:
 pages = st.session_state.setdefault(f"{P}.pages", 1)
 
 removed = st.session_state.get(f"{P}.removed")  # (activity id, when, the id shown below it)
-if removed and timer.monotonic() - removed[1] >= UNDO_SECONDS:
+if removed and st.session_state.get(f"{P}.undo"):  # Undo was clicked: honoured even if just late
+    feed.restore(con, user=user, activity_id=removed[0])
+    removed = st.session_state[f"{P}.removed"] = None
+elif removed and timer.monotonic() - removed[1] >= UNDO_SECONDS:
     removed = st.session_state[f"{P}.removed"] = None
 
 
@@ -72,10 +75,7 @@ def _undo_banner() -> None:
     with st.container(border=True, key=f"{P}-undo"):
         left, right = st.columns([5, 1], vertical_alignment="center")
         left.markdown(":material/delete: Notification removed from your feed.")
-        if right.button("Undo", key=f"{P}.undo"):
-            feed.restore(con, user=user, activity_id=removed[0])
-            st.session_state[f"{P}.removed"] = None
-            st.rerun()
+        right.button("Undo", key=f"{P}.undo")  # read at the top of the next run
 
 
 now = clock.now()

@@ -181,3 +181,18 @@ def test_a_note_from_the_record_preview_is_saved_on_the_chosen_contact(app, demo
     row = scalar(demo_path, "SELECT activity_type, contact_id, company_id, user_id FROM activities "
                  "WHERE body = 'Their champion moves to the EU team.'", row=True)  # fmt: skip
     assert row == ("note", contact, company, CSM)
+
+
+def test_an_undo_clicked_late_is_still_honoured(app, demo_path):
+    at = _open(app)
+    first = _shown_ids(at)[0]
+    at.button(key=f"feed.remove.{first}").click().run()
+    undo = at.button(key="feed.undo")  # drawn; the user clicks it after the few seconds passed
+    removed = at.session_state["feed.removed"]
+    at.session_state["feed.removed"] = (removed[0], removed[1] - 60, removed[2])
+    undo.click().run()
+    assert _shown_ids(at)[0] == first
+    assert (
+        scalar(demo_path, "SELECT count(*) FROM feed_dismissals WHERE activity_id = ?", [first])
+        == 0
+    )
