@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from cs_core import table_versions
+
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -250,8 +252,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
             # A long write (a large import) draws no progress bar on the terminal's output.
             cur.execute("SET enable_progress_bar = false")
             cur.execute("BEGIN TRANSACTION")
+            tracked = table_versions.Tracked(cur)
             try:
-                yield cur
+                yield tracked
+                table_versions.bump(cur, tracked.touched)
                 cur.execute("UPDATE counters SET value = value + 1 WHERE name = 'data_version'")
             except BaseException:
                 _rollback(cur)
