@@ -107,7 +107,7 @@ def _remove(activity_id: int, below: int | None) -> None:
 
 
 shown_ids = {item.id for item in items}
-for item, after in zip(items, [*items[1:], None], strict=True):
+for item, after in zip(items, [*items[1:], None][: len(items)], strict=True):
     next_id = after.id if after is not None else None  # the one the undo banner shows above
     if removed and removed[2] == item.id:
         _undo_banner()
