@@ -61,6 +61,7 @@ _RESERVED = {
     "dashboard_reports",
     "dashboard_access",
     "summary_reports",
+    "workspace_dashboards",
     "counters",
     "schema_migrations",
     "record_merges",

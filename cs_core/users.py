@@ -40,6 +40,7 @@ class User:
     can_manage_settings: bool
     has_service_seat: bool
     is_active: bool = True
+    can_edit_reports: bool = False  # an analyst (U-4: reports and dashboards, no settings)
 
     @property
     def has_full_access(self) -> bool:
@@ -63,6 +64,8 @@ class User:
             return "No workspace access"
         if self.can_manage_settings:
             return "CS settings manager"
+        if self.can_edit_reports:
+            return "Analyst"
         return "CSM"
 
 
@@ -78,12 +81,13 @@ def can(user: User | None, action: Action) -> bool:
     if action in (
         Action.MANAGE_SETTINGS,
         Action.VIEW_AS_OTHER_USER,
-        Action.EDIT_REPORTS,
         Action.SHARE_VIEWS_WITH_EVERYONE,
         Action.MANAGE_DEFAULT_VIEWS,
         Action.IMPORT_DATA,
     ):
         return user.is_settings_manager
+    if action is Action.EDIT_REPORTS:
+        return user.is_settings_manager or (full and user.can_edit_reports)
     if action is Action.EDIT_HEALTH_PROFILES:
         return user.has_service_seat and (
             user.is_super_admin or (full and user.can_manage_settings)
@@ -101,7 +105,7 @@ def require(user: User | None, action: Action) -> None:
 _USER_SQL = """
 SELECT u.id, u.name, u.email, u.team_id, t.name AS team_name, u.time_zone,
        u.is_super_admin, u.has_workspace_access, u.can_manage_settings,
-       u.has_service_seat, u.is_active
+       u.has_service_seat, u.is_active, coalesce(u.can_edit_reports, FALSE)
 FROM users u LEFT JOIN teams t ON t.id = u.team_id
 """
 
@@ -140,3 +144,8 @@ def default_demo_user(con: duckdb.DuckDBPyConnection) -> User | None:
             if test(user):
                 return user
     return None
+
+
+def list_teams(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """{team id: name}, by name."""
+    return dict(con.execute("SELECT id, name FROM teams ORDER BY name").fetchall())

@@ -21,6 +21,8 @@ SETTINGS_MANAGER = 3  # Priya Raman: CS access, seat, manage settings
 CSM = 4  # Lucas Fischer: CS access and a seat
 NO_SEAT = 11  # Olivia Grant: CS access, no seat
 NO_ACCESS = 12  # Sam Patel: a seat, no CS access
+ANALYST = 13  # Rina Kapoor: CS access, a seat, edits reports and dashboards (not settings)
+GROWTH_CSM = 7  # Hannah Okafor: a CSM of the Growth CS team (CSM is of Enterprise CS)
 
 
 @pytest.fixture

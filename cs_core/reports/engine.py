@@ -11,6 +11,7 @@ import duckdb
 
 from cs_core import activities, clock, filters
 from cs_core.filters import FilterError
+from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.record_values import linked_title_sql, title_sql
 from cs_core.records import Property, get_object, list_properties
 from cs_core.reports.definition import NUMBER_OPS, Report, ReportError
@@ -40,8 +41,11 @@ class _Source:
     object_name: str | None
 
 
-def _prop(obj: str, name: str, label: str, kind: str, options: tuple = ()) -> Property:
-    return Property(obj, name, label, kind, options, "Fields", False, True)
+def _prop(obj: str, name: str, label: str, kind: str, labels: dict | None = None) -> Property:
+    labels = labels or {}
+    return Property(
+        obj, name, label, kind, tuple(labels), "Fields", False, True, tuple(labels.items())
+    )
 
 
 def _source(con: duckdb.DuckDBPyConnection, report: Report) -> _Source:
@@ -67,7 +71,7 @@ def _source(con: duckdb.DuckDBPyConnection, report: Report) -> _Source:
         return _Source(sql, [], props, "owner", None)
     if kind == "activities":
         props = {
-            "activity_type": _prop("activities", "activity_type", "Activity type", "enumeration", activities.TYPES),
+            "activity_type": _prop("activities", "activity_type", "Activity type", "enumeration", activities.LABELS),
             "occurred_at": _prop("activities", "occurred_at", "Date", "datetime"),
             "user": _prop("activities", "user", "User", "user"),
             "record": _prop("activities", "record", "Record", "string"),
@@ -90,13 +94,26 @@ def _source(con: duckdb.DuckDBPyConnection, report: Report) -> _Source:
         props.update({
             "score_date": _prop(obj, "score_date", "Score date", "date"),
             "score": _prop(obj, "score", "Score", "number"),
-            "category": _prop(obj, "category", "Category", "enumeration", ("at_risk", "neutral", "successful")),
+            "category": _prop(obj, "category", "Category", "enumeration", CATEGORY_LABELS),
             "owner": _prop(obj, "owner", "Owner", "user"),
+            "latest": _prop(obj, "latest", "Latest score", "boolean"),
         })  # fmt: skip
-        sql = (f"(SELECT o.*, h.score_date, h.score, h.category, {owner_sql} AS owner FROM health_scores h "
-               f"JOIN {ident(obj)} o ON o.id = h.record_id WHERE h.profile_id = ?)")  # fmt: skip
+        sql = (f"(SELECT o.*, h.score_date, h.score, h.category, {owner_sql} AS owner, "
+               "coalesce(hc.score_date = h.score_date, FALSE) AS latest FROM health_scores h "
+               f"JOIN {ident(obj)} o ON o.id = h.record_id LEFT JOIN health_current hc ON hc.profile_id = h.profile_id "
+               "AND hc.record_id = h.record_id WHERE h.profile_id = ?)")  # fmt: skip
         return _Source(sql, [profile.id], props, "owner", None)
     raise ReportError([f"Unknown source {report.source!r}."])
+
+
+def describe(con: duckdb.DuckDBPyConnection, report: Report) -> _Source:
+    """A (non-retention) source: its properties and the property ``$owner`` means."""
+    return _source(con, report)
+
+
+def source_properties(con: duckdb.DuckDBPyConnection, report: Report) -> dict[str, Property]:
+    """The properties a (non-retention) report's filters, measure and dimensions may name."""
+    return _source(con, report).props
 
 
 def check(con: duckdb.DuckDBPyConnection, report: Report) -> list[str]:

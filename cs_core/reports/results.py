@@ -1,0 +1,107 @@
+"""Report results as the app asks for them: each query within the workspace's time limit (a
+setting, 10 s by default) and cached on the versions of the tables the report reads, so an
+edit to tasks leaves a chart of companies cached (cs_core.table_versions)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import datetime
+
+import duckdb
+
+from cs_core import clock, db, table_versions
+from cs_core.records import list_objects
+from cs_core.reports import engine
+from cs_core.reports.definition import Report, ReportError
+from cs_core.settings import _save, _stored, get_customer_settings
+from cs_core.users import Action, User, require
+
+DEFAULT_LIMIT_S = 10.0
+LIMIT_RANGE_S = (1.0, 300.0)
+SETTINGS_KEY = "reports"
+# Read by every source: names, the catalog, settings, and what filters may look up.
+COMMON = ("users", "teams", "objects", "properties", "settings", "associations", "property_history",
+          "pipelines", "stages", "sequence_enrollments")  # fmt: skip
+CACHE_SIZE = 512
+
+_cache: OrderedDict = OrderedDict()
+_lock = threading.Lock()
+
+
+def time_limit(con: duckdb.DuckDBPyConnection) -> float:
+    """Seconds a report's query may run before it is stopped."""
+    stored = _stored(con, SETTINGS_KEY) or {}
+    return float(stored.get("time_limit_seconds", DEFAULT_LIMIT_S))
+
+
+def save_time_limit(con: duckdb.DuckDBPyConnection, *, actor: User, seconds: float, now: datetime) -> None:  # fmt: skip
+    require(actor, Action.MANAGE_SETTINGS)
+    low, high = LIMIT_RANGE_S
+    if not isinstance(seconds, int | float) or not low <= seconds <= high:
+        raise ReportError([f"The time limit is between {low:g} and {high:g} seconds."])
+    _save(con, SETTINGS_KEY, {"time_limit_seconds": float(seconds)}, actor, clock.utc_naive(now))
+
+
+def tables_read(con: duckdb.DuckDBPyConnection, report: Report) -> set[str]:
+    """The tables whose versions key the report's cached result."""
+    tables = set(COMMON)
+    kind, target = report.kind, report.target
+    if kind == "object":
+        tables.add(target)
+    elif kind in ("tasks", "activities"):
+        tables |= {kind, "contacts", "companies"} | {
+            o.name for o in list_objects(con, enabled_only=False)
+        }
+    elif kind == "health":
+        tables |= {"health_scores", "health_profiles", "health_profile_versions"}
+        tables |= {o.name for o in list_objects(con, enabled_only=False)}
+    elif kind == "retention":
+        tables |= {target, get_customer_settings(con).object}
+    return {t for t in tables if t}
+
+
+def result(con: duckdb.DuckDBPyConnection, report: Report, *, now: datetime, user: User | None = None,
+           cached: bool = True) -> engine.Result:  # fmt: skip
+    """The report's result, from the cache when none of its tables changed since it was
+    computed for the same viewer and day; refused with a message when it runs too long."""
+    zone = user.time_zone if user else engine.WORKSPACE_ZONE
+    key = None
+    if cached:
+        versions = table_versions.versions(con, tables_read(con, report))
+        key = (db.database_path(con), repr(report), user.id if user else None, zone,
+               clock.local_date(now, zone), versions)  # fmt: skip
+        with _lock:
+            if key in _cache:
+                _cache.move_to_end(key)
+                return _cache[key]
+    found = run_with_limit(con, report, now=now, user=user, seconds=time_limit(con))
+    if key is not None:
+        with _lock:
+            _cache[key] = found
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return found
+
+
+def run_with_limit(con: duckdb.DuckDBPyConnection, report: Report, *, now: datetime, user: User | None,
+                   seconds: float) -> engine.Result:  # fmt: skip
+    """:func:`engine.run` on its own cursor, interrupted after ``seconds``."""
+    cur = con.cursor()
+    timer = threading.Timer(seconds, cur.interrupt)
+    timer.start()
+    try:
+        return engine.run(cur, report, now=now, user=user)
+    except duckdb.InterruptException:
+        raise ReportError([
+            f"{report.name!r} took longer than {seconds:g} seconds, the time limit for a report's query, and "
+            "was stopped. Narrow its filters, or ask a settings manager to raise the limit (Settings, Reports)."
+        ]) from None  # fmt: skip
+    finally:
+        timer.cancel()
+        cur.close()
+
+
+def clear() -> None:
+    with _lock:
+        _cache.clear()
