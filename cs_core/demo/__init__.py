@@ -19,6 +19,7 @@ import pyarrow as pa
 from cs_core import clock, db
 from cs_core.demo import accounts, engagement, revenue
 from cs_core.demo import health as demo_health
+from cs_core.demo import reports as demo_reports
 from cs_core.demo import words as W
 from cs_core.demo.base import DAY, SCALES, Gen, Scale
 from cs_core.settings import CustomerSettings, ObjectSettings, RevenueSettings
@@ -152,6 +153,8 @@ def generate(
     def _fill(cur):
         counts["teams"] = _insert(cur, "teams", teams)
         counts["users"] = _insert(cur, "users", users)
+        counts["users"] += _add_analyst(cur, team_ids=dict(zip(teams["name"].to_pylist(), teams["id"].to_pylist(), strict=True)),
+                                        created=clock.utc_naive(now))  # fmt: skip
         pipe_rows = pa.table(
             {k: [p[i] for p in pipes] for i, k in enumerate(["id", "object", "label", "position"])}
         )
@@ -190,8 +193,24 @@ def generate(
 
     db.write(con, _fill)
     demo_health.add_profiles(con, now=now, history=scale == "demo")
+    renewals = next(
+        pid for pid, (_, label, _) in enumerate(W.PIPELINES, start=1) if label == "Renewals"
+    )
+    demo_reports.add(con, now=now, author_id=settings_manager, renewals_pipeline=renewals)
     counts["health scores"] = con.execute("SELECT count(*) FROM health_scores").fetchone()[0]
     return DemoSummary(scale=scale, seed=seed, counts=counts)
+
+
+def _add_analyst(cur: duckdb.DuckDBPyConnection, *, team_ids: dict[str, int], created) -> int:
+    """The demo's analyst (U-4: builds reports and dashboards, does not manage settings), after
+    every other user so no generated id moves."""
+    name, email, team, zone = W.ANALYST
+    cur.execute(
+        "INSERT INTO users (id, name, email, team_id, time_zone, has_workspace_access, has_service_seat, "
+        "can_edit_reports, created_at) SELECT max(id) + 1, ?, ?, ?, ?, TRUE, TRUE, TRUE, ? FROM users",
+        [name, email, team_ids[team], zone, created],
+    )  # fmt: skip
+    return 1
 
 
 def _last_activity(cur: duckdb.DuckDBPyConnection) -> None:

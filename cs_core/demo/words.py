@@ -140,6 +140,8 @@ DEMO_USERS = [
     ("Olivia Grant", "olivia.grant@northwind.example", "Growth CS", "America/Denver", False, True, False, False),
     ("Sam Patel", "sam.patel@northwind.example", "Enterprise CS", "America/New_York", False, False, False, True),
 ]
+# The analyst: reports and dashboards, no settings (name, email, team, time zone).
+ANALYST = ("Rina Kapoor", "rina.kapoor@northwind.example", "CS Operations", "Asia/Kolkata")
 TEAMS = [
     "Enterprise CS", "Growth CS", "CS Operations",
 ]

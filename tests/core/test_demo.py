@@ -22,7 +22,7 @@ def _fingerprint(con) -> dict[str, str]:
 
 def test_demo_scale_has_the_promised_shape(demo_con):
     counts = {t: demo_con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-    assert counts["users"] == 12
+    assert counts["users"] == 13  # the 12 of DEMO_USERS and the analyst
     assert demo_con.execute("SELECT count(*) FROM teams").fetchone()[0] == 3
     assert counts["companies"] == 400
     assert counts["contacts"] == 2_000
