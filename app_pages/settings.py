@@ -3,6 +3,8 @@
 import streamlit as st
 
 from cs_core import clock, preview_settings, record_detail, records, settings
+from cs_core.reports import results
+from cs_core.reports.definition import ReportError
 from cs_core.settings import CustomerSettings, RevenueSettings, SettingsError
 from cs_core.users import Action, PermissionDenied, can
 from ui import auth, daily_panel, db, health_editor, import_wizard, state
@@ -45,7 +47,7 @@ def last_saved(key: str) -> None:
 
 # Sections by the name a link uses (settings?section=health opens the health scores).
 SECTIONS = {"customers": "Customers", "services": "Services", "revenue": "Revenue",
-            "health": "Health scores", "import": "Import"}  # fmt: skip
+            "health": "Health scores", "reports": "Reports", "import": "Import"}  # fmt: skip
 asked = st.query_params.get("section")
 
 
@@ -73,7 +75,7 @@ def _preview_settings(object_name: str) -> None:
     last_saved(f"preview.{object_name}")
 
 
-customers_tab, services_tab, revenue_tab, health_tab, import_tab = st.tabs(
+customers_tab, services_tab, revenue_tab, health_tab, reports_tab, import_tab = st.tabs(
     list(SECTIONS.values()), default=SECTIONS.get(asked or "", "Customers"), key="settings.section"
 )
 
@@ -183,6 +185,23 @@ with revenue_tab:
             RevenueSettings(objects=tuple(values), default_object=default_obj),
         )
     last_saved("revenue")
+
+with reports_tab:
+    st.subheader("Reports")
+    st.write("How long one report's query may run on dashboards, the Summary tab and the command line. "
+             "A report that takes longer is stopped with a message saying so, and nothing else waits on it.")  # fmt: skip
+    low, high = results.LIMIT_RANGE_S
+    seconds = st.number_input("Time limit per report (seconds)", min_value=low, max_value=high, step=1.0,
+                              value=results.time_limit(con), key="settings.reports.limit")  # fmt: skip
+    if st.button("Save report settings", type="primary", key="settings.reports.save"):
+        try:
+            results.save_time_limit(con, actor=user, seconds=seconds, now=clock.now())
+        except ReportError as exc:
+            ut.error(" ".join(exc.problems))
+        else:
+            state.flash("Report settings saved.")
+            st.rerun()
+    last_saved(results.SETTINGS_KEY)
 
 with import_tab:
     if can(user, Action.IMPORT_DATA):

@@ -17,6 +17,7 @@ TABS = [
     ("app_pages/actions.py", "Actions", ":material/task_alt:", "actions", Action.USE_WORKSPACE),
     ("app_pages/schedule.py", "Schedule", ":material/calendar_month:", "schedule", Action.USE_WORKSPACE),
     ("app_pages/feed.py", "Feed", ":material/dynamic_feed:", "feed", Action.USE_WORKSPACE),
+    ("app_pages/dashboards.py", "Dashboards", ":material/space_dashboard:", "dashboards", Action.USE_WORKSPACE),
     ("app_pages/settings.py", "Settings", ":material/settings:", "settings", Action.MANAGE_SETTINGS),
 ]
 # fmt: on

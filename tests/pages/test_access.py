@@ -2,7 +2,15 @@
 
 import pytest
 
-from tests.conftest import CSM, NO_ACCESS, NO_SEAT, SEATLESS_ADMIN, SETTINGS_MANAGER, SUPER_ADMIN
+from tests.conftest import (
+    ANALYST,
+    CSM,
+    NO_ACCESS,
+    NO_SEAT,
+    SEATLESS_ADMIN,
+    SETTINGS_MANAGER,
+    SUPER_ADMIN,
+)
 from tests.pages.conftest import metric_values, plain, scalar, tab_scripts
 
 WORKSPACE_TABS = [
@@ -13,12 +21,14 @@ WORKSPACE_TABS = [
     "actions.py",
     "schedule.py",
     "feed.py",
+    "dashboards.py",
 ]
 TABS = {
     SUPER_ADMIN: [*WORKSPACE_TABS, "settings.py"],
     SEATLESS_ADMIN: ["summary.py", "settings.py"],
     SETTINGS_MANAGER: [*WORKSPACE_TABS, "settings.py"],
     CSM: WORKSPACE_TABS,
+    ANALYST: WORKSPACE_TABS,  # reports and dashboards are sections of the Dashboards tab, not Settings
     NO_SEAT: ["no_access.py"],
     NO_ACCESS: ["no_access.py"],
 }
@@ -83,7 +93,8 @@ def test_demo_mode_offers_every_user_in_the_switcher(app):
     at = app()
     switcher = at.sidebar.selectbox(key="as")
     assert switcher.label == "Acting as"
-    assert len(switcher.options) == 12
+    assert len(switcher.options) == 13  # the 12 demo users and the analyst
+    assert "Rina Kapoor · Analyst" in switcher.options
     assert switcher.value == SUPER_ADMIN  # the default: a super admin with a seat
     switcher.set_value(CSM).run()
     assert at.title[0].value.endswith(", Lucas")

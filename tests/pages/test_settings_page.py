@@ -109,6 +109,16 @@ def test_revenue_settings_name_the_ledger_properties_for_retention(app, demo_pat
             subscriptions["end_property"]) == ("subscriptions", "arr", "start_date", None)  # fmt: skip
 
 
+def test_a_settings_manager_sets_the_reports_time_limit(app, demo_path):
+    at = _settings_page(app)
+    limit = at.number_input(key="settings.reports.limit")
+    assert limit.value == 10.0  # the default
+    limit.set_value(25.0).run()
+    at.button(key="settings.reports.save").click().run()
+    assert not at.error and _stored(demo_path, "reports") == {"time_limit_seconds": 25.0}
+    assert _settings_page(app).number_input(key="settings.reports.limit").value == 25.0
+
+
 def test_a_service_object_without_pipelines_chosen_is_refused(app, demo_path):
     before = _stored(demo_path, "services")
     at = _settings_page(app)
