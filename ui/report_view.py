@@ -111,9 +111,8 @@ def _number(con, report: Report, tbl: Table, *, user: User | None) -> None:
         if before is not None and value is not None:
             delta = number_text(value - before, ratio=tbl.is_ratio)
             delta = delta if delta.startswith("-") else f"+{delta}"
-    st.metric(
-        tbl.columns[-1], number_text(value, ratio=tbl.is_ratio), delta=delta, delta_description=note
-    )
+    st.metric(tbl.columns[-1], number_text(value, ratio=tbl.is_ratio), delta=delta)
+    st.caption(note)
 
 
 def show(con, report: Report, *, user: User | None, key: str, height: int = 320, tools: bool = True) -> Table | None:  # fmt: skip

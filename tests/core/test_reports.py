@@ -346,3 +346,66 @@ def test_the_command_line_saves_a_file_as_a_report_and_lists_them(tmp_path):
     )
     assert "there is no active user with the email 'nobody@example.com'" in refused.output
     assert len(json.loads(run("report", "list", "--db", str(path), "--json").stdout)) == 1
+
+
+def test_number_keys_sort_numerically_empty_groups_do_not_appear_and_an_op_over_no_values_is_null(
+    con,
+):
+    by_nps = _run(con, measure={"op": "count"}, dimensions=[{"property": "nps"}])
+    assert by_nps["rows"] == [
+        [3.0, 1],
+        [7.0, 1],
+        [8.0, 1],
+        [9.0, 1],
+        [None, 1],
+    ]  # 3 < 7 < 8 < 9, not text order
+    enterprise = [
+        [{"property": "segment", "operator": "eq", "value": " enterprise "}]
+    ]  # trimmed, any case
+    found = _run(
+        con,
+        measure={"op": "avg", "property": "nps"},
+        dimensions=[{"property": "csm_id"}],
+        filters=enterprise,
+    )
+    # Initech (Ana) has no NPS: Ana's average is over no values; Umbrella has no CSM: NPS 3.
+    # Kei owns no Enterprise company: no row for Kei (no zero-filling).
+    assert found["rows"] == [["Ana", None], [None, 3.0]]
+
+
+def test_datetimes_are_bucketed_in_the_workspace_zone_by_their_instant(empty_con):
+    # Stored UTC: 23:30 on 31 March is March and Q1, ten past midnight on 1 April is April and Q2;
+    # a Sunday late evening belongs to the week of the Monday before.
+    moments = [datetime(2026, 3, 31, 23, 30), datetime(2026, 4, 1, 0, 10), datetime(2026, 4, 5, 23, 59),
+               datetime(2026, 4, 6, 0, 0)]  # fmt: skip
+
+    def fill(cur):
+        cur.execute(
+            "INSERT INTO users (id, name, email, created_at) VALUES (7, 'Kei', 'k@example.com', ?)",
+            [STAMP],
+        )
+        for i, moment in enumerate(moments, start=1):
+            cur.execute("INSERT INTO activities (id, activity_type, occurred_at, user_id) VALUES (?, ?, ?, ?)",
+                        [i, "call" if i % 2 else "email", moment, 7 if i < 4 else None])  # fmt: skip
+
+    db.write(empty_con, fill)
+
+    def run(**fields):
+        spec = {"name": "a", "source": "activities", "measure": {"op": "count"}, **fields}
+        return reports.run(empty_con, reports.parse(spec), now=NOW).as_json()["rows"]
+
+    assert run(dimensions=[{"property": "occurred_at", "grain": "month"}]) == [
+        ["2026-03", 1],
+        ["2026-04", 3],
+    ]
+    assert run(dimensions=[{"property": "occurred_at", "grain": "quarter"}]) == [
+        ["2026-Q1", 1],
+        ["2026-Q2", 3],
+    ]
+    assert run(dimensions=[{"property": "occurred_at", "grain": "week"}]) == [
+        ["2026-03-30", 3],
+        ["2026-04-06", 1],
+    ]
+    assert run(dimensions=[{"property": "occurred_at", "grain": "day"}, {"property": "activity_type"}]) == [
+        ["2026-03-31", "call", 1], ["2026-04-01", "email", 1], ["2026-04-05", "call", 1], ["2026-04-06", "email", 1]]  # fmt: skip
+    assert run(dimensions=[{"property": "user"}], sort="measure_desc") == [["Kei", 3], [None, 1]]

@@ -141,3 +141,32 @@ def test_a_csm_sees_dashboards_but_no_builder(app):
     assert not _has(at, "dashboards.section")
     assert [plain(t.value) for t in at.title] == ["CS leadership"]
     assert len(at.get("plotly_chart")) == 7
+
+
+def test_a_single_number_shows_the_period_before_and_the_change(app, demo_path):
+    spec = {"name": "Calls in the last 30 days", "description": None, "source": "activities",
+            "filters": [[{"property": "activity_type", "operator": "eq", "value": "call"},
+                         {"property": "occurred_at", "operator": "in_last_days", "value": 30}]],
+            "measure": {"op": "count"}, "dimensions": [], "sort": "dimension", "limit": None, "chart": "number"}  # fmt: skip
+    at = _builder(_open(app, ANALYST))
+    at.text_area(key=_key(at, ".json")).set_value(json.dumps(spec)).run()
+    at.button(key=f"{P}.json.apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    # The fixed clock is 28 Nov 2026, 15:00 UTC; the analyst's days are Kolkata's (UTC+5:30).
+    now, before = (
+        _calls(demo_path, "2026-10-29", "2026-11-28"),
+        _calls(demo_path, "2026-09-29", "2026-10-29"),
+    )
+    (metric,) = at.metric
+    assert (metric.label, metric.value) == ("Count", f"{now:,}")
+    assert metric.delta == f"{now - before:+,}"
+    assert f"The 30 days before: {before:,}" in [plain(c.value) for c in at.main.caption]
+
+
+def _calls(path, after: str, until: str) -> int:
+    from tests.pages.conftest import scalar
+
+    return scalar(path, "SELECT count(*) FROM activities WHERE activity_type = 'call' AND "
+                        "(occurred_at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Kolkata')::DATE > ?::DATE AND "
+                        "(occurred_at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Kolkata')::DATE <= ?::DATE",
+                  [after, until])  # fmt: skip
