@@ -48,6 +48,16 @@ def _prop(obj: str, name: str, label: str, kind: str, labels: dict | None = None
     )
 
 
+def _uses(report: Report, name: str) -> bool:
+    """Whether the report's measure, dimensions or filters name the property ``name`` (a costly
+    column is computed only then)."""
+    conditions = [
+        c for g in report.filters or [] if isinstance(g, list) for c in g if isinstance(c, dict)
+    ]
+    return (report.measure_property == name or any(d.property == name for d in report.dimensions)
+            or any(c.get("property") == name for c in conditions))  # fmt: skip
+
+
 def _source(con: duckdb.DuckDBPyConnection, report: Report) -> _Source:
     kind, target = report.kind, report.target
     account = get_customer_settings(con)
@@ -67,7 +77,8 @@ def _source(con: duckdb.DuckDBPyConnection, report: Report) -> _Source:
         }
         props["owner"] = _prop("tasks", "owner", "Owner", "user")
         props["record"] = _prop("tasks", "record", "Record", "string")
-        sql = f"(SELECT t.*, t.owner_id AS owner, {linked_title_sql(con, 't')} AS record FROM tasks t)"
+        record = linked_title_sql(con, "t") if _uses(report, "record") else "NULL::VARCHAR"
+        sql = f"(SELECT t.*, t.owner_id AS owner, {record} AS record FROM tasks t)"
         return _Source(sql, [], props, "owner", None)
     if kind == "activities":
         props = {
@@ -77,7 +88,8 @@ def _source(con: duckdb.DuckDBPyConnection, report: Report) -> _Source:
             "record": _prop("activities", "record", "Record", "string"),
         }  # fmt: skip
         sql = (f"(SELECT a.*, a.user_id AS user, coalesce({title_sql(con, 'contacts', 'c')}, co.name) AS record "
-               "FROM activities a LEFT JOIN contacts c ON c.id = a.contact_id LEFT JOIN companies co ON co.id = a.company_id)")  # fmt: skip
+               "FROM activities a LEFT JOIN contacts c ON c.id = a.contact_id LEFT JOIN companies co ON co.id = a.company_id)"
+               if _uses(report, "record") else "(SELECT a.*, a.user_id AS user, NULL::VARCHAR AS record FROM activities a)")  # fmt: skip
         return _Source(sql, [], props, "user", None)
     if kind == "health":
         from cs_core.health.profiles import get_profile
@@ -160,21 +172,38 @@ def _a(kind: str) -> str:
     return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
 
 
-def _key_sql(prop: Property, grain: str | None, column: str) -> str:
-    if prop.type == "user":
-        return f"(SELECT u.name FROM users u WHERE u.id = {column})"
+_FORMATS = {
+    "day": "strftime({k}, '%Y-%m-%d')",
+    "week": "strftime({k}, '%Y-%m-%d')",
+    "month": "strftime({k}, '%Y-%m')",
+    "quarter": "CAST(year({k}) AS VARCHAR) || '-Q' || CAST(quarter({k}) AS VARCHAR)",
+    "year": "CAST(year({k}) AS VARCHAR)",
+}
+
+
+def _group_sql(prop: Property, grain: str | None, column: str) -> str:
+    """What rows are grouped on: the value, its bucket (the first moment of its day, ISO week,
+    month, quarter or year in the workspace's zone) or the user's id."""
     if prop.type in DATES and grain:
         local = clock.local_sql(column, WORKSPACE_ZONE) if prop.type == "datetime" else column
-        return {
-            "day": f"strftime({local}, '%Y-%m-%d')",
-            "week": f"strftime(date_trunc('week', {local}), '%Y-%m-%d')",
-            "month": f"strftime({local}, '%Y-%m')",
-            "quarter": f"CAST(year({local}) AS VARCHAR) || '-Q' || CAST(quarter({local}) AS VARCHAR)",
-            "year": f"CAST(year({local}) AS VARCHAR)",
-        }[grain]
+        return f"date_trunc('{grain}', {local})"
     if prop.type in ("string", "enumeration", "email", "url", "phone"):
         return f"CASE WHEN trim(CAST({column} AS VARCHAR)) = '' THEN NULL ELSE {column} END"
     return column
+
+
+def _shown_sql(prop: Property, grain: str | None, grouped: str) -> str:
+    """A group's key as reports.md gives it, from what it was grouped on (computed once per
+    group, not per row): the bucket's name, the user's name, else the value."""
+    if prop.type in DATES and grain:
+        return _FORMATS[grain].format(k=grouped)
+    if prop.type == "user":
+        return f"(SELECT u.name FROM users u WHERE u.id = {grouped})"
+    return grouped
+
+
+def _key_sql(prop: Property, grain: str | None, column: str) -> str:
+    return _shown_sql(prop, grain, _group_sql(prop, grain, column))
 
 
 def _measure_sql(report: Report, props: dict[str, Property]) -> str:
@@ -204,31 +233,37 @@ def run(
                                    me=user.id if user else None, owner=source.owner,
                                    object_name=source.object_name, alias="r")  # fmt: skip
     measure = _measure_sql(report, source.props)
-    dims = [
-        _key_sql(source.props[d.property], d.grain, col("r", d.property)) for d in report.dimensions
-    ]
+    dims = [(source.props[d.property], d.grain, col("r", d.property)) for d in report.dimensions]
     columns = (*(d.column for d in report.dimensions), "value")
     base = f"FROM {source.sql} r WHERE {where.sql}"
     params = [*source.params, *where.params]
     if not dims:
         rows = con.execute(f"SELECT {measure} {base}", params).fetchall()
         return Result(columns, tuple((_value(r[0], report),) for r in rows))
-    keys = ", ".join(f"{d} AS k{i}" for i, d in enumerate(dims))
-    grouped = f"SELECT {keys}, {measure} AS value {base} GROUP BY ALL"
+    # Rows are grouped on raw values (g0, g1); the keys people read (k0, k1) are made per group.
+    raw = ", ".join(f"{_group_sql(p, grain, c)} AS g{i}" for i, (p, grain, c) in enumerate(dims))
+    shown = ", ".join(
+        f"{_shown_sql(p, grain, f'g{i}')} AS k{i}" for i, (p, grain, _) in enumerate(dims)
+    )
+    grouped = f"SELECT {shown}, value, {', '.join(f'g{i}' for i in range(len(dims)))} FROM (SELECT {raw}, {measure} AS value {base} GROUP BY ALL)"
+    names = ", ".join(f"k{i}" for i in range(len(dims)))
     if report.sort == "dimension":
         first = "k0 ASC NULLS LAST"
         order = ", ".join(f"k{i} ASC NULLS LAST" for i in range(len(dims)))
-        sql = f"WITH g AS ({grouped}) SELECT *, dense_rank() OVER (ORDER BY {first}) AS n FROM g ORDER BY {order}"
+        sql = f"WITH g AS ({grouped}) SELECT {names}, value, dense_rank() OVER (ORDER BY {first}) AS n FROM g ORDER BY {order}"
         run_params = params
     elif len(dims) == 1:
-        sql = (f"WITH g AS ({grouped}) SELECT *, row_number() OVER (ORDER BY value DESC NULLS LAST, k0 ASC NULLS LAST) "
+        sql = (f"WITH g AS ({grouped}) SELECT {names}, value, row_number() OVER (ORDER BY value DESC NULLS LAST, k0 ASC NULLS LAST) "
                "AS n FROM g ORDER BY n")  # fmt: skip
         run_params = params
     else:  # the first dimension's values by their measure over all their rows, then each value's rows
-        totals = f"SELECT {dims[0]} AS k0, {measure} AS total {base} GROUP BY ALL"
-        sql = (f"WITH g AS ({grouped}), t AS ({totals}) SELECT g.*, dense_rank() OVER "
-               "(ORDER BY t.total DESC NULLS LAST, g.k0 ASC NULLS LAST) AS n FROM g JOIN t ON t.k0 IS NOT DISTINCT FROM g.k0 "
-               "ORDER BY n, g.value DESC NULLS LAST, g.k1 ASC NULLS LAST")  # fmt: skip
+        p0, grain0, c0 = dims[0]
+        totals = (
+            f"SELECT {_group_sql(p0, grain0, c0)} AS g0, {measure} AS total {base} GROUP BY ALL"
+        )
+        sql = (f"WITH g AS ({grouped}), t AS ({totals}) SELECT g.k0, g.k1, g.value, dense_rank() OVER "
+               "(ORDER BY t.total DESC NULLS LAST, g.k0 ASC NULLS LAST, g.g0 ASC NULLS LAST) AS n FROM g "
+               "JOIN t ON t.g0 IS NOT DISTINCT FROM g.g0 ORDER BY n, g.value DESC NULLS LAST, g.k1 ASC NULLS LAST")  # fmt: skip
         run_params = [*params, *params]
     rows = con.execute(sql, run_params).fetchall()
     if report.limit is not None:

@@ -103,5 +103,9 @@ def run_with_limit(con: duckdb.DuckDBPyConnection, report: Report, *, now: datet
 
 
 def clear() -> None:
+    """Forget every cached result, and the retention periods reports share."""
+    from cs_core.reports import retention_source
+
     with _lock:
         _cache.clear()
+    retention_source.forget()

@@ -1,7 +1,7 @@
 """Dashboards (DSH-1, DSH-2) and the Dashboards tab's access; the analyst role (U-4); report
 results cached on the tables they read and stopped at the time limit."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -204,3 +204,30 @@ def test_users_without_the_analyst_column_read_as_not_analysts(empty_con):
     empty_con.execute("INSERT INTO users (id, name, email, created_at, can_edit_reports) VALUES "
                       "(1, 'A', 'a@example.com', now(), NULL)")  # fmt: skip
     assert users.get_user(empty_con, 1).can_edit_reports is False
+
+
+def test_retention_measures_of_one_computation_share_it_until_the_ledger_changes(
+    demo_con, monkeypatch
+):
+    from cs_core import retention
+
+    calls = []
+    real = retention.retention
+    monkeypatch.setattr(retention, "retention", lambda *a, **k: calls.append(1) or real(*a, **k))
+    spec = {
+        "name": "n",
+        "source": "retention:subscriptions",
+        "dimensions": [{"property": "period", "grain": "quarter"}],
+    }
+    nrr = engine.run(demo_con, parse({**spec, "measure": {"op": "nrr"}}), now=NOW)
+    churn = engine.run(demo_con, parse({**spec, "measure": {"op": "logo_churn"}}), now=NOW)
+    assert len(calls) == 1 and len(nrr.rows) == len(churn.rows) == 8
+    db.write(demo_con, lambda cur: cur.execute("UPDATE tasks SET title = 'x' WHERE id = 1"))
+    engine.run(demo_con, parse({**spec, "measure": {"op": "grr"}}), now=NOW)
+    assert len(calls) == 1  # tasks are not read by retention
+    db.write(demo_con, lambda cur: cur.execute("UPDATE subscriptions SET arr = arr * 2"))
+    doubled = engine.run(demo_con, parse({**spec, "measure": {"op": "end_arr"}}), now=NOW)
+    assert len(calls) == 2
+    found = real(demo_con, source=retention.default_source(demo_con), grain="quarter",
+                 first=date(2024, 10, 1), last=date(2026, 10, 1))  # fmt: skip
+    assert [r[1] for r in doubled.rows] == [p.end_arr for p in found.periods]
