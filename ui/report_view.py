@@ -43,19 +43,38 @@ def _layout(fig: go.Figure, tbl: Table, *, height: int) -> go.Figure:
     return fig
 
 
-def _series(tbl: Table, filled: bool) -> dict[str | None, tuple[list, list]]:
-    """{series label: (x labels, values)}; the second dimension makes the series."""
+MAX_SERIES = 10  # more series than this: the largest ten, the rest as "Other"
+ADDITIVE = ("count", "sum")
+
+
+def _series(tbl: Table, filled: bool, op: str) -> dict[str | None, tuple[list, list]]:
+    """{series label: (x labels, values)}; the second dimension makes the series. Beyond
+    MAX_SERIES, the largest by total stay and the rest are summed into "Other" (counts and
+    sums) or left out (an average of averages would be wrong)."""
     if filled:
         rows = presentation.zero_filled(tbl)
-        if tbl.grains and tbl.grains[0]:
-            rows = [(k, s, v) for k, s, v in rows]
     else:
         rows = [(row[0], row[1] if len(row) > 2 else None, row[-1]) for row in tbl.rows]
+    totals: dict = {}
+    for _, name, v in rows:
+        totals[name] = totals.get(name, 0) + (v or 0)
+    kept = (
+        set(sorted(totals, key=lambda n: -totals[n])[:MAX_SERIES])
+        if len(totals) > MAX_SERIES
+        else set(totals)
+    )
     out: dict = {}
-    for x, s, v in rows:
-        xs, ys = out.setdefault(s, ([], []))
-        xs.append(presentation.NO_VALUE if x is None else x)
-        ys.append(v)
+    other: dict = {}
+    for x, name, v in rows:
+        x = presentation.NO_VALUE if x is None else x
+        if name in kept:
+            xs, ys = out.setdefault(name, ([], []))
+            xs.append(x)
+            ys.append(v)
+        elif op in ADDITIVE:
+            other[x] = other.get(x, 0) + (v or 0)
+    if other:
+        out[f"Other ({len(totals) - len(kept)})"] = (list(other), list(other.values()))
     return out
 
 
@@ -72,7 +91,7 @@ def figure(report: Report, tbl: Table, *, height: int = 320) -> go.Figure:
         return _layout(fig, tbl, height=height)
     filled = report.chart in ("line", "area")
     series = (
-        _series(tbl, filled)
+        _series(tbl, filled, report.op)
         if report.dimensions
         else {None: ([tbl.columns[-1]], [tbl.rows[0][-1]])}
     )

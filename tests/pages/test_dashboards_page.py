@@ -170,3 +170,20 @@ def _calls(path, after: str, until: str) -> int:
                         "(occurred_at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Kolkata')::DATE > ?::DATE AND "
                         "(occurred_at AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Kolkata')::DATE <= ?::DATE",
                   [after, until])  # fmt: skip
+
+
+def test_a_chart_draws_the_ten_largest_series_and_the_rest_as_other():
+    from cs_core.reports.presentation import Table
+    from ui.report_view import _series
+
+    rows = tuple(("2026-01", f"Owner {i:02d}", i) for i in range(1, 13)) + (
+        ("2026-02", "Owner 02", 0.5),
+    )
+    tbl = Table(("Week", "Owner", "Count"), rows, rows, ("week", None), False)
+    drawn = _series(tbl, False, "count")
+    assert list(drawn)[:10] == [
+        f"Owner {i:02d}" for i in range(3, 13)
+    ]  # the largest, in the result's order
+    assert drawn["Other (2)"] == (["2026-01", "2026-02"], [1 + 2, 0.5])  # owners 01 and 02
+    assert "Other (2)" not in _series(tbl, False, "avg")  # averages are not summed
+    assert len(_series(tbl, False, "avg")) == 10
