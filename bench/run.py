@@ -36,7 +36,7 @@ from typing import Any
 
 import duckdb
 
-from bench import feed_ops, health_pandas, pipeline_ops, retention_ops, task_ops
+from bench import feed_ops, health_pandas, pipeline_ops, report_ops, retention_ops, task_ops
 from cs_core import (
     clock,
     db,
@@ -1198,6 +1198,8 @@ OPERATIONS: list[Operation] = [
     *retention_ops.operations(Operation),
     # The Feed tab (budgets set for M).
     *feed_ops.operations(Operation),
+    # Reports and dashboards (budgets set for M).
+    *report_ops.operations(Operation),
     Operation(EXPORT, export_view, 1.0),
     Operation(
         full_recompute_name(ENTERPRISE),
