@@ -33,8 +33,8 @@ def _fmt(tbl: Table) -> str:
 
 def _layout(fig: go.Figure, tbl: Table, *, height: int) -> go.Figure:
     fig.update_layout(
-        colorway=COLORWAY, height=height, margin={"t": 10, "b": 10, "l": 10, "r": 10},
-        font={"family": "sans-serif", "size": 12}, legend={"orientation": "h", "y": -0.2, "title": None},
+        colorway=COLORWAY, height=height, margin={"t": 30, "b": 10, "l": 10, "r": 10},
+        font={"family": "sans-serif", "size": 12}, legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "title": None},
         plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
         yaxis={"tickformat": ".0%" if tbl.is_ratio else "~s", "gridcolor": "rgba(128,128,128,0.2)",
                "rangemode": "tozero", "title": tbl.columns[-1]},
