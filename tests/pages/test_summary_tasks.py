@@ -1,0 +1,34 @@
+"""The Summary's tasks (SUM-2) in AppTest: exact counts per bucket in the CSM's zone, the first
+tasks by due time, one completed in place, and "Show all" opening the Actions tab's view."""
+
+from cs_core import db, tasks, users
+from tests.conftest import CSM, NOW
+from tests.pages.conftest import metric_values, scalar
+
+P = "summary.tasks"
+
+
+def test_the_csms_buckets_their_first_tasks_completing_one_and_show_all(app, demo_path):
+    cur = db.shared_workspace(demo_path).cursor()
+    counts = tasks.bucket_counts(cur, user=users.get_user(cur, CSM), now=NOW)
+    at = app(CSM)
+    assert not at.exception, [e.value for e in at.exception]
+    shown = metric_values(at)
+    assert (shown["Due today"], shown["Overdue"], shown["Due tomorrow"]) == (
+        f"{counts.due_today:,}", f"{counts.overdue:,}", f"{counts.due_tomorrow:,}")  # fmt: skip
+    assert counts.overdue > 3  # the demo's CSM has more overdue tasks than the panel lists
+    first = [b.key for b in at.button if b.key and b.key.startswith(f"{P}.done.")]
+    assert len(first) == sum(
+        min(3, n) for n in (counts.due_today, counts.overdue, counts.due_tomorrow)
+    )
+    links = {e.proto.query_string: (e.proto.page, e.proto.label) for e in at.get("page_link")
+             if e.proto.label.startswith("Show all")}  # fmt: skip
+    assert links["view=overdue"] == ("actions", f"Show all {counts.overdue:,}")
+    assert set(links) == {f"view={k}" for k, n in (("today", counts.due_today), ("overdue", counts.overdue),
+                                                   ("tomorrow", counts.due_tomorrow)) if n > 3}  # fmt: skip
+    task_id = int(first[0].rsplit(".", 1)[1])
+    at.button(key=first[0]).click().run()
+    assert scalar(demo_path, "SELECT status FROM tasks WHERE id = ?", [task_id]) == "completed"
+    after = tasks.bucket_counts(cur, user=users.get_user(cur, CSM), now=NOW)
+    assert sum((after.due_today, after.overdue, after.due_tomorrow)) == sum(
+        (counts.due_today, counts.overdue, counts.due_tomorrow)) - 1  # fmt: skip

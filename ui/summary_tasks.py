@@ -1,0 +1,60 @@
+"""The Summary tab's tasks (SUM-2): due today, overdue and due tomorrow in the user's zone, each
+with its count, its first few tasks (completed in place) and a link to the Actions tab's view."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cs_core import clock, task_actions
+from cs_core.record_list import Query, Viewer
+from cs_core.task_actions import Selection
+from cs_core.tasks import TASK_VIEWS, TASKS, TaskRefused
+from cs_core.users import Action, PermissionDenied, User, can
+from ui import listing_data, state
+from ui import text as ut
+
+P = "summary.tasks"
+SHOWN = 3  # tasks listed per bucket; "Show all" opens the rest
+BUCKETS = ("today", "overdue", "tomorrow")
+
+
+def _complete(con, actor: User, task_id: int, title: str) -> None:
+    try:
+        task_actions.complete(
+            con, actor=actor, selection=Selection(ids=(task_id,)), now=clock.now()
+        )
+    except (TaskRefused, PermissionDenied) as exc:
+        st.session_state[f"{P}.problem"] = str(exc)
+    else:
+        state.flash(f"Completed {title!r}.")
+
+
+def panel(con, *, actor: User, owner: User) -> None:
+    """``owner``'s buckets; ``actor`` completes tasks when they may edit them."""
+    viewer = Viewer(owner.id, clock.now(), owner.time_zone)
+    editable = actor.id == owner.id and can(actor, Action.EDIT_RECORDS)
+    linked = can(actor, Action.USE_WORKSPACE) and actor.id == owner.id
+    st.subheader("Tasks")
+    if problem := st.session_state.pop(f"{P}.problem", None):
+        ut.error(problem)
+    cells = st.columns(len(BUCKETS))
+    for cell, key in zip(cells, BUCKETS, strict=True):
+        label, spec = TASK_VIEWS[key]
+        query = Query(
+            TASKS, spec, ("title", "due_at"), sort=(("due_at", "asc"),), owner_property="owner_id"
+        )
+        found = listing_data.page(con, query, viewer, number=1, size=25)
+        with cell.container(border=True, key=f"{P}-{key}"):
+            st.metric(label, f"{found.total:,}")
+            rows = found.rows.head(SHOWN)
+            if not found.total:
+                st.caption("Nothing here.")
+            for task_id, title, due in rows.itertuples(index=False, name=None):
+                a, b = st.columns([1, 8], vertical_alignment="center")
+                if editable:
+                    a.button("", icon=":material/check_circle:", key=f"{P}.done.{task_id}", help="Mark complete",
+                             on_click=_complete, args=(con, actor, int(task_id), str(title)))  # fmt: skip
+                b.markdown(f"{ut.md(title, 60)}  \n:gray[{ut.md(due)}]", help=ut.tooltip(title, 60))
+            if linked and found.total > len(rows):
+                st.page_link("app_pages/actions.py", label=f"Show all {found.total:,}", icon=":material/arrow_forward:",
+                             query_params={"view": key})  # fmt: skip
