@@ -25,13 +25,6 @@ owned, tasks = numbers.owned, numbers.tasks
 cols = st.columns(4)
 cols[0].metric(f"{ut.md(numbers.object_label, ut.LABEL_LIMIT)} you own", f"{owned:,}", border=True)
 cols[1].metric("Open tasks", f"{tasks.open:,}", border=True)
-cols[2].metric("Overdue tasks", f"{tasks.overdue:,}", border=True)
-cols[3].metric(
-    "Due today",
-    f"{tasks.due_today:,}",
-    help=f"{tasks.due_tomorrow:,} more due tomorrow",
-    border=True,
-)
 
 if owned == 0:
     st.info(
