@@ -5,7 +5,7 @@ import streamlit as st
 from cs_core import clock
 from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.users import Action, can
-from ui import auth, db, summary_data, summary_reports, summary_tasks
+from ui import auth, db, summary_alerts, summary_data, summary_reports, summary_tasks
 from ui import text as ut
 
 con = db.connection()
@@ -63,6 +63,8 @@ if can(user, Action.EDIT_HEALTH_PROFILES):
         query_params={"section": "health"},
     )
 
+st.divider()
+summary_alerts.panel(con, actor=user, owner=user)
 st.divider()
 summary_tasks.panel(con, actor=user, owner=user)
 st.divider()

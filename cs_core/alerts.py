@@ -11,10 +11,16 @@ from cs_core import clock
 from cs_core.record_values import title_sql
 from cs_core.records import list_objects
 from cs_core.sql import ident
+from cs_core.users import User
 
 
 def active_alerts(
-    con: duckdb.DuckDBPyConnection, *, user_id: int, now: datetime, limit: int = 200
+    con: duckdb.DuckDBPyConnection,
+    *,
+    user_id: int,
+    now: datetime,
+    limit: int = 200,
+    offset: int = 0,
 ) -> pd.DataFrame:
     """The user's alerts that have not expired, newest first (more than 25 can be active)."""
     # Tables come from the object catalog, never from stored alert rows.
@@ -38,8 +44,25 @@ def active_alerts(
     ]
     params = [p for o in objects for p in (o, user_id, clock.utc_naive(now))]
     return con.execute(
-        " UNION ALL ".join(parts) + ' ORDER BY "Raised" DESC, id DESC LIMIT ?', [*params, limit]
+        " UNION ALL ".join(parts) + ' ORDER BY "Raised" DESC, id DESC LIMIT ? OFFSET ?',
+        [*params, limit, offset],
     ).df()
+
+
+def count_active(con: duckdb.DuckDBPyConnection, *, user_id: int, now: datetime) -> int:
+    """How many of the user's alerts have not expired."""
+    return con.execute(
+        "SELECT count(*) FROM alerts WHERE user_id = ? AND expires_at > ?",
+        [user_id, clock.utc_naive(now)],
+    ).fetchone()[0]
+
+
+def dismiss(con: duckdb.DuckDBPyConnection, *, actor: User, alert_id: int) -> bool:
+    """Remove one of the actor's own alerts (True when it was theirs and still there)."""
+    from cs_core import db
+
+    return bool(db.write(con, lambda cur: db.affected(cur, "DELETE FROM alerts WHERE id = ? AND user_id = ?",
+                                                      [alert_id, actor.id])))  # fmt: skip
 
 
 def expire(cur: duckdb.DuckDBPyConnection, *, now: datetime) -> int:
