@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cs_core import alerts, clock
+from cs_core import alerts, clock, settings
 from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.users import Action, User, can
 from ui import text as ut
@@ -36,12 +36,13 @@ def panel(con, *, actor: User, owner: User) -> None:
         con, user_id=owner.id, now=now, limit=PAGE, offset=(page - 1) * PAGE
     )
     linked = can(actor, Action.USE_WORKSPACE)
+    account = settings.get_customer_settings(con).object  # the Customers tab opens its records
     mine = actor.id == owner.id
     for alert_id, obj, record_id, customer, old, new, raised in rows.itertuples(
         index=False, name=None
     ):
         a, b, c, d = st.columns([4, 3, 2, 1], vertical_alignment="center")
-        if linked:
+        if linked and obj == account:
             a.page_link("app_pages/customers.py", label=ut.md(customer, 60), query_params={"record": int(record_id)},
                         help=ut.tooltip(customer, 60))  # fmt: skip
         else:
