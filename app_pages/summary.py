@@ -5,7 +5,15 @@ import streamlit as st
 from cs_core import clock
 from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.users import Action, can
-from ui import auth, db, summary_alerts, summary_data, summary_reports, summary_tasks
+from ui import (
+    auth,
+    db,
+    summary_alerts,
+    summary_data,
+    summary_reports,
+    summary_schedule,
+    summary_tasks,
+)
 from ui import text as ut
 
 con = db.connection()
@@ -67,5 +75,7 @@ st.divider()
 summary_alerts.panel(con, actor=user, owner=user)
 st.divider()
 summary_tasks.panel(con, actor=user, owner=user)
+st.divider()
+summary_schedule.panel(con, actor=user, owner=user)
 st.divider()
 summary_reports.panel(con, actor=user, owner=user)
