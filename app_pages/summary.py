@@ -1,8 +1,9 @@
-"""Summary tab: a welcome with the signed-in user's numbers (the full tab comes with SUM-*)."""
+"""Summary tab: the user's start page: their numbers, alerts (SUM-1), tasks (SUM-2), today's
+schedule (SUM-4), health (SUM-5) and reports (SUM-7); admins may view it as another user (SUM-8)."""
 
 import streamlit as st
 
-from cs_core import clock
+from cs_core import clock, summary
 from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.users import Action, can
 from ui import (
@@ -27,6 +28,17 @@ st.title(f"{greeting}, {ut.md(first_name, ut.LABEL_LIMIT)}", anchor=False)
 st.caption(
     f"{user.role} · {ut.md(user.team_name or 'No team', ut.LABEL_LIMIT)} · times in {user.time_zone}"
 )
+viewer = user
+others = summary.viewable(con, viewer=viewer)
+if others:
+    by_id = {u.id: u for u in others}
+    st.selectbox("View as", list(by_id), key="summary.view_as", format_func=lambda i: ut.short(
+        "Yourself" if i == viewer.id else f"{by_id[i].name} · {by_id[i].role}"),
+        help="See the Summary as another user sees it")  # fmt: skip
+user = summary.subject(con, viewer=viewer, user_id=st.session_state.get("summary.view_as"))
+if user.id != viewer.id:
+    st.info(f"Viewing as **{ut.md(user.name, ut.LABEL_LIMIT)}**: their numbers, alerts, tasks, schedule and "
+            "reports, in their time zone.", icon=":material/visibility:")  # fmt: skip
 
 numbers = summary_data.welcome_numbers(con, user_id=user.id, now=now)
 owned, tasks = numbers.owned, numbers.tasks
@@ -40,7 +52,7 @@ if owned == 0:
         f"assigned through the **{ut.md(numbers.owner_label, ut.LABEL_LIMIT)}** property.",
         icon=":material/info:",
     )
-if not user.has_full_access:
+if not viewer.has_full_access:
     st.caption(
         "You can see this Summary tab and workspace settings; the other tabs need a service seat."
     )
@@ -63,7 +75,7 @@ if health_rows:
         for col, (cat, label) in zip(cols[1:], CATEGORY_LABELS.items(), strict=True):
             count, percent = figures.categories[cat]
             col.metric(label, f"{percent:.1f}%", help=f"{count:,} of your customers", border=True)
-if can(user, Action.EDIT_HEALTH_PROFILES):
+if can(viewer, Action.EDIT_HEALTH_PROFILES):
     st.page_link(
         "app_pages/settings.py",
         label="Edit health-score profiles",
@@ -72,10 +84,10 @@ if can(user, Action.EDIT_HEALTH_PROFILES):
     )
 
 st.divider()
-summary_alerts.panel(con, actor=user, owner=user)
+summary_alerts.panel(con, actor=viewer, owner=user)
 st.divider()
-summary_tasks.panel(con, actor=user, owner=user)
+summary_tasks.panel(con, actor=viewer, owner=user)
 st.divider()
-summary_schedule.panel(con, actor=user, owner=user)
+summary_schedule.panel(con, actor=viewer, owner=user)
 st.divider()
-summary_reports.panel(con, actor=user, owner=user)
+summary_reports.panel(con, actor=viewer, owner=user)
