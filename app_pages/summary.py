@@ -14,6 +14,7 @@ from ui import (
     summary_reports,
     summary_schedule,
     summary_tasks,
+    summary_views,
 )
 from ui import text as ut
 
@@ -85,6 +86,8 @@ if can(viewer, Action.EDIT_HEALTH_PROFILES):
 
 st.divider()
 summary_alerts.panel(con, actor=viewer, owner=user)
+st.divider()
+summary_views.panel(con, actor=viewer, owner=user)
 st.divider()
 summary_tasks.panel(con, actor=viewer, owner=user)
 st.divider()

@@ -29,7 +29,9 @@ def open_view(con: duckdb.DuckDBPyConnection, *, prefix: str, object_name: str, 
     by_id = {v.id: v for v in all_views}
     wanted = st.query_params.get("view")
     if wanted:  # a deep link: once, then the user's own choices
-        linked = next((v for v in all_views if v.standard_key == wanted), None)
+        linked = next(
+            (v for v in all_views if v.standard_key == wanted or str(v.id) == wanted), None
+        )
         if linked is not None:
             st.session_state[f"{prefix}.view_id"] = linked.id
         else:
