@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cs_core import clock, filters, imports, record_list, records, settings, views
+from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.record_list import Query, Viewer
 from cs_core.users import Action
 from ui import (
@@ -74,6 +75,31 @@ def _import_filter() -> list[dict]:
     return [{"property": filters.IMPORT_RUN, "operator": "eq", "value": run.id}]
 
 
+def _health_filter() -> list[dict]:
+    """ "?health=<category>[&profile=<name>]" (the Summary's "[N] customers" links): the user's
+    own customers in that category, with a line saying so and a way out."""
+    category = st.query_params.get("health")
+    if not category:
+        return []
+    if category not in CATEGORY_LABELS or record_list.HEALTH_CATEGORY not in props:
+        ut.warning(f"There is no health category {ut.short(category, 20)} to show.")
+        return []
+    conds = [{"property": filters.OWNER, "operator": "eq", "value": filters.ME},
+             {"property": record_list.HEALTH_CATEGORY, "operator": "eq", "value": category}]  # fmt: skip
+    profile = st.query_params.get("profile")
+    if profile and record_list.HEALTH_PROFILE in props:
+        conds.append({"property": record_list.HEALTH_PROFILE, "operator": "eq", "value": profile})
+    a, b = st.columns([4, 1], vertical_alignment="center")
+    a.info(f"Showing your {ut.md(obj.label_plural.lower(), ut.LABEL_LIMIT)} whose health is "
+           f"**{CATEGORY_LABELS[category]}**" + (f" (profile {ut.md(profile, ut.LABEL_LIMIT)})" if profile else "")
+           + ".", icon=":material/monitor_heart:")  # fmt: skip
+    if b.button("Show all", key=f"{P}.health.clear", icon=":material/close:"):
+        for key in ("health", "profile"):
+            st.query_params.pop(key, None)
+        st.rerun()
+    return conds
+
+
 def _export(query: Query) -> bytes:
     # Runs later, when the button is clicked, in another thread: it needs its own cursor.
     with db.fresh_cursor() as cur:
@@ -121,7 +147,7 @@ with table_col:
     for problem in problems:
         ut.warning(f"Not applied yet: {problem}", icon=":material/filter_alt_off:")
     # "?import=<run>": the records an import created or updated (a link from the import page).
-    imported = _import_filter()
+    imported = _import_filter() + _health_filter()
     query = Query(obj.name, record_table.combine(usable, quick + imported), tuple(columns),
                   sort=((sort_by, direction),), owner_property=chosen.owner_property)  # fmt: skip
     page = listing_data.page(con, query, viewer, number=st.session_state.get(f"{P}.page", 1),

@@ -76,6 +76,13 @@ if health_rows:
         for col, (cat, label) in zip(cols[1:], CATEGORY_LABELS.items(), strict=True):
             count, percent = figures.categories[cat]
             col.metric(label, f"{percent:.1f}%", help=f"{count:,} of your customers", border=True)
+            if (
+                can(viewer, Action.USE_WORKSPACE) and viewer.id == user.id
+            ):  # the Customers tab, filtered
+                col.page_link("app_pages/customers.py", label=f"{count:,} customers", icon=":material/arrow_forward:",
+                              query_params={"health": cat, "profile": name})  # fmt: skip
+            else:
+                col.caption(f"{count:,} customers")
 if can(viewer, Action.EDIT_HEALTH_PROFILES):
     st.page_link(
         "app_pages/settings.py",
