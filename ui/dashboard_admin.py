@@ -10,7 +10,7 @@ from cs_core import clock, dashboards, users
 from cs_core.dashboards import WIDTHS, DashboardError
 from cs_core.reports import saved
 from cs_core.users import User
-from ui import state
+from ui import confirm, state
 from ui import text as ut
 
 P = "dash"
@@ -99,15 +99,8 @@ def _confirm_remove(con, user: User, placement) -> None:
         "It is no longer shown on the tab. The dashboard and its reports are kept; add it again at any time."
     )
     ut.show(placement.dashboard.name)
-    a, b = st.columns(2)
-    if a.button("Remove", type="primary", key=f"{P}.remove.yes"):
-        dashboards.remove_from_workspace(con, actor=user, dashboard_id=placement.dashboard.id)
-        st.session_state.pop(REMOVING, None)
-        state.flash(f"Removed {placement.dashboard.name!r} from the tab.")
-        st.rerun()
-    if b.button("Cancel", key=f"{P}.remove.no"):
-        st.session_state.pop(REMOVING, None)
-        st.rerun()
+    confirm.buttons(key=f"{P}.remove", label="Remove", flag=REMOVING, done=f"Removed {placement.dashboard.name!r} from the tab.",
+                    run=lambda: dashboards.remove_from_workspace(con, actor=user, dashboard_id=placement.dashboard.id))  # fmt: skip
 
 
 def tab_manager(con, user: User) -> None:
@@ -147,20 +140,14 @@ def _load(board) -> None:
 def _confirm_delete(con, user: User, board_id: int, name: str) -> None:
     st.write("It is removed from the Dashboards tab too. Its reports are kept.")
     ut.show(name)
-    a, b = st.columns(2)
-    if a.button("Delete", type="primary", icon=":material/delete:", key=f"{P}.delete.yes"):
-        try:
-            dashboards.delete(con, actor=user, dashboard_id=board_id)
-        except DashboardError as exc:
-            ut.error(" ".join(exc.problems))
-            return
-        for key in (f"{P}.draft", f"{P}.editing", DELETING):
+
+    def run() -> None:
+        dashboards.delete(con, actor=user, dashboard_id=board_id)
+        for key in (f"{P}.draft", f"{P}.editing"):
             st.session_state.pop(key, None)
-        state.flash(f"Deleted the dashboard {name!r}.")
-        st.rerun()
-    if b.button("Cancel", key=f"{P}.delete.no"):
-        st.session_state.pop(DELETING, None)
-        st.rerun()
+
+    confirm.buttons(key=f"{P}.delete", label="Delete", icon=":material/delete:", flag=DELETING, run=run,
+                    done=f"Deleted the dashboard {name!r}.")  # fmt: skip
 
 
 def _create(con, user: User) -> None:

@@ -28,7 +28,7 @@ from cs_core.reports.definition import (
     parse,
 )
 from cs_core.users import User
-from ui import filter_editor, listing_data, report_view, state
+from ui import confirm, filter_editor, listing_data, report_view, state
 from ui import text as ut
 
 P = "reports"
@@ -249,21 +249,14 @@ def _forget_delete() -> None:
 def _confirm_delete(con, user: User, report_id: int, name: str) -> None:
     st.write("It is removed from every dashboard and Summary tab it is on. This cannot be undone.")
     ut.show(name)
-    a, b = st.columns(2)
-    if a.button("Delete", type="primary", icon=":material/delete:", key=f"{P}.delete.yes"):
-        try:
-            saved.delete(con, actor=user, report_id=report_id)
-        except ReportError as exc:
-            ut.error(" ".join(exc.problems))
-            return
+
+    def run() -> None:
+        saved.delete(con, actor=user, report_id=report_id)
         load(dict(NEW), report_id=None, opened_at=None)
         st.session_state[f"{P}.open.next"] = None
-        _forget_delete()
-        state.flash(f"Deleted the report {name!r}.")
-        st.rerun()
-    if b.button("Cancel", key=f"{P}.delete.no"):
-        _forget_delete()
-        st.rerun()
+
+    confirm.buttons(key=f"{P}.delete", label="Delete", icon=":material/delete:", flag=DELETING, run=run,
+                    done=f"Deleted the report {name!r}.")  # fmt: skip
 
 
 def _actions(con, user: User, definition: dict) -> None:

@@ -187,3 +187,25 @@ def test_a_chart_draws_the_ten_largest_series_and_the_rest_as_other():
     assert drawn["Other (2)"] == (["2026-01", "2026-02"], [1 + 2, 0.5])  # owners 01 and 02
     assert "Other (2)" not in _series(tbl, False, "avg")  # averages are not summed
     assert len(_series(tbl, False, "avg")) == 10
+
+
+def test_deleting_a_report_and_removing_a_dashboard_from_the_tab_ask_first(app, demo_path):
+    cur = db.shared_workspace(demo_path).cursor()
+    ids = {s.name: s.id for s in saved.list_saved(cur)}
+    at = _builder(_open(app, ANALYST))
+    at.selectbox(key=f"{P}.open").set_value(ids["Logo churn by quarter"]).run()
+    at.button(key=f"{P}.delete").click().run()
+    assert saved.get(cur, ids["Logo churn by quarter"]) is not None  # asked, not yet deleted
+    at.button(key=f"{P}.delete.no").click().run()
+    assert saved.get(cur, ids["Logo churn by quarter"]) is not None
+    at.button(key=f"{P}.delete").click().run()
+    at.button(key=f"{P}.delete.yes").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert saved.get(cur, ids["Logo churn by quarter"]) is None
+    (board,) = dashboards.list_dashboards(cur)
+    assert "Logo churn by quarter" not in [t.report_name for t in board.tiles]
+    at.segmented_control(key="dashboards.section").set_value("edit").run()
+    at.button(key=f"dash.tab.remove.{board.id}").click().run()
+    at.button(key="dash.remove.yes").click().run()
+    assert dashboards.placements(cur) == [] and dashboards.get(cur, board.id) is not None  # kept
+    assert "No dashboard is shared with you yet." in plain(_open(app, CSM).info[0].value)
