@@ -31,12 +31,13 @@ st.caption(
 )
 viewer = user
 others = summary.viewable(con, viewer=viewer)
-if others:
+asked = None
+if others:  # the choice is the viewer's own: acting as someone else starts from themselves
     by_id = {u.id: u for u in others}
-    st.selectbox("View as", list(by_id), key="summary.view_as", format_func=lambda i: ut.short(
+    asked = st.selectbox("View as", list(by_id), key=f"summary.view_as.{viewer.id}", format_func=lambda i: ut.short(
         "Yourself" if i == viewer.id else f"{by_id[i].name} · {by_id[i].role}"),
         help="See the Summary as another user sees it")  # fmt: skip
-user = summary.subject(con, viewer=viewer, user_id=st.session_state.get("summary.view_as"))
+user = summary.subject(con, viewer=viewer, user_id=asked)
 if user.id != viewer.id:
     st.info(f"Viewing as **{ut.md(user.name, ut.LABEL_LIMIT)}**: their numbers, alerts, tasks, schedule and "
             "reports, in their time zone.", icon=":material/visibility:")  # fmt: skip
