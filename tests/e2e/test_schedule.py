@@ -57,10 +57,13 @@ def test_the_schedule_shows_the_week_hides_weekends_and_explains_an_event(app, p
 
 def test_the_overdue_link_opens_the_actions_tab_with_the_summarys_count(app, page: Page):
     page.goto(f"{app.url}/summary?as={CSM}")
-    metric = page.get_by_test_id("stMetric").filter(has_text="Overdue tasks")
+    panel = page.locator(".st-key-summary-tasks-overdue")
+    metric = panel.get_by_test_id("stMetric")
     expect(metric).to_be_visible(timeout=30_000)
     overdue = int(metric.get_by_test_id("stMetricValue").inner_text().replace(",", ""))
-    assert overdue > 0
+    assert overdue > 3  # more than the panel lists: it links to the rest
+    link = panel.get_by_role("link", name=f"Show all {overdue:,}")  # the Summary's own link
+    assert link.get_attribute("href") == "actions?view=overdue"
     page.goto(f"{app.url}/actions?view=overdue&as={CSM}")
     expect(page.get_by_role("heading", name="Overdue")).to_be_visible(timeout=30_000)
     settled(page)
