@@ -4,13 +4,13 @@ schedule (SUM-4), health (SUM-5) and reports (SUM-7); admins may view it as anot
 import streamlit as st
 
 from cs_core import clock, summary
-from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.users import Action, can
 from ui import (
     auth,
     db,
     summary_alerts,
     summary_data,
+    summary_health,
     summary_reports,
     summary_schedule,
     summary_tasks,
@@ -42,48 +42,42 @@ if user.id != viewer.id:
     st.info(f"Viewing as **{ut.md(user.name, ut.LABEL_LIMIT)}**: their numbers, alerts, tasks, schedule and "
             "reports, in their time zone.", icon=":material/visibility:")  # fmt: skip
 
+if not user.has_full_access:  # U-2: a seatless super admin's Summary has no figures of their own
+    if user.id == viewer.id:
+        st.info(
+            "You are a super admin without a service seat. Here you can view the Summary as any user "
+            "(**View as** above), choose the reports below and manage the workspace settings. A service "
+            "seat adds the Customers, Services, Revenue, Actions, Schedule, Feed and Dashboards tabs and "
+            "lets you own customers, tasks and meetings, whose alerts and figures would then show here.",
+            icon=":material/badge:",
+        )
+        st.page_link(
+            "app_pages/settings.py", label="Workspace settings", icon=":material/settings:"
+        )
+    else:
+        lacks = "a service seat" if not user.has_service_seat else "access to the workspace"
+        st.info(f"**{ut.md(user.name, ut.LABEL_LIMIT)}** has no {lacks}, so they own no customers, tasks or "
+                "meetings: their Summary shows only the reports they chose.", icon=":material/badge:")  # fmt: skip
+    st.divider()
+    summary_reports.panel(con, actor=viewer, owner=user)
+    st.stop()
+
 numbers = summary_data.welcome_numbers(con, user_id=user.id, now=now)
 owned, tasks = numbers.owned, numbers.tasks
 cols = st.columns(4)
-cols[0].metric(f"{ut.md(numbers.object_label, ut.LABEL_LIMIT)} you own", f"{owned:,}", border=True)
+they = "you" if user.id == viewer.id else "they"
+cols[0].metric(
+    f"{ut.md(numbers.object_label, ut.LABEL_LIMIT)} {they} own", f"{owned:,}", border=True
+)
 cols[1].metric("Open tasks", f"{tasks.open:,}", border=True)
-
 if owned == 0:
     st.info(
-        f"You don't own any {ut.md(numbers.object_label.lower(), ut.LABEL_LIMIT)} yet. Customers are "
+        f"{they.capitalize()} don't own any {ut.md(numbers.object_label.lower(), ut.LABEL_LIMIT)} yet. Customers are "
         f"assigned through the **{ut.md(numbers.owner_label, ut.LABEL_LIMIT)}** property.",
         icon=":material/info:",
     )
-if not viewer.has_full_access:
-    st.caption(
-        "You can see this Summary tab and workspace settings; the other tabs need a service seat."
-    )
 
-# Health of the user's customers, per live profile (the full panel comes with SUM-5).
-health_rows = summary_data.health_numbers(con, user_id=user.id, object_name=numbers.object_name,
-                                          day=clock.score_date(now))  # fmt: skip
-if health_rows:
-    st.subheader("Customer health")
-    for name, figures in health_rows:
-        st.caption(
-            f"Profile **{ut.md(name, ut.LABEL_LIMIT)}** · {figures.count:,} of your customers scored"
-        )
-        cols = st.columns(4)
-        cols[0].metric(
-            "Average score",
-            "—" if figures.average is None else f"{figures.average:.1f}",
-            border=True,
-        )
-        for col, (cat, label) in zip(cols[1:], CATEGORY_LABELS.items(), strict=True):
-            count, percent = figures.categories[cat]
-            col.metric(label, f"{percent:.1f}%", help=f"{count:,} of your customers", border=True)
-            if (
-                can(viewer, Action.USE_WORKSPACE) and viewer.id == user.id
-            ):  # the Customers tab, filtered
-                col.page_link("app_pages/customers.py", label=f"{count:,} customers", icon=":material/arrow_forward:",
-                              query_params={"health": cat, "profile": name})  # fmt: skip
-            else:
-                col.caption(f"{count:,} customers")
+summary_health.panel(con, actor=viewer, owner=user)
 if can(viewer, Action.EDIT_HEALTH_PROFILES):
     st.page_link(
         "app_pages/settings.py",

@@ -61,6 +61,7 @@ _RESERVED = {
     "dashboard_reports",
     "dashboard_access",
     "summary_reports",
+    "summary_preferences",
     "workspace_dashboards",
     "counters",
     "schema_migrations",

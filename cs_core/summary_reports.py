@@ -9,19 +9,14 @@ import duckdb
 from cs_core import db
 from cs_core.errors import Problems
 from cs_core.reports import saved
-from cs_core.users import Action, User, require
+from cs_core.summary import may_change
+from cs_core.users import User
 
 MAX_REPORTS = 5
 
 
 class SummaryReportError(Problems):
     """A change to a Summary's reports that cannot be made; ``problems`` says why."""
-
-
-def _may_change(actor: User, user_id: int) -> None:
-    require(actor, Action.VIEW_SUMMARY)
-    if actor.id != user_id:
-        require(actor, Action.VIEW_AS_OTHER_USER)
 
 
 def chosen(con: duckdb.DuckDBPyConnection, user_id: int) -> list[saved.Saved]:
@@ -34,7 +29,7 @@ def chosen(con: duckdb.DuckDBPyConnection, user_id: int) -> list[saved.Saved]:
 
 def add(con: duckdb.DuckDBPyConnection, *, actor: User, user_id: int, report_id: int) -> None:
     """Add a report last; a sixth is refused, as is one already there or one deleted."""
-    _may_change(actor, user_id)
+    may_change(actor, user_id)
 
     def _write(cur) -> None:
         have = [r[0] for r in cur.execute("SELECT report_id FROM summary_reports WHERE user_id = ?",
@@ -54,6 +49,6 @@ def add(con: duckdb.DuckDBPyConnection, *, actor: User, user_id: int, report_id:
 
 
 def remove(con: duckdb.DuckDBPyConnection, *, actor: User, user_id: int, report_id: int) -> None:
-    _may_change(actor, user_id)
+    may_change(actor, user_id)
     db.write(con, lambda cur: cur.execute("DELETE FROM summary_reports WHERE user_id = ? AND report_id = ?",
                                           [user_id, report_id]))  # fmt: skip

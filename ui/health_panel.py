@@ -47,17 +47,26 @@ def change_words(score: int, previous: int | None) -> str | None:
 
 
 def trend(h: RecordHealth) -> go.Figure:
-    """The record's scores by day, with the category bands and each profile version change
-    (HS-5) as a dotted line named in the legend; one score shows as a point in its week."""
-    fig = go.Figure()
-    low, high = h.profile.at_risk_max, h.profile.successful_min
-    for y0, y1, cat in ((0, low, "at_risk"), (low, high, "neutral"), (high, 100, "successful")):
-        fig.add_hrect(y0=y0, y1=y1, fillcolor=COLORS[cat], opacity=0.07, line_width=0)
+    """The record's scores by day (HS-5)."""
     frame = h.history
     days = [pd.Timestamp(d).date() for d in frame["score_date"]]
-    fig.add_trace(go.Scatter(x=days, y=frame["score"], mode="lines+markers", name="Score",
-                             line={"color": "#0f766e"}, hovertemplate="%{x|%d %b %Y}: %{y}<extra></extra>"))  # fmt: skip
-    for version, saved in h.versions[1:]:
+    return score_trend(
+        days, list(frame["score"]), profile=h.profile, versions=h.versions, name="Score"
+    )
+
+
+def score_trend(
+    days: list[date], scores: list, *, profile, versions, name: str, height: int = 280
+) -> go.Figure:
+    """Scores by day with the profile's category bands, each profile version change after the
+    first as a dotted line named in the legend; one day shows as a point in its week."""
+    fig = go.Figure()
+    low, high = profile.at_risk_max, profile.successful_min
+    for y0, y1, cat in ((0, low, "at_risk"), (low, high, "neutral"), (high, 100, "successful")):
+        fig.add_hrect(y0=y0, y1=y1, fillcolor=COLORS[cat], opacity=0.07, line_width=0)
+    fig.add_trace(go.Scatter(x=days, y=scores, mode="lines+markers", name=name, line={"color": "#0f766e"},
+                             hovertemplate="%{x|%d %b %Y}: %{y}<extra></extra>"))  # fmt: skip
+    for version, saved in versions[1:]:
         day = pd.Timestamp(saved).date()
         fig.add_trace(go.Scatter(x=[day, day], y=[0, 100], mode="lines", name=f"Profile version {version}",
                                  line={"color": "#64748b", "dash": "dot", "width": 1},
@@ -68,8 +77,8 @@ def trend(h: RecordHealth) -> go.Figure:
         middle = first + (last - first) / 2
         xaxis["range"] = [middle - timedelta(days=4), middle + timedelta(days=4)]
         xaxis["dtick"] = 86_400_000  # one tick a day
-    fig.update_layout(height=280, margin={"l": 10, "r": 10, "t": 20, "b": 10}, yaxis={"range": [0, 100]},
-                      xaxis=xaxis, showlegend=len(h.versions) > 1,
+    fig.update_layout(height=height, margin={"l": 10, "r": 10, "t": 20, "b": 10}, yaxis={"range": [0, 100]},
+                      xaxis=xaxis, showlegend=len(versions) > 1,
                       legend={"orientation": "h", "y": -0.25})  # fmt: skip
     return fig
 

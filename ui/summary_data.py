@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import streamlit as st
 
 from cs_core import records, settings, tasks, users
-from cs_core.health import list_profiles
-from cs_core.health.reports import Summary, summary
+from cs_core import summary as summary_core
+from cs_core.health.profiles import Profile, version_changes
+from cs_core.health.reports import Summary, average_by_day, summary
 from ui import db
 
 
@@ -48,20 +49,36 @@ def _welcome(version: int, user_id: int, now: datetime) -> WelcomeNumbers:
         )
 
 
-def health_numbers(
-    con: duckdb.DuckDBPyConnection, *, user_id: int, object_name: str, day: date
-) -> list[tuple[str, Summary]]:
-    """Per live profile of the account object: the summary figures of the user's customers,
-    with the scores in effect on ``day`` (overrides counted)."""
-    return _health(db.data_version(con), user_id, object_name, day)
+@dataclass(frozen=True)
+class HealthPanel:
+    choice: summary_core.ProfileChoice
+    shown: Profile | None  # the profile the figures are of
+    figures: Summary | None
+    trend: list[tuple[date, float, int]]  # (day, average, scored) of the last TREND_DAYS
+    versions: list
+
+
+TREND_DAYS = 90
+
+
+def health_panel(
+    con: duckdb.DuckDBPyConnection, *, user_id: int, day: date, profile_id: int | None = None
+) -> HealthPanel:
+    """The health summary of the user's customers (SUM-5, SUM-6) with the scores in effect on
+    ``day`` (overrides counted): of ``profile_id`` when it is live, else of the user's choice."""
+    return _health(db.data_version(con), user_id, day, profile_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _health(version: int, user_id: int, object_name: str, day: date) -> list[tuple[str, Summary]]:
+def _health(version: int, user_id: int, day: date, profile_id: int | None) -> HealthPanel:
     with db.fresh_cursor() as con:
-        out = []
-        for profile in list_profiles(con, object_name=object_name, live_only=True):
-            figures = summary(con, profile, day=day, owner_id=user_id)
-            if figures.count:
-                out.append((profile.name, figures))
-        return out
+        choice = summary_core.health_profile(con, user_id=user_id)
+        by_id = {p.id: p for p, _ in choice.profiles}
+        shown = by_id.get(profile_id, choice.chosen)
+        if shown is None:
+            return HealthPanel(choice, None, None, [], [])
+        return HealthPanel(
+            choice, shown, summary(con, shown, day=day, owner_id=user_id),
+            average_by_day(con, shown, since=day - timedelta(days=TREND_DAYS), owner_id=user_id),
+            version_changes(con, shown.id),
+        )  # fmt: skip

@@ -98,12 +98,15 @@ def is_scored(con: duckdb.DuckDBPyConnection, profile_id: int) -> bool:
 
 
 def current_scores(con: duckdb.DuckDBPyConnection, profile: Profile, *, owner_id: int | None = None,
-                   score_date: date | None = None, in_effect_on: date | None = None) -> tuple[str, list]:  # fmt: skip
+                   score_date: date | None = None, in_effect_on: date | None = None,
+                   since: date | None = None) -> tuple[str, list]:  # fmt: skip
     """SQL (record_id, score, category) for the profile's current computed scores, those in
-    effect on a day (``in_effect_on``: overrides applied), or a past date's run
-    (``score_date``); optionally of one owner's records."""
-    if score_date:
-        sql, params = "SELECT h.record_id, h.score, h.category FROM health_scores h", []
+    effect on a day (``in_effect_on``: overrides applied), a past date's run (``score_date``),
+    or (score_date, record_id, score, category) of every run from ``since`` on; optionally of
+    one owner's records."""
+    if score_date or since:
+        day = "h.score_date, " if since else ""
+        sql, params = f"SELECT {day}h.record_id, h.score, h.category FROM health_scores h", []
     elif in_effect_on is not None:
         score, category, _ = _in_effect("h", "?", "?")
         sql = f"SELECT h.record_id, {score} AS score, {category} AS category FROM health_current h"
@@ -116,9 +119,9 @@ def current_scores(con: duckdb.DuckDBPyConnection, profile: Profile, *, owner_id
         params.append(owner_id)
     sql += " WHERE h.profile_id = ?"
     params.append(profile.id)
-    if score_date:
-        sql += " AND h.score_date = ?"
-        params.append(score_date)
+    if score_date or since:
+        sql += " AND h.score_date >= ?" if since else " AND h.score_date = ?"
+        params.append(since or score_date)
     return sql, params
 
 
@@ -160,6 +163,20 @@ def summary(con: duckdb.DuckDBPyConnection, profile: Profile, *, day: date, owne
     for b, n in (row[5] or {}).items():
         buckets[int(b)] = int(n)
     return Summary(count, round_half_up(row[1], count) if count else None, cats, buckets)
+
+
+def average_by_day(con: duckdb.DuckDBPyConnection, profile: Profile, *, since: date,
+                   owner_id: int | None = None) -> list[tuple[date, float, int]]:  # fmt: skip
+    """(score date, average computed score rounded half up to one decimal, records scored) of
+    every stored run of the profile from ``since`` on, optionally over one owner's records: the
+    history behind the "average score over time" chart (SUM-6). Overrides are not history."""
+    sql, params = current_scores(con, profile, owner_id=owner_id, since=since)
+    rows = con.execute(
+        f"SELECT score_date, CAST(sum(score) AS BIGINT), count(*) FROM ({sql}) GROUP BY score_date "
+        "ORDER BY score_date",
+        params,
+    ).fetchall()  # fmt: skip
+    return [(day, round_half_up(total, n), int(n)) for day, total, n in rows]
 
 
 @dataclass(frozen=True)

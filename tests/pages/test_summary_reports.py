@@ -9,6 +9,11 @@ from tests.pages.conftest import plain
 P = "summary.reports"
 
 
+def _charts(at) -> int:
+    """The report charts on the Summary (its health panel has charts of its own)."""
+    return sum(f"-{P}." in c.proto.id for c in at.get("plotly_chart"))
+
+
 def test_a_csm_adds_reports_to_their_summary_up_to_five(app, demo_path):
     cur = db.shared_workspace(demo_path).cursor()
     ids = {s.name: s.id for s in saved.list_saved(cur)}
@@ -19,13 +24,13 @@ def test_a_csm_adds_reports_to_their_summary_up_to_five(app, demo_path):
     at.button(key=f"{P}.add").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert [s.name for s in summary_reports.chosen(cur, CSM)] == ["Renewals next 90 days by stage"]
-    assert len(at.get("plotly_chart")) == 1
+    assert _charts(at) == 1
     assert "**Renewals next 90 days by stage**" in [m.value for m in at.markdown]
     for name in ("Logo churn by quarter", "Tasks completed per week by owner", "Activities per week by type",
                  "Average health score over time"):  # fmt: skip
         at.selectbox(key=f"{P}.pick").set_value(ids[name]).run()
         at.button(key=f"{P}.add").click().run()
-    assert len(at.get("plotly_chart")) == 5
+    assert _charts(at) == 5
     at.selectbox(key=f"{P}.pick").set_value(ids["Health category mix by owner"]).run()
     at.button(key=f"{P}.add").click().run()
     assert [plain(e.value) for e in at.error] == [
@@ -36,4 +41,4 @@ def test_a_csm_adds_reports_to_their_summary_up_to_five(app, demo_path):
     assert [s.name for s in summary_reports.chosen(cur, CSM)] == [
         "Renewals next 90 days by stage", "Tasks completed per week by owner", "Activities per week by type",
         "Average health score over time"]  # fmt: skip
-    assert len(at.get("plotly_chart")) == 4 and not at.exception
+    assert _charts(at) == 4 and not at.exception

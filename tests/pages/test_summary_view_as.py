@@ -16,7 +16,7 @@ def test_a_settings_manager_views_the_summary_as_a_csm(app, demo_path):
     assert not at.exception, [e.value for e in at.exception]
     assert any("Viewing as **Lucas Fischer**" in plain(i.value) for i in at.info)
     owned = scalar(demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?", [CSM])
-    assert metric_values(at)["Companies you own"] == f"{owned:,}"
+    assert metric_values(at)["Companies they own"] == f"{owned:,}"
     cur = db.shared_workspace(demo_path).cursor()
     total = alerts.count_active(cur, user_id=CSM, now=NOW)
     assert f"Alerts · {total:,}" in [plain(h.value) for h in at.subheader]
