@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from datetime import datetime
+from time import monotonic, sleep
 
 import duckdb
 
@@ -88,8 +89,7 @@ def run_with_limit(con: duckdb.DuckDBPyConnection, report: Report, *, now: datet
                    seconds: float) -> engine.Result:  # fmt: skip
     """:func:`engine.run` on its own cursor, interrupted after ``seconds``."""
     cur = con.cursor()
-    timer = threading.Timer(seconds, cur.interrupt)
-    timer.start()
+    timer = _Watchdog(seconds, cur.interrupt)
     try:
         return engine.run(cur, report, now=now, user=user)
     except duckdb.InterruptException:
@@ -100,6 +100,27 @@ def run_with_limit(con: duckdb.DuckDBPyConnection, report: Report, *, now: datet
     finally:
         timer.cancel()
         cur.close()
+
+
+class _Watchdog(threading.Thread):
+    """Calls ``fn`` after ``seconds`` unless cancelled first. It sleeps in short steps on the
+    monotonic clock rather than waiting on a timed lock (threading.Timer): a timed wait measures
+    absolute time, which a moved clock (faketime in the test suite, an NTP step) stretches
+    without end."""
+
+    def __init__(self, seconds: float, fn) -> None:
+        super().__init__(name="report-time-limit", daemon=True)
+        self._end, self._fn, self._cancelled = monotonic() + seconds, fn, False
+        self.start()
+
+    def run(self) -> None:
+        while not self._cancelled and (left := self._end - monotonic()) > 0:
+            sleep(min(left, 0.05))
+        if not self._cancelled:
+            self._fn()
+
+    def cancel(self) -> None:
+        self._cancelled = True
 
 
 def clear() -> None:
