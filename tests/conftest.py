@@ -67,6 +67,15 @@ def user(demo_con):
     return lambda user_id: users.get_user(demo_con, user_id)
 
 
+def without_demo_views(con) -> None:
+    """Remove the demo's default views (its Summary cards), for tests that count or order
+    default views from none."""
+    names = [name for name, _, _ in demo.DEFAULT_VIEWS]
+    con.execute(
+        "DELETE FROM views WHERE name IN (SELECT unnest(?::VARCHAR[])) AND NOT is_standard", [names]
+    )
+
+
 def without_health_profiles(con) -> None:
     """Remove the demo's health profiles with their scores and alerts, for tests whose own
     profile must be the only one (the demo's would score and alert too)."""

@@ -197,8 +197,33 @@ def generate(
         pid for pid, (_, label, _) in enumerate(W.PIPELINES, start=1) if label == "Renewals"
     )
     demo_reports.add(con, now=now, author_id=settings_manager, renewals_pipeline=renewals)
+    _default_views(con, now=now, author_id=settings_manager)
     counts["health scores"] = con.execute("SELECT count(*) FROM health_scores").fetchone()[0]
     return DemoSummary(scale=scale, seed=seed, counts=counts)
+
+
+# The Summary's view cards (SUM-3): default views shared with everyone, as a settings manager
+# would set them up for a CS team. ``$me`` makes each card count the reader's own customers.
+DEFAULT_VIEWS = (
+    ("My renewals in the next 90 days", "Your customers whose renewal date falls in the next 90 days.",
+     [[{"property": "csm_id", "operator": "eq", "value": "$me"},
+       {"property": "renewal_date", "operator": "in_next_days", "value": 90}]]),
+    ("My quiet customers", "Your customers with no activity in the last 30 days: time to reach out.",
+     [[{"property": "csm_id", "operator": "eq", "value": "$me"},
+       {"property": "last_activity_at", "operator": "more_than_days_ago", "value": 30}]]),
+    ("Enterprise accounts", "Every Enterprise customer, whoever owns it.",
+     [[{"property": "segment", "operator": "eq", "value": "Enterprise"}]]),
+)  # fmt: skip
+
+
+def _default_views(con: duckdb.DuckDBPyConnection, *, now: datetime, author_id: int) -> None:
+    from cs_core import users, views
+
+    author = users.get_user(con, author_id)
+    for name, description, spec in DEFAULT_VIEWS:
+        view = views.create_view(con, actor=author, object_name="companies", name=name,
+                                 sharing="everyone", spec=spec, now=now)  # fmt: skip
+        views.set_default(con, actor=author, view_id=view.id, description=description, now=now)
 
 
 def _add_analyst(cur: duckdb.DuckDBPyConnection, *, team_ids: dict[str, int], created) -> int:

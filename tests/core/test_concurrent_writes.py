@@ -14,7 +14,7 @@ from cs_core import merges, record_values, views
 from cs_core.merges import MergeRefused
 from cs_core.record_values import StaleEdit
 from cs_core.views import ViewError
-from tests.conftest import CSM, NOW, SETTINGS_MANAGER
+from tests.conftest import CSM, NOW, SETTINGS_MANAGER, without_demo_views
 
 WRITERS = 20
 
@@ -170,6 +170,7 @@ def test_twenty_editors_of_one_view_lose_no_change(demo_con, user):
 
 
 def test_twenty_reorders_of_the_default_views_leave_a_true_order(demo_con, user):
+    without_demo_views(demo_con)
     manager = user(SETTINGS_MANAGER)
     ids = []
     for i in range(5):

@@ -8,7 +8,7 @@ from cs_core import views
 from cs_core.record_list import Query, Viewer, count
 from cs_core.users import PermissionDenied
 from cs_core.views import ViewError
-from tests.conftest import CSM, NO_ACCESS, NOW, SETTINGS_MANAGER, SUPER_ADMIN
+from tests.conftest import CSM, NO_ACCESS, NOW, SETTINGS_MANAGER, SUPER_ADMIN, without_demo_views
 
 SEGMENT_SMB = [[{"property": "segment", "operator": "eq", "value": "SMB"}]]
 
@@ -19,6 +19,7 @@ def _count(con, spec, user_id):
 
 
 def test_standard_views_are_created_once_and_listed_first(demo_con, user):
+    without_demo_views(demo_con)
     views.ensure_standard_views(demo_con, "companies", now=NOW)
     views.ensure_standard_views(demo_con, "companies", now=NOW)
     listed = views.list_views(demo_con, object_name="companies", user=user(CSM))
@@ -113,6 +114,7 @@ def test_view_content_is_validated(demo_con, user):
 
 
 def test_defaults_need_everyone_sharing_a_description_and_at_most_six(demo_con, user):
+    without_demo_views(demo_con)
     admin = user(SETTINGS_MANAGER)
     shared = [
         views.create_view(demo_con, actor=admin, object_name="companies", name=f"Shared {i}",
@@ -150,6 +152,7 @@ def test_defaults_need_everyone_sharing_a_description_and_at_most_six(demo_con, 
 
 
 def test_standard_views_cannot_be_edited_but_can_be_deleted_by_admins(demo_con, user):
+    without_demo_views(demo_con)
     views.ensure_standard_views(demo_con, "companies", now=NOW)
     owned = views.list_views(demo_con, object_name="companies", user=user(CSM))[0]
     with pytest.raises(ViewError, match="Standard views cannot be edited"):

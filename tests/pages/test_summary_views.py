@@ -5,8 +5,9 @@ six at most (a seventh is refused by cs_core)."""
 import pytest
 
 from cs_core import db, record_list, users, views
+from cs_core.demo import DEFAULT_VIEWS
 from cs_core.record_list import Query, Viewer
-from tests.conftest import CSM, NOW, SETTINGS_MANAGER
+from tests.conftest import CSM, NOW, SETTINGS_MANAGER, without_demo_views
 from tests.pages.conftest import plain
 
 P = "summary.views"
@@ -18,6 +19,7 @@ SPECS = {
 
 
 def _defaults(cur):
+    without_demo_views(cur)  # the demo's own cards: see test_the_demo_has_three_cards_for_each_csm
     manager = users.get_user(cur, SETTINGS_MANAGER)
     made = []
     for name, spec in SPECS.items():
@@ -67,6 +69,7 @@ def test_cards_count_for_the_user_link_to_their_view_and_are_reordered_by_admins
 
 def test_a_seventh_default_view_is_refused(demo_path):
     cur = db.shared_workspace(demo_path).cursor()
+    without_demo_views(cur)
     manager = users.get_user(cur, SETTINGS_MANAGER)
     for i in range(7):
         view = views.create_view(cur, actor=manager, object_name="companies", name=f"V{i}", sharing="everyone",
@@ -87,3 +90,25 @@ def test_a_cards_link_opens_the_customers_tab_on_that_view(app, demo_path):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "My Enterprise accounts" in [plain(t.value) for t in at.title]
+
+
+def test_the_demo_has_three_cards_counting_each_users_own_customers(app, demo_path):
+    cur = db.shared_workspace(demo_path).cursor()
+    defaults = views.default_views(cur, "companies")
+    assert [(v.name, v.description) for v in defaults] == [(n, d) for n, d, _ in DEFAULT_VIEWS]
+    viewer = Viewer(CSM, NOW, users.get_user(cur, CSM).time_zone)
+    counts = [record_list.count(cur, Query("companies", v.filters, ("name",), owner_property="csm_id"), viewer)
+              for v in defaults]  # fmt: skip
+    owned, enterprise = (cur.execute(sql).fetchone()[0] for sql in (
+        f"SELECT count(*) FROM companies WHERE csm_id = {CSM}",
+        "SELECT count(*) FROM companies WHERE segment = 'Enterprise'"))  # fmt: skip
+    assert (
+        0 < counts[0] < owned
+        and 0.05 * owned <= counts[1] <= 0.35 * owned
+        and counts[2] == enterprise
+    )
+    at = app(CSM)
+    cards = [
+        (plain(m.label), m.value) for m in at.metric if plain(m.label) in {v.name for v in defaults}
+    ]
+    assert cards == [(v.name, f"{n:,}") for v, n in zip(defaults, counts, strict=True)]
