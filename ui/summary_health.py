@@ -46,6 +46,11 @@ def distribution(buckets: list[int], *, profile) -> go.Figure:
 
 
 def panel(con, *, actor: User, owner: User) -> None:
+    with st.container(key="summary-health"):
+        _panel(con, actor=actor, owner=owner)
+
+
+def _panel(con, *, actor: User, owner: User) -> None:
     now = clock.now()
     st.subheader("Customer health")
     if problem := st.session_state.pop(f"{P}.problem", None):

@@ -30,6 +30,11 @@ def _add(con, actor: User, owner: User) -> None:
 
 def panel(con, *, actor: User, owner: User) -> None:
     """``owner``'s reports (the user whose Summary this is), changed by ``actor``."""
+    with st.container(key="summary-reports"):
+        _panel(con, actor=actor, owner=owner)
+
+
+def _panel(con, *, actor: User, owner: User) -> None:
     shown = summary_reports.chosen(con, owner.id)
     head, add = st.columns([4, 1], vertical_alignment="bottom")
     head.subheader("Reporting")

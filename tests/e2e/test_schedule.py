@@ -56,7 +56,7 @@ def test_the_schedule_shows_the_week_hides_weekends_and_explains_an_event(app, p
 
 
 def test_the_overdue_link_opens_the_actions_tab_with_the_summarys_count(app, page: Page):
-    page.goto(f"{app.url}/summary?as={CSM}")
+    page.goto(f"{app.url}/?as={CSM}")
     panel = page.locator(".st-key-summary-tasks-overdue")
     metric = panel.get_by_test_id("stMetric")
     expect(metric).to_be_visible(timeout=30_000)
