@@ -44,14 +44,15 @@ run: $(STAMP)
 	CS_WORKSPACE_DB=$(DB) $(BIN)/python -m ui.launch --server.port $(PORT)
 
 # Every test: the browser tests and the rest as two processes side by side (one core each), each
-# with its own log, printed when both are done. Browser tests keep their screenshots in
-# test-results/ (ignored by git) to be looked at.
+# with its own log in test-logs/, printed when both are done. Browser tests keep their
+# screenshots in test-results/ (ignored by git) to be looked at; pytest-playwright empties that
+# folder when a browser run starts, so the logs are kept beside it.
 test: $(STAMP) browser
-	@mkdir -p test-results
+	@mkdir -p test-logs
 	@CS_E2E_ARTIFACTS=$(CURDIR)/test-results $(BIN)/python -m pytest -p no:cacheprovider tests/e2e \
-		> test-results/e2e.log 2>&1 & e2e=$$!; \
-	$(BIN)/python -m pytest --ignore=tests/e2e > test-results/rest.log 2>&1; rest=$$?; \
-	wait $$e2e; e2e=$$?; cat test-results/rest.log test-results/e2e.log; \
+		> test-logs/e2e.log 2>&1 & e2e=$$!; \
+	$(BIN)/python -m pytest -p no:playwright --ignore=tests/e2e > test-logs/rest.log 2>&1; rest=$$?; \
+	wait $$e2e; e2e=$$?; cat test-logs/rest.log test-logs/e2e.log; \
 	echo "core, page and architecture tests: exit $$rest; browser tests: exit $$e2e"; \
 	test $$rest = 0 && test $$e2e = 0
 

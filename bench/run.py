@@ -36,7 +36,15 @@ from typing import Any
 
 import duckdb
 
-from bench import feed_ops, health_pandas, pipeline_ops, report_ops, retention_ops, task_ops
+from bench import (
+    feed_ops,
+    health_pandas,
+    pipeline_ops,
+    report_ops,
+    retention_ops,
+    summary_ops,
+    task_ops,
+)
 from cs_core import (
     clock,
     db,
@@ -1200,6 +1208,8 @@ OPERATIONS: list[Operation] = [
     *feed_ops.operations(Operation),
     # Reports and dashboards (budgets set for M).
     *report_ops.operations(Operation),
+    # The Summary tab (budgets set for M and L).
+    *summary_ops.operations(Operation),
     Operation(EXPORT, export_view, 1.0),
     Operation(
         full_recompute_name(ENTERPRISE),

@@ -67,7 +67,7 @@ def test_cards_count_for_the_user_link_to_their_view_and_are_reordered_by_admins
     assert [name for name, _ in _cards(manager)] == ["All SMB", "My Enterprise accounts"]
 
 
-def test_a_seventh_default_view_is_refused(demo_path):
+def test_a_sixth_default_view_shows_and_a_seventh_is_refused(app, demo_path):
     cur = db.shared_workspace(demo_path).cursor()
     without_demo_views(cur)
     manager = users.get_user(cur, SETTINGS_MANAGER)
@@ -79,6 +79,9 @@ def test_a_seventh_default_view_is_refused(demo_path):
     with pytest.raises(views.ViewError, match="at most 6 default views"):
         views.set_default(cur, actor=manager, view_id=view.id, description="The seventh", now=NOW)
     assert len(views.default_views(cur, "companies")) == 6
+    at = app(CSM)
+    cards = [plain(m.label) for m in at.metric if plain(m.label).startswith("V")]
+    assert cards == [f"V{i}" for i in range(6)]  # the sixth among them, in order
 
 
 def test_a_cards_link_opens_the_customers_tab_on_that_view(app, demo_path):
