@@ -81,7 +81,7 @@ def test_a_sixth_default_view_shows_and_a_seventh_is_refused(app, demo_path):
     assert len(views.default_views(cur, "companies")) == 6
     at = app(CSM)
     cards = [plain(m.label) for m in at.metric if plain(m.label).startswith("V")]
-    assert cards == [f"V{i}" for i in range(6)]  # the sixth among them, in order
+    assert sorted(cards) == [f"V{i}" for i in range(6)]  # the sixth among them (three columns)
 
 
 def test_a_cards_link_opens_the_customers_tab_on_that_view(app, demo_path):
