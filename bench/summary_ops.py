@@ -31,7 +31,7 @@ RENDER = "summary: page render (AppTest)"
 DATA_BUDGETS_S = {"M": 0.05, "L": 0.2}
 RENDER_BUDGET_S = 0.5
 TREND_DAYS = 90  # as ui.summary_data
-BUCKET_SIZE = 25  # the task buckets' first page, as ui.summary_tasks
+BUCKET_SHOWN = 3  # the tasks each bucket lists, as ui.summary_tasks
 ALERTS_PAGE = 25
 
 
@@ -59,16 +59,9 @@ def summary_data(con: Any, user: Any, now: Any) -> dict[str, int]:
             chosen.object, view.filters, tuple(view.columns), owner_property=chosen.owner_property
         )
         record_list.count(con, query, viewer)
-    for key in ("today", "overdue", "tomorrow"):
-        _, spec = tasks.TASK_VIEWS[key]
-        query = Query(
-            tasks.TASKS,
-            spec,
-            ("title", "due_at"),
-            sort=(("due_at", "asc"),),
-            owner_property="owner_id",
-        )
-        record_list.page(con, query, viewer, number=1, size=BUCKET_SIZE)
+    tasks.first_in_buckets(
+        con, user=user, now=now, keys=("today", "overdue", "tomorrow"), shown=BUCKET_SHOWN
+    )
     today = clock.local_date(now, user.time_zone)
     events = schedule.events(con, user=user, first=today, last=today)
     for item in summary_reports.chosen(con, user.id):

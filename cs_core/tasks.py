@@ -140,6 +140,31 @@ def bucket_counts(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime) 
     return TaskCounts(*row)
 
 
+def first_in_buckets(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime, keys: tuple[str, ...],
+                     shown: int = 3) -> dict[str, list[tuple[int, str, datetime]]]:  # fmt: skip
+    """The first ``shown`` of the user's tasks in each bucket of ``keys`` (by due time, then id):
+    (id, title, due at in UTC), in one query over their tasks with the buckets' own filters."""
+    props = {p.name: p for p in list_properties(con, TASKS)}
+    today = clock.local_date(now, user.time_zone)
+    cases, params = [], []
+    for key in keys:
+        spec = [[c for c in g if c is not _MINE] for g in TASK_VIEWS[key][1]]
+        where = filters.compile_filter(spec, props, today=today, time_zone=user.time_zone,
+                                       me=user.id, object_name=TASKS)  # fmt: skip
+        cases.append(f"WHEN {where.sql} THEN ?")
+        params += [*where.params, key]
+    rows = con.execute(
+        f"SELECT k, id, title, due_at FROM (SELECT CASE {' '.join(cases)} END AS k, r.id, r.title, r.due_at "
+        "FROM tasks r WHERE r.owner_id = ?) WHERE k IS NOT NULL "
+        "QUALIFY row_number() OVER (PARTITION BY k ORDER BY due_at NULLS LAST, id) <= ? ORDER BY k, due_at, id",
+        [*params, user.id, shown],
+    ).fetchall()  # fmt: skip
+    out: dict[str, list[tuple[int, str, datetime]]] = {key: [] for key in keys}
+    for key, task_id, title, due in rows:
+        out[key].append((task_id, title, due))
+    return out
+
+
 def task_counts(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime) -> TaskCounts:
     """The Summary tab's name for :func:`bucket_counts`."""
     return bucket_counts(con, user=user, now=now)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from cs_core import clock, task_actions
-from cs_core.record_list import Query, Viewer
+from cs_core.record_list import Viewer
 from cs_core.task_actions import Selection
-from cs_core.tasks import TASK_VIEWS, TASKS, TaskRefused
+from cs_core.tasks import TASK_VIEWS, TaskRefused
 from cs_core.users import Action, PermissionDenied, User, can
-from ui import listing_data, state
+from ui import state, summary_data
 from ui import text as ut
 
 P = "summary.tasks"
@@ -37,24 +37,24 @@ def panel(con, *, actor: User, owner: User) -> None:
     st.subheader("Tasks")
     if problem := st.session_state.pop(f"{P}.problem", None):
         ut.error(problem)
+    found = summary_data.task_buckets(
+        con, user_id=owner.id, now=viewer.now, keys=BUCKETS, shown=SHOWN
+    )
     cells = st.columns(len(BUCKETS))
     for cell, key in zip(cells, BUCKETS, strict=True):
-        label, spec = TASK_VIEWS[key]
-        query = Query(
-            TASKS, spec, ("title", "due_at"), sort=(("due_at", "asc"),), owner_property="owner_id"
-        )
-        found = listing_data.page(con, query, viewer, number=1, size=25)
+        label, _ = TASK_VIEWS[key]
+        total, rows = getattr(found.counts, key), found.first[key]
         with cell.container(border=True, key=f"{P}-{key}"):
-            st.metric(label, f"{found.total:,}")
-            rows = found.rows.head(SHOWN)
-            if not found.total:
+            st.metric(label, f"{total:,}")
+            if not total:
                 st.caption("Nothing here.")
-            for task_id, title, due in rows.itertuples(index=False, name=None):
+            for task_id, title, due_utc in rows:
+                due = clock.shown(due_utc, owner.time_zone)
                 a, b = st.columns([1, 8], vertical_alignment="center")
                 if editable:
                     a.button("", icon=":material/check_circle:", key=f"{P}.done.{task_id}", help="Mark complete",
                              on_click=_complete, args=(con, actor, int(task_id), str(title)))  # fmt: skip
                 b.markdown(f"{ut.md(title, 60)}  \n:gray[{ut.md(due)}]", help=ut.tooltip(title, 60))
-            if linked and found.total > len(rows):
-                st.page_link("app_pages/actions.py", label=f"Show all {found.total:,}", icon=":material/arrow_forward:",
+            if linked and total > len(rows):
+                st.page_link("app_pages/actions.py", label=f"Show all {total:,}", icon=":material/arrow_forward:",
                              query_params={"view": key})  # fmt: skip

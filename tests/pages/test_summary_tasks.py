@@ -1,7 +1,9 @@
 """The Summary's tasks (SUM-2) in AppTest: exact counts per bucket in the CSM's zone, the first
 tasks by due time, one completed in place, and "Show all" opening the Actions tab's view."""
 
-from cs_core import db, tasks, users
+from datetime import timedelta
+
+from cs_core import clock, db, tasks, users
 from tests.conftest import CSM, NOW
 from tests.pages.conftest import metric_values, scalar
 
@@ -18,9 +20,17 @@ def test_the_csms_buckets_their_first_tasks_completing_one_and_show_all(app, dem
         f"{counts.due_today:,}", f"{counts.overdue:,}", f"{counts.due_tomorrow:,}")  # fmt: skip
     assert counts.overdue > 3  # the demo's CSM has more overdue tasks than the panel lists
     first = [b.key for b in at.button if b.key and b.key.startswith(f"{P}.done.")]
-    assert len(first) == sum(
-        min(3, n) for n in (counts.due_today, counts.overdue, counts.due_tomorrow)
-    )
+    # By hand: each bucket's first three open tasks by due time, from the CSM's local days.
+    zone = users.get_user(cur, CSM).time_zone
+    today = clock.local_date(NOW, zone)
+    start, tomorrow, after = (clock.day_start(today + timedelta(days=n), zone) for n in (0, 1, 2))
+    expected = []
+    for low, high in ((start, tomorrow), (None, start), (tomorrow, after)):
+        expected += [r[0] for r in cur.execute(
+            "SELECT id FROM tasks WHERE owner_id = ? AND status = 'open' AND due_at >= coalesce(CAST(? AS TIMESTAMP), TIMESTAMP '1900-01-01') "
+            "AND due_at < ? ORDER BY due_at, id LIMIT 3",
+            [CSM, low and clock.utc_naive(low), clock.utc_naive(high)]).fetchall()]  # fmt: skip
+    assert [int(k.rsplit(".", 1)[1]) for k in first] == expected
     links = {e.proto.query_string: (e.proto.page, e.proto.label) for e in at.get("page_link")
              if e.proto.label.startswith("Show all")}  # fmt: skip
     assert links["view=overdue"] == ("actions", f"Show all {counts.overdue:,}")
