@@ -63,6 +63,9 @@ def test_the_summary_shows_every_panel_with_data_and_its_links_work(app, page: P
     settled(page)
     expect_no_exception(page)
     expect(page.get_by_text(f"{count} companies", exact=True)).to_be_visible()
+    table = page.get_by_test_id("stDataFrame").first
+    expect(table).to_be_visible()
+    expect(table.locator("table[role=grid] tr:has(td)")).to_have_count(int(count.replace(",", "")))
     page.screenshot(
         path=str(_artifacts(tmp_path) / "summary-at-risk-customers.png"), full_page=True
     )
