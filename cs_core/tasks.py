@@ -122,16 +122,20 @@ def _require_owner_allowed(cur, actor: User, owner_id: int | None) -> None:
 # --- buckets ---------------------------------------------------------------------------
 
 
-def bucket_counts(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime) -> TaskCounts:
-    """The user's tasks in each standard view, counted in one query over their tasks."""
+def _bucket_filters(con: duckdb.DuckDBPyConnection, user: User, now: datetime,
+                    keys: tuple[str, ...]) -> list[tuple[str, filters.Compiled]]:  # fmt: skip
+    """Each bucket's own filter without its "mine" condition (the caller's WHERE holds that)."""
     props = {p.name: p for p in list_properties(con, TASKS)}
     today = clock.local_date(now, user.time_zone)
+    return [(key, filters.compile_filter([[c for c in g if c is not _MINE] for g in TASK_VIEWS[key][1]], props,
+                                         today=today, time_zone=user.time_zone, me=user.id, object_name=TASKS))
+            for key in keys]  # fmt: skip
+
+
+def bucket_counts(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime) -> TaskCounts:
+    """The user's tasks in each standard view, counted in one query over their tasks."""
     parts, params = [], []
-    for key in BUCKETS:
-        # Each bucket's own spec without its "mine" condition: the WHERE clause holds that.
-        spec = [[c for c in g if c is not _MINE] for g in TASK_VIEWS[key][1]]
-        where = filters.compile_filter(spec, props, today=today, time_zone=user.time_zone,
-                                       me=user.id, object_name=TASKS)  # fmt: skip
+    for _, where in _bucket_filters(con, user, now, BUCKETS):
         parts.append(f"count(*) FILTER (WHERE {where.sql})")
         params += where.params
     row = con.execute(
@@ -143,22 +147,22 @@ def bucket_counts(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime) 
 def first_in_buckets(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime, keys: tuple[str, ...],
                      shown: int = 3) -> dict[str, list[tuple[int, str, datetime]]]:  # fmt: skip
     """The first ``shown`` of the user's tasks in each bucket of ``keys`` (by due time, then id):
-    (id, title, due at in UTC), in one query over their tasks with the buckets' own filters."""
-    props = {p.name: p for p in list_properties(con, TASKS)}
-    today = clock.local_date(now, user.time_zone)
+    (id, title, due at in UTC). One pass over their tasks with the buckets' own filters picks
+    them, and only those few are read with their titles."""
     cases, params = [], []
-    for key in keys:
-        spec = [[c for c in g if c is not _MINE] for g in TASK_VIEWS[key][1]]
-        where = filters.compile_filter(spec, props, today=today, time_zone=user.time_zone,
-                                       me=user.id, object_name=TASKS)  # fmt: skip
+    for key, where in _bucket_filters(con, user, now, keys):
         cases.append(f"WHEN {where.sql} THEN ?")
         params += [*where.params, key]
-    rows = con.execute(
-        f"SELECT k, id, title, due_at FROM (SELECT CASE {' '.join(cases)} END AS k, r.id, r.title, r.due_at "
-        "FROM tasks r WHERE r.owner_id = ?) WHERE k IS NOT NULL "
+    firsts = con.execute(
+        f"SELECT k, id, due_at FROM (SELECT CASE {' '.join(cases)} END AS k, r.id, r.due_at FROM tasks r "
+        "WHERE r.owner_id = ?) WHERE k IS NOT NULL "
         "QUALIFY row_number() OVER (PARTITION BY k ORDER BY due_at NULLS LAST, id) <= ? ORDER BY k, due_at, id",
         [*params, user.id, shown],
     ).fetchall()  # fmt: skip
+    ids = [r[1] for r in firsts]
+    titles = dict(con.execute("SELECT id, title FROM tasks WHERE id IN (SELECT unnest(?::BIGINT[]))",
+                              [ids]).fetchall()) if ids else {}  # fmt: skip
+    rows = [(k, task_id, titles.get(task_id), due) for k, task_id, due in firsts]
     out: dict[str, list[tuple[int, str, datetime]]] = {key: [] for key in keys}
     for key, task_id, title, due in rows:
         out[key].append((task_id, title, due))
