@@ -158,8 +158,17 @@ def test_the_launcher_starts_the_daily_job_with_the_server_before_any_page_view(
             line.startswith("Daily health run (missed): ok, 2 profiles, 400 records")
             for line in lines
         ), lines
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=5) as r:
-            assert r.read() == b"ok"
+        # The server serves too (on a loaded machine it may still be starting: asked for 30 s).
+        deadline, answer = time.monotonic() + 30, None
+        while answer is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/_stcore/health", timeout=5
+                ) as r:
+                    answer = r.read()
+            except OSError:
+                time.sleep(0.2)
+        assert answer == b"ok"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
