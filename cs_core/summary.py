@@ -51,9 +51,8 @@ def may_change(actor: User, user_id: int) -> None:
 
 @dataclass(frozen=True)
 class ProfileChoice:
-    profiles: tuple[
-        tuple[Profile, int], ...
-    ]  # every live profile, with the user's customers it scores
+    # Every live profile, with how many of the user's customers it scores.
+    profiles: tuple[tuple[Profile, int], ...]
     chosen: Profile | None  # None: no live profile
 
 

@@ -162,10 +162,9 @@ def first_in_buckets(con: duckdb.DuckDBPyConnection, *, user: User, now: datetim
     ids = [r[1] for r in firsts]
     titles = dict(con.execute("SELECT id, title FROM tasks WHERE id IN (SELECT unnest(?::BIGINT[]))",
                               [ids]).fetchall()) if ids else {}  # fmt: skip
-    rows = [(k, task_id, titles.get(task_id), due) for k, task_id, due in firsts]
     out: dict[str, list[tuple[int, str, datetime]]] = {key: [] for key in keys}
-    for key, task_id, title, due in rows:
-        out[key].append((task_id, title, due))
+    for key, task_id, due in firsts:
+        out[key].append((task_id, titles.get(task_id), due))
     return out
 
 
