@@ -41,7 +41,6 @@ def summary_data(con: Any, user: Any, now: Any) -> dict[str, int]:
     owned = records.count_owned(
         con, chosen.object, owner_property=chosen.owner_property, user_id=user.id
     )
-    tasks.task_counts(con, user=user, now=now)
     day = clock.score_date(now)
     choice = summary.health_profile(con, user_id=user.id)
     scored = 0
@@ -54,12 +53,10 @@ def summary_data(con: Any, user: Any, now: Any) -> dict[str, int]:
     alert_count = alerts.count_active(con, user_id=user.id, now=now)
     alerts.active_alerts(con, user_id=user.id, now=now, limit=ALERTS_PAGE, offset=0)
     viewer = Viewer(user.id, now, user.time_zone)
-    for view in views.default_views(con, chosen.object):
-        query = Query(
-            chosen.object, view.filters, tuple(view.columns), owner_property=chosen.owner_property
-        )
-        record_list.count(con, query, viewer)
-    tasks.first_in_buckets(
+    queries = [Query(chosen.object, v.filters, tuple(v.columns), owner_property=chosen.owner_property)
+               for v in views.default_views(con, chosen.object)]  # fmt: skip
+    record_list.counts(con, queries, viewer)
+    tasks.buckets(
         con, user=user, now=now, keys=("today", "overdue", "tomorrow"), shown=BUCKET_SHOWN
     )
     today = clock.local_date(now, user.time_zone)

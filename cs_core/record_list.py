@@ -139,14 +139,17 @@ _RECORD_KEY = "(r.object || ':' || CAST(r.record_id AS VARCHAR))"  # named after
 
 
 def _parts(
-    con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, names_after: bool = False
-):
+    con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, names_after: bool = False,
+    props: dict[str, Property] | None = None,
+):  # fmt: skip
     """FROM, WHERE, select list (aliased c0, c1, ... by position) and ORDER BY of a query.
     ``names_after``: an associated record's column holds "object:id", named by
-    :func:`_name_records` (for a page: a few lookups by id instead of a join per object)."""
-    if not source_exists(con, query.object):
-        raise ValueError(f"There is no object {query.object!r}.")
-    props = listing_properties(con, query.object)
+    :func:`_name_records` (for a page: a few lookups by id instead of a join per object).
+    ``props``: the object's :func:`listing_properties`, when the caller has read them."""
+    if props is None:
+        if not source_exists(con, query.object):
+            raise ValueError(f"There is no object {query.object!r}.")
+        props = listing_properties(con, query.object)
     where = filters.compile_filter(
         query.spec, props, today=viewer.today, time_zone=viewer.time_zone, me=viewer.user_id,
         owner=query.owner_property, object_name=query.object,
@@ -221,10 +224,22 @@ def where_sql(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> f
 
 def count(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> int:
     """How many records the query matches."""
-    table, where, _, _, _, _ = _parts(con, query, viewer)
-    return con.execute(
-        f"SELECT count(*) FROM {table} r WHERE {where.sql}", where.params
-    ).fetchone()[0]
+    return counts(con, [query], viewer)[0]
+
+
+def counts(con: duckdb.DuckDBPyConnection, queries: list[Query], viewer: Viewer) -> list[int]:
+    """How many records each query matches (the catalog of each object read once)."""
+    catalogs: dict[str, dict[str, Property]] = {}
+    found = []
+    for query in queries:
+        if query.object not in catalogs:
+            if not source_exists(con, query.object):
+                raise ValueError(f"There is no object {query.object!r}.")
+            catalogs[query.object] = listing_properties(con, query.object)
+        table, where, *_ = _parts(con, query, viewer, props=catalogs[query.object])
+        sql = f"SELECT count(*) FROM {table} r WHERE {where.sql}"
+        found.append(con.execute(sql, where.params).fetchone()[0])
+    return found
 
 
 _LOOKED_UP = ("user", "pipeline", "stage", "record")  # sorted by a name from another table

@@ -134,23 +134,49 @@ def _bucket_filters(con: duckdb.DuckDBPyConnection, user: User, now: datetime,
 
 def bucket_counts(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime) -> TaskCounts:
     """The user's tasks in each standard view, counted in one query over their tasks."""
+    return _counts(con, user, dict(_bucket_filters(con, user, now, BUCKETS)))
+
+
+def _counts(
+    con: duckdb.DuckDBPyConnection, user: User, compiled: dict[str, Compiled]
+) -> TaskCounts:
     parts, params = [], []
-    for _, where in _bucket_filters(con, user, now, BUCKETS):
-        parts.append(f"count(*) FILTER (WHERE {where.sql})")
-        params += where.params
+    for key in BUCKETS:
+        parts.append(f"count(*) FILTER (WHERE {compiled[key].sql})")
+        params += compiled[key].params
     row = con.execute(
         f"SELECT {', '.join(parts)} FROM tasks r WHERE r.owner_id = ?", [*params, user.id]
     ).fetchone()
     return TaskCounts(*row)
 
 
-def first_in_buckets(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime, keys: tuple[str, ...],
-                     shown: int = 3) -> dict[str, list[tuple[int, str, datetime]]]:  # fmt: skip
-    """The first ``shown`` of the user's tasks in each bucket of ``keys`` (by due time, then id):
-    (id, title, due at in UTC). One pass over their tasks with the buckets' own filters picks
-    them, and only those few are read with their titles."""
+@dataclass(frozen=True)
+class Buckets:
+    """The user's task counts per bucket and the first few tasks of some buckets (SUM-2)."""
+
+    counts: TaskCounts
+    first: dict[str, list[tuple[int, str, datetime]]]  # bucket -> [(id, title, due at in UTC)]
+
+
+def buckets(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime, keys: tuple[str, ...],
+            shown: int = 3) -> Buckets:  # fmt: skip
+    """Every bucket's count, and the first ``shown`` of the user's tasks in each bucket of
+    ``keys`` (by due time, then id), the buckets' filters compiled once for both."""
+    compiled = dict(_bucket_filters(con, user, now, BUCKETS))
+    return Buckets(
+        _counts(con, user, compiled), _first(con, user, [(k, compiled[k]) for k in keys], shown)
+    )
+
+
+def _first(con: duckdb.DuckDBPyConnection, user: User, wheres: list[tuple[str, Compiled]],
+           shown: int) -> dict[str, list[tuple[int, str, datetime]]]:  # fmt: skip
+    """One pass over the user's tasks with the buckets' own filters picks the first ones, and
+    only those few are read with their titles."""
+    out: dict[str, list[tuple[int, str, datetime]]] = {key: [] for key, _ in wheres}
+    if not wheres:
+        return out
     cases, params = [], []
-    for key, where in _bucket_filters(con, user, now, keys):
+    for key, where in wheres:
         cases.append(f"WHEN {where.sql} THEN ?")
         params += [*where.params, key]
     firsts = con.execute(
@@ -162,7 +188,6 @@ def first_in_buckets(con: duckdb.DuckDBPyConnection, *, user: User, now: datetim
     ids = [r[1] for r in firsts]
     titles = dict(con.execute("SELECT id, title FROM tasks WHERE id IN (SELECT unnest(?::BIGINT[]))",
                               [ids]).fetchall()) if ids else {}  # fmt: skip
-    out: dict[str, list[tuple[int, str, datetime]]] = {key: [] for key in keys}
     for key, task_id, due in firsts:
         out[key].append((task_id, titles.get(task_id), due))
     return out

@@ -84,12 +84,6 @@ def _health(version: int, user_id: int, day: date, profile_id: int | None) -> He
         )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class TaskBuckets:
-    counts: tasks.TaskCounts
-    first: dict  # bucket -> [(id, title, due at in UTC)]
-
-
 def task_buckets(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -97,7 +91,7 @@ def task_buckets(
     now: datetime,
     keys: tuple[str, ...],
     shown: int,
-) -> TaskBuckets:
+) -> tasks.Buckets:
     """The user's task counts per bucket and the first ``shown`` of each (SUM-2)."""
     return _buckets(
         db.data_version(con), user_id, now.replace(second=0, microsecond=0), keys, shown
@@ -107,10 +101,7 @@ def task_buckets(
 @st.cache_data(show_spinner=False, max_entries=512)
 def _buckets(
     version: int, user_id: int, now: datetime, keys: tuple[str, ...], shown: int
-) -> TaskBuckets:
+) -> tasks.Buckets:
     with db.fresh_cursor() as con:
         user = users.get_user(con, user_id)
-        return TaskBuckets(
-            tasks.task_counts(con, user=user, now=now),
-            tasks.first_in_buckets(con, user=user, now=now, keys=keys, shown=shown),
-        )
+        return tasks.buckets(con, user=user, now=now, keys=keys, shown=shown)

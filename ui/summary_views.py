@@ -37,12 +37,11 @@ def panel(con, *, actor: User, owner: User) -> None:
     order = [v.id for v in cards]
     arrange = can(actor, Action.MANAGE_DEFAULT_VIEWS)
     linked = can(actor, Action.USE_WORKSPACE) and actor.id == owner.id
+    queries = [Query(chosen.object, v.filters, tuple(v.columns), owner_property=chosen.owner_property)
+               for v in cards]  # fmt: skip
+    totals = record_list.counts(con, queries, viewer)
     cells = st.columns(3)
-    for i, view in enumerate(cards):
-        query = Query(
-            chosen.object, view.filters, tuple(view.columns), owner_property=chosen.owner_property
-        )
-        total = record_list.count(con, query, viewer)
+    for i, (view, total) in enumerate(zip(cards, totals, strict=True)):
         with cells[i % 3].container(border=True, key=f"{P}-{view.id}"):
             st.metric(ut.md(view.name, 60), f"{total:,}", help=ut.tooltip(view.name, 60))
             st.caption(ut.md(view.description, 200) if view.description else "No description.")

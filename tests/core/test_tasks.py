@@ -62,6 +62,30 @@ def test_buckets_follow_the_users_calendar_day_in_los_angeles(con):
     )
 
 
+def test_buckets_count_every_bucket_and_list_the_first_of_each_by_due_time_then_id(con):
+    def fill(cur):
+        _task(cur, 1, datetime(2026, 11, 27, 9, 0), title="Call Acme")  # today, 01:00 LA
+        _task(cur, 2, datetime(2026, 11, 27, 8, 0), title="Email Brightline")  # today, earlier
+        _task(cur, 3, datetime(2026, 11, 27, 9, 0), title="Prepare QBR")  # today, a tie with 1
+        _task(cur, 4, datetime(2026, 11, 26, 9, 0), title="Late one")  # overdue
+        _task(cur, 5, datetime(2026, 11, 28, 9, 0), title="Tomorrow's")  # tomorrow
+        _task(cur, 6, datetime(2026, 11, 27, 8, 30), status="completed")  # done: no bucket but its own
+        _task(cur, 7, datetime(2026, 11, 27, 8, 15), owner=SYDNEY)  # someone else's
+
+    db.write(con, fill)
+    user = get_user(con, LA)
+    found = tasks.buckets(con, user=user, now=NOW, keys=("today", "overdue", "tomorrow"), shown=2)
+    assert found.counts == tasks.TaskCounts(today=3, overdue=1, tomorrow=1, open=5, completed=1)
+    assert found.counts == tasks.bucket_counts(con, user=user, now=NOW)
+    assert found.first == {
+        "today": [(2, "Email Brightline", datetime(2026, 11, 27, 8, 0)),
+                  (1, "Call Acme", datetime(2026, 11, 27, 9, 0))],
+        "overdue": [(4, "Late one", datetime(2026, 11, 26, 9, 0))],
+        "tomorrow": [(5, "Tomorrow's", datetime(2026, 11, 28, 9, 0))],
+    }  # fmt: skip
+    assert tasks.buckets(con, user=user, now=NOW, keys=()).first == {}
+
+
 def test_buckets_in_brisbane_utc_plus_ten_around_local_midnight(con):
     # 13:30 UTC on 28 Nov is 23:30 on 28 Nov in Brisbane; 14:00 UTC is midnight on the 29th.
     def fill(cur):
