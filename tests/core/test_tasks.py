@@ -69,7 +69,7 @@ def test_buckets_count_every_bucket_and_list_the_first_of_each_by_due_time_then_
         _task(cur, 3, datetime(2026, 11, 27, 9, 0), title="Prepare QBR")  # today, a tie with 1
         _task(cur, 4, datetime(2026, 11, 26, 9, 0), title="Late one")  # overdue
         _task(cur, 5, datetime(2026, 11, 28, 9, 0), title="Tomorrow's")  # tomorrow
-        _task(cur, 6, datetime(2026, 11, 27, 8, 30), status="completed")  # done: no bucket but its own
+        _task(cur, 6, datetime(2026, 11, 27, 8, 30), status="completed")  # completed
         _task(cur, 7, datetime(2026, 11, 27, 8, 15), owner=SYDNEY)  # someone else's
 
     db.write(con, fill)
