@@ -21,6 +21,7 @@ import pandas as pd
 from cs_core import clock, db, filters
 from cs_core.filters import Compiled
 from cs_core.records import TASKS, get_object, list_properties
+from cs_core.sql import ident
 from cs_core.users import Action, PermissionDenied, User, can, get_user, require
 
 TYPES = {"todo": "To-do", "call": "Call", "email": "Email"}
@@ -134,20 +135,7 @@ def _bucket_filters(con: duckdb.DuckDBPyConnection, user: User, now: datetime,
 
 def bucket_counts(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime) -> TaskCounts:
     """The user's tasks in each standard view, counted in one query over their tasks."""
-    return _counts(con, user, dict(_bucket_filters(con, user, now, BUCKETS)))
-
-
-def _counts(
-    con: duckdb.DuckDBPyConnection, user: User, compiled: dict[str, Compiled]
-) -> TaskCounts:
-    parts, params = [], []
-    for key in BUCKETS:
-        parts.append(f"count(*) FILTER (WHERE {compiled[key].sql})")
-        params += compiled[key].params
-    row = con.execute(
-        f"SELECT {', '.join(parts)} FROM tasks r WHERE r.owner_id = ?", [*params, user.id]
-    ).fetchone()
-    return TaskCounts(*row)
+    return buckets(con, user=user, now=now, keys=()).counts
 
 
 @dataclass(frozen=True)
@@ -158,39 +146,42 @@ class Buckets:
     first: dict[str, list[tuple[int, str, datetime]]]  # bucket -> [(id, title, due at in UTC)]
 
 
+# What the buckets' filters read of a task, besides its id and title.
+_READ = sorted(
+    {c["property"] for _, spec in TASK_VIEWS.values() for g in spec for c in g} - {"owner_id"}
+)
+
+
 def buckets(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime, keys: tuple[str, ...],
             shown: int = 3) -> Buckets:  # fmt: skip
     """Every bucket's count, and the first ``shown`` of the user's tasks in each bucket of
-    ``keys`` (by due time, then id), the buckets' filters compiled once for both."""
+    ``keys`` (by due time, then id), in one statement: the user's tasks are read once (a
+    materialised CTE), then counted and ranked."""
     compiled = dict(_bucket_filters(con, user, now, BUCKETS))
-    return Buckets(
-        _counts(con, user, compiled), _first(con, user, [(k, compiled[k]) for k in keys], shown)
-    )
-
-
-def _first(con: duckdb.DuckDBPyConnection, user: User, wheres: list[tuple[str, Compiled]],
-           shown: int) -> dict[str, list[tuple[int, str, datetime]]]:  # fmt: skip
-    """One pass over the user's tasks with the buckets' own filters picks the first ones, and
-    only those few are read with their titles."""
-    out: dict[str, list[tuple[int, str, datetime]]] = {key: [] for key, _ in wheres}
-    if not wheres:
-        return out
-    cases, params = [], []
-    for key, where in wheres:
-        cases.append(f"WHEN {where.sql} THEN ?")
-        params += [*where.params, key]
-    firsts = con.execute(
-        f"SELECT k, id, due_at FROM (SELECT CASE {' '.join(cases)} END AS k, r.id, r.due_at FROM tasks r "
-        "WHERE r.owner_id = ?) WHERE k IS NOT NULL "
-        "QUALIFY row_number() OVER (PARTITION BY k ORDER BY due_at NULLS LAST, id) <= ? ORDER BY k, due_at, id",
-        [*params, user.id, shown],
-    ).fetchall()  # fmt: skip
-    ids = [r[1] for r in firsts]
-    titles = dict(con.execute("SELECT id, title FROM tasks WHERE id IN (SELECT unnest(?::BIGINT[]))",
-                              [ids]).fetchall()) if ids else {}  # fmt: skip
-    for key, task_id, due in firsts:
-        out[key].append((task_id, titles.get(task_id), due))
-    return out
+    counts, params = [], [user.id]
+    for key in BUCKETS:
+        counts.append(f"count(*) FILTER (WHERE {compiled[key].sql})")
+        params += compiled[key].params
+    first = "NULL"
+    if keys:
+        cases = []
+        for key in keys:
+            cases.append(f"WHEN {compiled[key].sql} THEN ?")
+            params += [*compiled[key].params, key]
+        first = (f"(SELECT list({{'k': k, 'id': id, 'title': title, 'due': due_at}} ORDER BY k, due_at, id) FROM "
+                 f"(SELECT * FROM (SELECT CASE {' '.join(cases)} END AS k, r.* FROM mine r) WHERE k IS NOT NULL "
+                 "QUALIFY row_number() OVER (PARTITION BY k ORDER BY due_at NULLS LAST, id) <= ?))")  # fmt: skip
+        params.append(shown)
+    read = ", ".join(f"r.{ident(c)}" for c in ["id", "title", *_READ])
+    row = con.execute(
+        f"WITH mine AS MATERIALIZED (SELECT {read} FROM tasks r WHERE r.owner_id = ?) "
+        f"SELECT [{', '.join(counts)}], {first} FROM mine r",
+        params,
+    ).fetchone()  # fmt: skip
+    out: dict[str, list[tuple[int, str, datetime]]] = {key: [] for key in keys}
+    for t in row[1] or []:
+        out[t["k"]].append((t["id"], t["title"], t["due"]))
+    return Buckets(TaskCounts(*row[0]), out)
 
 
 def task_counts(con: duckdb.DuckDBPyConnection, *, user: User, now: datetime) -> TaskCounts:
