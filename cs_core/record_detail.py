@@ -109,13 +109,12 @@ def activities(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int,
             "SELECT 'c', id, nullif(trim(concat_ws(' ', first_name, last_name)), '') FROM contacts "
             f"WHERE id IN ({id_list(contacts)}) UNION ALL SELECT 'u', id, name FROM users WHERE id IN ({id_list(people)})"
         ).fetchall()}  # fmt: skip
-    frame = pd.DataFrame(
-        {"When": [clock.local(r[0], time_zone) for r in rows], "type": [r[1] for r in rows], "What": [r[2] for r in rows],
-         "Contact": [names.get(("c", r[3])) for r in rows], "By": [names.get(("u", r[4])) for r in rows]},
-        columns=["When", "type", "What", "Contact", "By"],
+    return pd.DataFrame(
+        {"When": [clock.local(r[0], time_zone) for r in rows], "Type": [ACTIVITY_LABELS.get(r[1]) for r in rows],
+         "What": [r[2] for r in rows], "Contact": [names.get(("c", r[3])) for r in rows],
+         "By": [names.get(("u", r[4])) for r in rows]},
+        columns=["When", "Type", "What", "Contact", "By"],
     )  # fmt: skip
-    frame.insert(1, "Type", frame.pop("type").map(ACTIVITY_LABELS))
-    return frame
 
 
 def activity_count(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *,
