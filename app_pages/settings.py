@@ -6,6 +6,7 @@ from cs_core import clock, preview_settings, record_detail, records, settings
 from cs_core.reports import results
 from cs_core.reports.definition import ReportError
 from cs_core.settings import CustomerSettings, RevenueSettings, SettingsError
+from cs_core.settings_store import STALE
 from cs_core.users import Action, PermissionDenied, can
 from ui import auth, daily_panel, db, health_editor, import_wizard, state
 from ui import text as ut
@@ -20,11 +21,25 @@ st.caption(
 )
 
 
-def save(section: str, saver, value) -> None:
-    """Save through cs_core; show every problem, or confirm and rerun."""
+def opened(key: str, current):
+    """The section as this session first showed it: its save is refused when someone else saved
+    the section since (the key is dropped after a save or a refusal, so the next run starts from
+    what is stored then)."""
+    return st.session_state.setdefault(f"settings.{key}.opened", current)
+
+
+def forget_opened(key: str) -> None:
+    st.session_state.pop(f"settings.{key}.opened", None)
+
+
+def save(section: str, saver, value, *, key: str, seen) -> None:
+    """Save through cs_core (refused when someone saved the section since ``seen``); show every
+    problem, or confirm and rerun."""
     try:
-        saver(con, actor=user, value=value, now=clock.now())
+        saver(con, actor=user, value=value, now=clock.now(), expected=seen)
     except SettingsError as exc:
+        if STALE in exc.problems:  # told once: saving again replaces their change
+            forget_opened(key)
         st.error(
             "Not saved:\n\n" + "\n".join(f"- {ut.message(p)}" for p in exc.problems),
             icon=":material/error:",
@@ -33,6 +48,7 @@ def save(section: str, saver, value) -> None:
     except PermissionDenied as exc:
         ut.error(exc, icon=":material/lock:")
         return
+    forget_opened(key)
     state.flash(f"{section} settings saved.")
     st.rerun()
 
@@ -57,6 +73,8 @@ def _preview_settings(object_name: str) -> None:
     st.markdown("**Record preview**")
     props = {p.name: p for p in records.list_properties(con, object_name)}
     shown = record_detail.preview_properties(con, object_name, props)
+    key = f"preview.{object_name}"
+    seen = opened(key, preview_settings.get_preview_properties(con, object_name))
     chosen = st.multiselect(
         "Properties the preview shows, in this order", list(props), default=shown,
         format_func=lambda n: props[n].label, key=f"settings.preview.{object_name}",
@@ -65,11 +83,14 @@ def _preview_settings(object_name: str) -> None:
     if st.button("Save preview properties", key="settings.preview.save"):
         try:
             preview_settings.save_preview_properties(con, actor=user, object_name=object_name, properties=chosen,
-                                             now=clock.now())  # fmt: skip
+                                             now=clock.now(), expected=seen)  # fmt: skip
         except (SettingsError, PermissionDenied) as exc:
+            if STALE in getattr(exc, "problems", []):
+                forget_opened(key)
             for problem in getattr(exc, "problems", [str(exc)]):
                 ut.error(problem)
             return
+        forget_opened(key)
         state.flash("Preview properties saved.")
         st.rerun()
     last_saved(f"preview.{object_name}")
@@ -81,6 +102,7 @@ customers_tab, services_tab, revenue_tab, health_tab, reports_tab, import_tab = 
 
 with customers_tab:
     current = settings.get_customer_settings(con)
+    seen = opened("customers", current)
     choices = settings.customer_object_choices(con)
     st.subheader("Customers")
     st.write("The object whose records are your customers, who owns them, and when they renew.")
@@ -104,6 +126,8 @@ with customers_tab:
             "Customer",
             settings.save_customer_settings,
             CustomerSettings(object=obj, owner_property=owner or "", renewal_date_property=renewal),
+            key="customers",
+            seen=seen,
         )
     last_saved("customers")
     _preview_settings(current.object)
@@ -120,6 +144,7 @@ with services_tab:
         )
     else:
         current = settings.get_service_settings(con)
+        seen = opened("services", current)
         obj = st.selectbox(
             "Service object",
             choices,
@@ -129,7 +154,7 @@ with services_tab:
         )
         value = object_settings(con, obj, current, prefix="settings.services")
         if st.button("Save service settings", type="primary", key="settings.services.save"):
-            save("Service", settings.save_service_settings, value)
+            save("Service", settings.save_service_settings, value, key="services", seen=seen)
         last_saved("services")
 
 with revenue_tab:
@@ -139,6 +164,7 @@ with revenue_tab:
         "subscriptions, and the one the Revenue tab opens with."
     )
     current = settings.get_revenue_settings(con)
+    seen = opened("revenue", current)
     choices = settings.revenue_object_choices(con)
     chosen = st.multiselect(
         "Revenue objects",
@@ -183,6 +209,8 @@ with revenue_tab:
             "Revenue",
             settings.save_revenue_settings,
             RevenueSettings(objects=tuple(values), default_object=default_obj),
+            key="revenue",
+            seen=seen,
         )
     last_saved("revenue")
 
@@ -191,14 +219,20 @@ with reports_tab:
     st.write("How long one report's query may run on dashboards, the Summary tab and the command line. "
              "A report that takes longer is stopped with a message saying so, and nothing else waits on it.")  # fmt: skip
     low, high = results.LIMIT_RANGE_S
+    seen = opened(results.SETTINGS_KEY, results.time_limit(con))
     seconds = st.number_input("Time limit per report (seconds)", min_value=low, max_value=high, step=1.0,
                               value=results.time_limit(con), key="settings.reports.limit")  # fmt: skip
     if st.button("Save report settings", type="primary", key="settings.reports.save"):
         try:
-            results.save_time_limit(con, actor=user, seconds=seconds, now=clock.now())
+            results.save_time_limit(
+                con, actor=user, seconds=seconds, now=clock.now(), expected=seen
+            )
         except ReportError as exc:
+            if STALE in exc.problems:
+                forget_opened(results.SETTINGS_KEY)
             ut.error(" ".join(exc.problems))
         else:
+            forget_opened(results.SETTINGS_KEY)
             state.flash("Report settings saved.")
             st.rerun()
     last_saved(results.SETTINGS_KEY)

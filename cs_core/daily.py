@@ -21,6 +21,7 @@ from datetime import time as clock_time
 import duckdb
 
 from cs_core import alerts, clock, db
+from cs_core.settings_store import UNSEEN, save
 from cs_core.users import Action, User, require
 
 JOB = "daily_health"
@@ -85,21 +86,14 @@ def check_schedule(value: Schedule) -> Schedule:
     return Schedule(f"{hours:02d}:{minutes:02d}", value.time_zone)
 
 
-def save_schedule(
-    con: duckdb.DuckDBPyConnection, *, actor: User, value: Schedule, now: datetime
-) -> Schedule:
-    """Set when the daily job runs (settings managers)."""
+def save_schedule(con: duckdb.DuckDBPyConnection, *, actor: User, value: Schedule, now: datetime,
+                  expected=UNSEEN) -> Schedule:  # fmt: skip
+    """Set when the daily job runs (settings managers); with ``expected`` (the schedule the
+    editor opened), refused when someone saved it since."""
     require(actor, Action.MANAGE_SETTINGS)
     checked = check_schedule(value)
-    db.write(
-        con,
-        lambda cur: cur.execute(
-            "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, "
-            "updated_by = excluded.updated_by",
-            [SETTING, json.dumps(asdict(checked)), clock.utc_naive(now), actor.id],
-        ),
-    )
+    save(con, SETTING, asdict(checked), actor, clock.utc_naive(now), expected=expected,
+         current=get_schedule, refused=ScheduleError)  # fmt: skip
     return checked
 
 

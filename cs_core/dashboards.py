@@ -15,6 +15,7 @@ import duckdb
 
 from cs_core import clock, db
 from cs_core.errors import Problems
+from cs_core.reports.saved import NEXT_STAMP
 from cs_core.users import Action, User, require
 
 WIDTHS = {"third": "A third", "half": "Half", "full": "Full width"}
@@ -154,8 +155,8 @@ def save(con: duckdb.DuckDBPyConnection, *, actor: User, dashboard_id: int, name
 
     def _write(cur) -> None:
         clean = _clean_name(cur, name, dashboard_id)
-        if not db.affected(cur, "UPDATE dashboards SET name = ?, updated_at = ? WHERE id = ? AND updated_at = ?",
-                           [clean, stamp, dashboard_id, opened_at]):  # fmt: skip
+        if not db.affected(cur, f"UPDATE dashboards SET name = ?, updated_at = {NEXT_STAMP} WHERE id = ? "
+                                "AND updated_at = ?", [clean, stamp, dashboard_id, opened_at]):  # fmt: skip
             gone = (
                 cur.execute("SELECT 1 FROM dashboards WHERE id = ?", [dashboard_id]).fetchone()
                 is None

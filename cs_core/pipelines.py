@@ -100,10 +100,12 @@ def move_record(con: duckdb.DuckDBPyConnection, *, actor, object_name: str, reco
     must have a value (a move without them is refused with the list of what is missing),
     each written value and the stage get a history row (who, when: time in stage is
     reportable), and the stage is a compare-and-set from ``expected_stage`` (the stage the
-    user saw): of two people moving one card at once, the later one is refused.
+    user saw): of two people moving one card at once, the later one is refused. A required
+    value is asked for because the record lacks it: one that someone else set meanwhile is
+    not overwritten (the move is refused with StaleEdit; the same value is no conflict).
     """
     from cs_core import changes, db
-    from cs_core.record_values import StaleEdit, parse_value, write_change
+    from cs_core.record_values import StaleEdit, as_text, parse_value, write_change
     from cs_core.records import get_object, list_properties
     from cs_core.sql import ident
     from cs_core.users import Action, require
@@ -136,7 +138,13 @@ def move_record(con: duckdb.DuckDBPyConnection, *, actor, object_name: str, reco
         writes = {}
         for name in stage.required_properties:
             if name in given and not _blank(given[name]):
-                writes[name] = parse_value(cur, props[name], given[name], time_zone=actor.time_zone)
+                new = parse_value(cur, props[name], given[name], time_zone=actor.time_zone)
+                current = as_text(record.get(name))
+                if not _blank(record.get(name)) and current != as_text(new):
+                    # The mover was asked for it because it was empty: someone filled it since.
+                    raise StaleEdit(f"{props[name].label} was set by someone else meanwhile (it is now {current}); "
+                                    "nothing was changed. Reload to see it, then move the record again.")  # fmt: skip
+                writes[name] = new
         missing = [
             n for n in stage.required_properties if n not in writes and _blank(record.get(n))
         ]

@@ -7,7 +7,7 @@ from datetime import datetime
 import duckdb
 
 from cs_core.records import get_object, list_properties
-from cs_core.settings import SettingsError, _save, _stored
+from cs_core.settings_store import UNSEEN, SettingsError, save, stored
 from cs_core.users import Action, User, require
 
 MAX_PREVIEW_PROPERTIES = 30
@@ -16,16 +16,18 @@ MAX_PREVIEW_PROPERTIES = 30
 def get_preview_properties(con: duckdb.DuckDBPyConnection, object_name: str) -> list[str] | None:
     """The properties the record preview shows for the object, as saved (None: not chosen;
     the preview then shows its defaults). Properties deleted since are left out."""
-    stored = _stored(con, f"preview.{object_name}")
-    if not stored:
+    found = stored(con, f"preview.{object_name}")
+    if not found:
         return None
     names = {p.name for p in list_properties(con, object_name)}
-    return [n for n in stored.get("properties", []) if n in names]
+    return [n for n in found.get("properties", []) if n in names]
 
 
 def save_preview_properties(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: str,
-                            properties: list[str], now: datetime) -> None:  # fmt: skip
-    """Choose the properties the object's record preview shows, in order."""
+                            properties: list[str], now: datetime, expected=UNSEEN) -> None:  # fmt: skip
+    """Choose the properties the object's record preview shows, in order; with ``expected``
+    (:func:`get_preview_properties` when the editor opened them), refused when someone saved
+    them since."""
     require(actor, Action.MANAGE_SETTINGS)
     if get_object(con, object_name) is None:
         raise SettingsError([f"There is no object {object_name!r}."])
@@ -41,4 +43,5 @@ def save_preview_properties(con: duckdb.DuckDBPyConnection, *, actor: User, obje
         problems.append("Each property can be chosen once.")
     if problems:
         raise SettingsError(problems)
-    _save(con, f"preview.{object_name}", {"properties": list(properties)}, actor, now)
+    save(con, f"preview.{object_name}", {"properties": list(properties)}, actor, now, expected=expected,
+         current=lambda cur: get_preview_properties(cur, object_name))  # fmt: skip

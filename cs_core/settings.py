@@ -7,24 +7,20 @@ a change takes effect on every tab without a restart.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 import duckdb
 
-from cs_core import db
-from cs_core.errors import Problems
 from cs_core.pipelines import list_pipelines
 from cs_core.records import get_object, list_objects, list_properties
+from cs_core.settings_store import UNSEEN, SettingsError
+from cs_core.settings_store import save as _save
+from cs_core.settings_store import stored as _stored
 from cs_core.users import Action, User, require
 
 LAYOUTS = ("table", "board")
 MAX_REVENUE_OBJECTS = 2
-
-
-class SettingsError(Problems):
-    """Settings were refused; ``problems`` lists every reason, in words for the user."""
 
 
 @dataclass(frozen=True)
@@ -110,11 +106,6 @@ def date_property_choices(con: duckdb.DuckDBPyConnection, object_name: str) -> l
 
 
 # --- reading ------------------------------------------------------------------------
-
-
-def _stored(con: duckdb.DuckDBPyConnection, key: str) -> dict | None:
-    row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-    return json.loads(row[0]) if row else None
 
 
 def _first(preferred: str, choices: list[str]) -> str | None:
@@ -344,43 +335,48 @@ def validate_revenue_settings(con: duckdb.DuckDBPyConnection, value: RevenueSett
 # --- saving -------------------------------------------------------------------------
 
 
-def _save(
-    con: duckdb.DuckDBPyConnection, key: str, value: dict, actor: User, now: datetime
-) -> None:
-    def _upsert(cur):
-        cur.execute(
-            "INSERT INTO settings (key, value, updated_at, updated_by) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
-            "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-            [key, json.dumps(value), now, actor.id],
-        )
-
-    db.write(con, _upsert)
-
-
 def save_customer_settings(
-    con: duckdb.DuckDBPyConnection, *, actor: User, value: CustomerSettings, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: User,
+    value: CustomerSettings,
+    now: datetime,
+    expected=UNSEEN,
 ) -> None:
+    """Save the Customers section; with ``expected`` (the settings the editor opened), refused
+    when someone saved the section since (as every save below)."""
     require(actor, Action.MANAGE_SETTINGS)
     validate_customer_settings(con, value)
-    _save(con, "customers", asdict(value), actor, now)
+    _save(con, "customers", asdict(value), actor, now, expected=expected,
+          current=get_customer_settings)  # fmt: skip
 
 
 def save_service_settings(
-    con: duckdb.DuckDBPyConnection, *, actor: User, value: ObjectSettings, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: User,
+    value: ObjectSettings,
+    now: datetime,
+    expected=UNSEEN,
 ) -> None:
     require(actor, Action.MANAGE_SETTINGS)
     validate_service_settings(con, value)
-    _save(con, "services", asdict(value), actor, now)
+    _save(con, "services", asdict(value), actor, now, expected=expected,
+          current=get_service_settings)  # fmt: skip
 
 
 def save_revenue_settings(
-    con: duckdb.DuckDBPyConnection, *, actor: User, value: RevenueSettings, now: datetime
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: User,
+    value: RevenueSettings,
+    now: datetime,
+    expected=UNSEEN,
 ) -> None:
     require(actor, Action.MANAGE_SETTINGS)
     validate_revenue_settings(con, value)
     stored = {"objects": [asdict(o) for o in value.objects], "default_object": value.default_object}
-    _save(con, "revenue", stored, actor, now)
+    _save(con, "revenue", stored, actor, now, expected=expected, current=get_revenue_settings)
 
 
 def last_change(con: duckdb.DuckDBPyConnection, key: str) -> tuple[datetime, str | None] | None:

@@ -15,7 +15,8 @@ from cs_core import clock, db, table_versions
 from cs_core.records import list_objects
 from cs_core.reports import engine
 from cs_core.reports.definition import Report, ReportError
-from cs_core.settings import _save, _stored, get_customer_settings
+from cs_core.settings import get_customer_settings
+from cs_core.settings_store import UNSEEN, save, stored
 from cs_core.users import Action, User, require
 
 DEFAULT_LIMIT_S = 10.0
@@ -32,16 +33,20 @@ _lock = threading.Lock()
 
 def time_limit(con: duckdb.DuckDBPyConnection) -> float:
     """Seconds a report's query may run before it is stopped."""
-    stored = _stored(con, SETTINGS_KEY) or {}
-    return float(stored.get("time_limit_seconds", DEFAULT_LIMIT_S))
+    found = stored(con, SETTINGS_KEY) or {}
+    return float(found.get("time_limit_seconds", DEFAULT_LIMIT_S))
 
 
-def save_time_limit(con: duckdb.DuckDBPyConnection, *, actor: User, seconds: float, now: datetime) -> None:  # fmt: skip
+def save_time_limit(con: duckdb.DuckDBPyConnection, *, actor: User, seconds: float, now: datetime,
+                    expected=UNSEEN) -> None:  # fmt: skip
+    """Set the time limit; with ``expected`` (:func:`time_limit` when the editor opened it),
+    refused when someone saved it since."""
     require(actor, Action.MANAGE_SETTINGS)
     low, high = LIMIT_RANGE_S
     if not isinstance(seconds, int | float) or not low <= seconds <= high:
         raise ReportError([f"The time limit is between {low:g} and {high:g} seconds."])
-    _save(con, SETTINGS_KEY, {"time_limit_seconds": float(seconds)}, actor, clock.utc_naive(now))
+    save(con, SETTINGS_KEY, {"time_limit_seconds": float(seconds)}, actor, clock.utc_naive(now),
+         expected=expected, current=time_limit, refused=lambda m: ReportError([m]))  # fmt: skip
 
 
 def tables_read(con: duckdb.DuckDBPyConnection, report: Report) -> set[str]:

@@ -1,7 +1,8 @@
 """Saved reports (DSH-2): save, rename, duplicate, delete, for the users who may edit reports
 (U-4: settings managers and super admins). A definition is checked against the catalog
 before it is stored, so a saved report always runs; an edit is a compare-and-set on the
-version the editor opened, so two editors never overwrite each other unseen."""
+version the editor opened (its ``updated_at``, later with every save), so two editors never
+overwrite each other unseen."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ from cs_core import clock, db
 from cs_core.reports.definition import Report, ReportError, parse
 from cs_core.reports.engine import check
 from cs_core.users import Action, User, require
+
+# A save's new version: the time given, or a microsecond past the stored one when the clock has
+# not moved since (a frozen or coarse clock, two saves in one instant), so the version an editor
+# opened never comes back and their stale save is refused.
+NEXT_STAMP = "greatest(CAST(? AS TIMESTAMP), updated_at + INTERVAL 1 MICROSECOND)"
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,8 @@ def save(con: duckdb.DuckDBPyConnection, *, actor: User, definition: str | dict,
                 [new, report.name, actor.id, stored, stamp, stamp],
             )
             return new
-        changed = db.affected(cur, "UPDATE reports SET name = ?, definition = ?, updated_at = ? WHERE id = ? "
-                                   "AND (? IS NULL OR updated_at = ?)",
+        changed = db.affected(cur, f"UPDATE reports SET name = ?, definition = ?, updated_at = {NEXT_STAMP} "
+                                   "WHERE id = ? AND (? IS NULL OR updated_at = ?)",
                               [report.name, stored, stamp, report_id, opened_at, opened_at])  # fmt: skip
         if not changed:
             gone = (

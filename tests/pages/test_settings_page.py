@@ -206,3 +206,26 @@ def test_a_settings_manager_chooses_the_preview_properties(app, demo_path):
         scalar(demo_path, "SELECT value FROM settings WHERE key = 'preview.companies'")
     ) == {"properties": ["name", "nps", "segment"]}
     assert any(plain(c.value).startswith("Last saved") for c in at.caption)
+
+
+def test_a_save_from_a_page_opened_before_someone_elses_save_is_refused_then_replaces(
+    app, demo_path
+):
+    """Two settings managers on the Customers section: the one who opened it before the
+    other's save is told, and nothing of theirs is overwritten; saving again replaces it."""
+    from cs_core import clock, settings
+    from cs_core.settings import CustomerSettings
+
+    at = _settings_page(app)
+    at.selectbox(key="settings.customers.owner.companies").set_value("owner_id").run()
+    cur = db.shared_workspace(demo_path).cursor()  # meanwhile, a colleague saves the section
+    settings.save_customer_settings(cur, actor=users.get_user(cur, SUPER_ADMIN), now=clock.now(),
+                                    value=CustomerSettings("companies", "csm_id", None))  # fmt: skip
+    at.button(key="settings.customers.save").click().run()
+    assert "Someone saved these settings since you opened them" in plain(at.error[0].value)
+    assert not at.toast
+    assert _stored(demo_path, "customers")["renewal_date_property"] is None  # theirs stays
+    assert _stored(demo_path, "customers")["owner_property"] == "csm_id"
+    at.button(key="settings.customers.save").click().run()  # told once: now it replaces theirs
+    assert not at.error
+    assert _stored(demo_path, "customers")["owner_property"] == "owner_id"
