@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from cs_core import table_versions
+from cs_core import kill_points, table_versions
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -261,7 +261,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
                 _rollback(cur)
                 raise
             # A failed COMMIT ends the transaction itself: its error is the one to report.
+            kill_points.reached("commit")
             cur.execute("COMMIT")
+            kill_points.reached("committed")
         except duckdb.Error as exc:
             _explain_write_fault(con, exc)
             raise

@@ -14,6 +14,8 @@ import re
 
 import duckdb
 
+from cs_core import kill_points
+
 _WRITES = re.compile(
     r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+"
     r'(?:main\.)?"?([A-Za-z_][A-Za-z0-9_]*)"?',
@@ -54,8 +56,10 @@ class Tracked:
 
     def _note(self, sql) -> None:
         table = written_table(sql) if isinstance(sql, str) else EVERY
-        if table is not None and table not in UNTRACKED:
-            self.touched.add(table)
+        if table is not None:
+            kill_points.reached(f"write.{table}")
+            if table not in UNTRACKED:
+                self.touched.add(table)
 
     def execute(self, sql, *args, **kwargs):
         self._note(sql)

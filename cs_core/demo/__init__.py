@@ -235,6 +235,7 @@ def _add_analyst(cur: duckdb.DuckDBPyConnection, *, team_ids: dict[str, int], cr
         "can_edit_reports, created_at) SELECT max(id) + 1, ?, ?, ?, ?, TRUE, TRUE, TRUE, ? FROM users",
         [name, email, team_ids[team], zone, created],
     )  # fmt: skip
+    cur.execute("UPDATE counters SET value = value + 1 WHERE name = 'ids.users'")  # its id is taken
     return 1
 
 
