@@ -11,7 +11,7 @@ from cs_core import clock
 from cs_core.record_values import title_sql
 from cs_core.records import list_objects
 from cs_core.sql import ident
-from cs_core.users import User
+from cs_core.users import Action, PermissionDenied, User, require
 
 
 def active_alerts(
@@ -58,11 +58,22 @@ def count_active(con: duckdb.DuckDBPyConnection, *, user_id: int, now: datetime)
 
 
 def dismiss(con: duckdb.DuckDBPyConnection, *, actor: User, alert_id: int) -> bool:
-    """Remove one of the actor's own alerts (True when it was theirs and still there)."""
+    """Remove one of the actor's own alerts (True when it was still there); another user's
+    alert is refused, also to one viewing their Summary (SUM-8 shows, it does not dismiss)."""
     from cs_core import db
 
-    return bool(db.write(con, lambda cur: db.affected(cur, "DELETE FROM alerts WHERE id = ? AND user_id = ?",
-                                                      [alert_id, actor.id])))  # fmt: skip
+    require(actor, Action.VIEW_SUMMARY)
+
+    def _dismiss(cur) -> bool:
+        if db.affected(
+            cur, "DELETE FROM alerts WHERE id = ? AND user_id = ?", [alert_id, actor.id]
+        ):
+            return True
+        if cur.execute("SELECT 1 FROM alerts WHERE id = ?", [alert_id]).fetchone():
+            raise PermissionDenied(f"{actor.name} may dismiss only their own alerts.")
+        return False
+
+    return db.write(con, _dismiss)
 
 
 def expire(cur: duckdb.DuckDBPyConnection, *, now: datetime) -> int:

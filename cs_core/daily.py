@@ -219,6 +219,13 @@ def run_daily(con: duckdb.DuckDBPyConnection, *, now: datetime, trigger: str,
         _RUNNING.release()
 
 
+def run_now(con: duckdb.DuckDBPyConnection, *, actor: User, now: datetime) -> JobRun:
+    """The daily job started by a user ("Run now" in Settings): settings managers only. The
+    scheduler and the command line run :func:`run_daily` as the system."""
+    require(actor, Action.MANAGE_SETTINGS)
+    return run_daily(con, now=now, trigger="manual")
+
+
 def _score_if_live(cur: duckdb.DuckDBPyConnection, profile_id: int, *, day: date, now: datetime):
     """One profile's run, with the profile as it is in this transaction (None: no longer live)."""
     from cs_core.health.engine import store

@@ -16,7 +16,7 @@ import duckdb
 
 from cs_core import db
 from cs_core.errors import Problems
-from cs_core.users import User
+from cs_core.users import Action, User, require
 
 UNSEEN = object()  # a save's ``expected`` when the caller does not say what the editor opened
 STALE = (
@@ -38,8 +38,10 @@ def stored(con: duckdb.DuckDBPyConnection, key: str) -> dict | None:
 def save(con: duckdb.DuckDBPyConnection, key: str, value: dict, actor: User, now: datetime, *,
          expected=UNSEEN, current: Callable | None = None,
          refused: Callable[[str], Exception] = lambda m: SettingsError([m])) -> None:  # fmt: skip
-    """Store one section's value. With ``expected`` (the section as the editor opened it, as
-    ``current(cur)`` reads it), refused with ``refused(STALE)`` when it was saved since."""
+    """Store one section's value (settings managers). With ``expected`` (the section as the
+    editor opened it, as ``current(cur)`` reads it), refused with ``refused(STALE)`` when it was
+    saved since."""
+    require(actor, Action.MANAGE_SETTINGS)
 
     def _upsert(cur):
         if expected is not UNSEEN and current(cur) != expected:

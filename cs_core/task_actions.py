@@ -155,6 +155,7 @@ def set_property(con: duckdb.DuckDBPyConnection, *, actor: User, selection: Sele
                  property_name: str, value, now: datetime) -> BulkResult:  # fmt: skip
     """Set one editable task property on the selected tasks, the value checked for its type
     (a typed date and time is read in the actor's zone)."""
+    require(actor, Action.EDIT_RECORDS)
     if property_name == "status":
         wanted = str(value or "").strip().lower()
         if wanted in ("completed", "done"):

@@ -218,8 +218,9 @@ def may_edit(user: User, view: View) -> bool:
 
 
 def may_delete(user: User, view: View) -> bool:
+    """As :func:`may_edit`; standard views: settings managers who use the workspace."""
     if view.is_standard:
-        return can(user, Action.SHARE_VIEWS_WITH_EVERYONE)
+        return can(user, Action.USE_WORKSPACE) and can(user, Action.SHARE_VIEWS_WITH_EVERYONE)
     return may_edit(user, view)
 
 
@@ -308,6 +309,7 @@ def delete_view(
     con: duckdb.DuckDBPyConnection, *, actor: User, view_id: int, now: datetime
 ) -> None:
     """Delete a view (the UI asks for confirmation first); standard views are marked deleted."""
+    require(actor, Action.USE_WORKSPACE)
     now = clock.utc_naive(now)
 
     def _delete(cur):

@@ -64,9 +64,12 @@ def section(con: duckdb.DuckDBPyConnection, user: User) -> None:
     if st.button("Run now", key=f"{P}.run", icon=":material/play_arrow:"):
         with st.spinner("Recomputing every live profile…"):
             try:
-                result = daily.run_daily(con, now=clock.now(), trigger="manual")
+                result = daily.run_now(con, actor=user, now=clock.now())
             except daily.AlreadyRunning as exc:
                 st.info(str(exc), icon=":material/hourglass_top:")
+                return
+            except PermissionDenied as exc:
+                ut.error(exc, icon=":material/lock:")
                 return
         state.flash(f"Daily run done: {result.records_scored:,} records scored.")
         st.rerun()

@@ -355,6 +355,8 @@ def import_file(con: duckdb.DuckDBPyConnection, path: str | Path, *, object_name
     A file of more than :data:`streaming.CHUNK_ROWS` rows is imported in chunks (see
     :mod:`cs_core.imports.streaming`); either way all or nothing, as :func:`run_import`.
     """
+    if actor is not None:
+        require(actor, Action.IMPORT_DATA)  # before the file is read
     path = Path(path)
     if not path.exists():
         raise ImportFileError(f"There is no file {path}.")
