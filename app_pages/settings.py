@@ -8,7 +8,7 @@ from cs_core.reports.definition import ReportError
 from cs_core.settings import CustomerSettings, RevenueSettings, SettingsError
 from cs_core.settings_store import STALE
 from cs_core.users import Action, PermissionDenied, can
-from ui import auth, daily_panel, db, health_editor, import_wizard, state
+from ui import auth, backup_panel, daily_panel, db, health_editor, import_wizard, state
 from ui import text as ut
 from ui.settings_form import object_label, object_settings, owner_and_renewal
 
@@ -63,7 +63,8 @@ def last_saved(key: str) -> None:
 
 # Sections by the name a link uses (settings?section=health opens the health scores).
 SECTIONS = {"customers": "Customers", "services": "Services", "revenue": "Revenue",
-            "health": "Health scores", "reports": "Reports", "import": "Import"}  # fmt: skip
+            "health": "Health scores", "reports": "Reports", "import": "Import",
+            "backups": "Backups"}  # fmt: skip
 asked = st.query_params.get("section")
 
 
@@ -96,8 +97,12 @@ def _preview_settings(object_name: str) -> None:
     last_saved(f"preview.{object_name}")
 
 
-customers_tab, services_tab, revenue_tab, health_tab, reports_tab, import_tab = st.tabs(
-    list(SECTIONS.values()), default=SECTIONS.get(asked or "", "Customers"), key="settings.section"
+customers_tab, services_tab, revenue_tab, health_tab, reports_tab, import_tab, backups_tab = (
+    st.tabs(
+        list(SECTIONS.values()),
+        default=SECTIONS.get(asked or "", "Customers"),
+        key="settings.section",
+    )
 )
 
 with customers_tab:
@@ -262,3 +267,6 @@ with health_tab:
         daily_tab = st.container()
     with daily_tab:
         daily_panel.section(con, user)
+
+with backups_tab:
+    backup_panel.section(con, user)

@@ -162,6 +162,7 @@ def daily_command(db_path: str, now: datetime | None) -> None:
 
 
 def _register() -> None:
+    from cs_core.backup_cli import backup_command, restore_command
     from cs_core.check_cli import check_command
     from cs_core.health.cli import health
     from cs_core.reports.cli import report_commands
@@ -173,6 +174,8 @@ def _register() -> None:
     main.add_command(retention_command)
     main.add_command(renewals_command)
     main.add_command(report_commands)
+    main.add_command(backup_command)
+    main.add_command(restore_command)
     main.add_command(check_command)
 
 

@@ -71,6 +71,7 @@ _RESERVED = {
     "import_runs",
     "import_run_records",
     "job_runs",
+    "backups",
 }
 
 

@@ -4,8 +4,10 @@
 with the server (a few seconds after it), not with the first page view, so a server
 restarted at night with no visitor still runs its morning job (and a run missed while it
 was down runs then); it prints a line for every run it makes. The
-scheduler and the sessions share the process's one connection to the workspace file.
-Set ``CS_SCHEDULER=off`` to serve without it.
+scheduler and the sessions share the process's one connection to the workspace file, and so
+does the backup service started with them, which answers ``python -m cs_core backup`` while the
+app holds the file (see cs_core.backup_service). Set ``CS_SCHEDULER=off`` to serve without
+the scheduler.
 """
 
 from __future__ import annotations
@@ -37,6 +39,19 @@ def _start_scheduler(path: str) -> None:
     daily.start_scheduler(path, report=report)
 
 
+def _serve_backups(path: str) -> None:
+    """Answer ``python -m cs_core backup`` from this process (it holds the file); at once, so a
+    backup asked for just after the start is not made by the command on the file itself."""
+    from cs_core import backup_service
+
+    try:
+        service = backup_service.start_service(path)
+    except (backup_service.ServiceError, OSError) as exc:
+        print(f"Backups from the command line cannot reach this app: {exc}", flush=True)
+        return
+    print(f"Answering backup requests (python -m cs_core backup) on {service.path}.", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     from ui.db import workspace_path
 
@@ -46,6 +61,7 @@ def main(argv: list[str] | None = None) -> None:
 
         print(f"Creating the demo workspace in {path} (first start only)…", flush=True)
         demo.create_demo_workspace(path, now=clock.now())
+    _serve_backups(path)
     if os.environ.get("CS_SCHEDULER", "on").lower() not in ("off", "0", "false", "no"):
         threading.Thread(
             target=_start_scheduler, args=(path,), name="start-daily-job", daemon=True
