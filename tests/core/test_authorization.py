@@ -24,6 +24,7 @@ import pytest
 
 from cs_core import (
     alerts,
+    backup,
     daily,
     dashboards,
     db,
@@ -274,6 +275,14 @@ def _new_dashboard(ws: Workspace, actor) -> int:
 C = Case
 # Each public write with an acting user: the rule it needs and calls of it on the demo.
 WRITES: dict[str, tuple[Case, ...]] = {
+    "cs_core.backup.back_up": (
+        C(SETTINGS, lambda ws, a, _: backup.back_up(ws.con, actor=a, folder=ws.folder / "backups", now=NOW,
+                                                   trigger="settings"), ("backups",)),
+    ),
+    "cs_core.backup.save_backup_folder": (
+        C(SETTINGS, lambda ws, a, _: backup.save_backup_folder(ws.con, actor=a, folder=str(ws.folder / "b"),
+                                                              now=NOW), ("settings",)),
+    ),
     "cs_core.alerts.dismiss": (
         C(SUMMARY, lambda ws, a, alert: alerts.dismiss(ws.con, actor=a, alert_id=alert), ("alerts",),
           lambda ws, a: _alert_of(ws, _mine(a))),
@@ -514,6 +523,9 @@ DAILY = (
     "the daily job, run as the system by the scheduler and the command line (users: daily.run_now)"
 )
 CLI = "a command the operator runs on the workspace file (opening it applies migrations)"
+BACKUP = (
+    "the operator's backup or restore of the workspace file (backup.OPERATOR, the command line)"
+)
 OPENING = "opening a workspace applies its migrations (start-up and the command line)"
 DEMO = "creates the demo workspace (an empty database; first start and the command line)"
 # Public writes that take no acting user, and why none is needed.
@@ -551,6 +563,11 @@ SYSTEM: dict[str, str] = {
     "cs_core.demo.health.add_profiles": DEMO,
     "cs_core.demo.reports.add": DEMO,
     "cs_core.check_cli.check_command": CLI,
+    "cs_core.backup_cli.backup_command": CLI,
+    "cs_core.backup_cli.restore_command": CLI,
+    "cs_core.backup_service.BackupService": BACKUP,
+    "cs_core.backup_service.start_service": BACKUP,
+    "cs_core.restore.restore": BACKUP,
     "cs_core.cli.daily_command": CLI,
     "cs_core.cli.demo_command": CLI,
     "cs_core.cli.import_command": CLI,
