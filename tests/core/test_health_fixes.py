@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from cs_core import activities, db, health, imports, record_list, settings
+from cs_core import activities, db, health, imports, record_list, settings, users
 from cs_core.health import ProfileError, overrides, profiles, reports
 from cs_core.health.explain import current_health
 from cs_core.record_list import HEALTH_CATEGORY, HEALTH_SCORE, Query, Viewer
@@ -100,8 +100,8 @@ def test_a_backfill_sees_no_activity_after_its_date(con):
 
 def _contacts_workspace(empty_con):
     con = empty_con
-    con.execute("INSERT INTO users (id, name, email, has_workspace_access, has_service_seat, created_at) "
-                "VALUES (1, 'Ana', 'ana@x.example', TRUE, TRUE, now()::TIMESTAMP)")  # fmt: skip
+    con.execute("INSERT INTO users (id, name, email, has_workspace_access, has_service_seat, can_manage_settings, "
+                "created_at) VALUES (1, 'Ana', 'ana@x.example', TRUE, TRUE, TRUE, now()::TIMESTAMP)")  # fmt: skip
     con.execute(
         "INSERT INTO companies (id, name, created_at, updated_at) VALUES (10, 'Acme', '2026-01-01', '2026-01-01')"
     )
@@ -112,7 +112,7 @@ def _contacts_workspace(empty_con):
         "INSERT INTO record_external_ids VALUES ('contacts', 'C-1', 1), ('contacts', 'C-2', 2)"
     )
     settings._save(con, "customers", {"object": "contacts", "owner_property": "owner_id",
-                                      "renewal_date_property": None}, type("U", (), {"id": 1})(), NOW)  # fmt: skip
+                                      "renewal_date_property": None}, users.get_user(con, 1), NOW)  # fmt: skip
     return con
 
 
