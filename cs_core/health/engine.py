@@ -301,10 +301,13 @@ def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date,
         scored = cur.execute(
             f"INSERT INTO health_scores ({_STORED}) SELECT ?, id, ?, ?, score, category, {_details(profile)}, ? "
             f"FROM ({sql})", [profile.id, score_date, profile.version, now, *params]).fetchone()[0]  # fmt: skip
-        latest = cur.execute("SELECT max(score_date) FROM health_current WHERE profile_id = ?",
-                             [profile.id]).fetchone()[0]  # fmt: skip
-        if latest is not None and latest > score_date:
+        # A record's current score is its latest: one scored later (an edit's rescore after the
+        # last full run) keeps it, and a run dated before every current score is a backfill.
+        latest, older = cur.execute("SELECT max(score_date), count(*) FILTER (WHERE score_date <= ?) "
+                                    "FROM health_current WHERE profile_id = ?", [score_date, profile.id]).fetchone()  # fmt: skip
+        if latest is not None and latest > score_date and not older:
             return RunResult(profile.id, score_date, scored, 0)  # a backfill
+        some_later = latest is not None and latest > score_date
         alerts = 0
         if live:
             # Every changed record's alert in one statement, ids taken from the counter after it.
@@ -318,7 +321,7 @@ def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date,
                 "JOIN health_current c ON c.profile_id = h.profile_id AND c.record_id = h.record_id "
                 f"JOIN {ident(profile.object)} r ON r.id = h.record_id "
                 f"WHERE h.profile_id = ? AND h.score_date = ? AND h.category <> c.category AND {col('r', owner)} IS NOT NULL "
-                "AND NOT coalesce(c.override_score IS NOT NULL AND c.override_until >= ?, FALSE)",
+                "AND NOT coalesce(c.override_score IS NOT NULL AND c.override_until >= ?, FALSE) AND c.score_date <= ?",
                 [
                     last_id,
                     profile.object,
@@ -327,14 +330,20 @@ def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date,
                     now + timedelta(days=ALERT_DAYS),
                     *day,
                     score_date,
+                    score_date,
                 ],
             ).fetchone()[0]
             cur.execute("UPDATE counters SET value = value + ? WHERE name = 'ids.alerts'", [alerts])
-        cur.execute("DELETE FROM health_current WHERE profile_id = ?", [profile.id])
+        if some_later:  # those keep their later score; every other one is this run's
+            cur.execute("DELETE FROM health_current WHERE profile_id = ? AND score_date <= ?", day)
+        else:
+            cur.execute("DELETE FROM health_current WHERE profile_id = ?", [profile.id])
+        kept = ("AND NOT EXISTS (SELECT 1 FROM health_current c WHERE c.profile_id = h.profile_id "
+                "AND c.record_id = h.record_id)") if some_later else ""  # fmt: skip
         cur.execute("INSERT INTO health_current SELECT h.profile_id, h.record_id, h.score_date, h.score, h.category, "
                     "o.score, o.expires_on FROM health_scores h LEFT JOIN health_overrides o ON o.profile_id = h.profile_id "
-                    "AND o.record_id = h.record_id AND o.removed_at IS NULL "
-                    "WHERE h.profile_id = ? AND h.score_date = ?", day)  # fmt: skip
+                    f"AND o.record_id = h.record_id AND o.removed_at IS NULL WHERE h.profile_id = ? AND h.score_date = ? {kept}",
+                    day)  # fmt: skip
         return RunResult(profile.id, score_date, scored, alerts)
 
     if record_id is not None:

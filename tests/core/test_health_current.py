@@ -106,6 +106,37 @@ def test_a_backfill_writes_history_but_leaves_current_scores_and_raises_no_alert
     assert demo_con.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
 
 
+def test_a_full_run_before_one_records_later_rescore_moves_every_other_current_score(
+    demo_con, user, profile
+):
+    """A record rescored after an edit on the 23rd keeps that score when the full run of the
+    22nd comes (late); every other record's current score is the 22nd's, with its alerts."""
+    record = demo_con.execute("SELECT min(id) FROM companies WHERE csm_id = ?", [CSM]).fetchone()[0]
+    record_values.update_property(demo_con, actor=user(CSM), object_name="companies", record_id=record,
+                                  property_name="nps", value="6", now=T1 + timedelta(days=3))  # fmt: skip
+    demo_con.execute("UPDATE companies SET nps = 7 WHERE id > 390")
+    late = DAY1 + timedelta(days=2)
+    result = health.run(demo_con, profile, score_date=late, now=T1 + timedelta(days=3))
+    current = _current(demo_con, profile.id)
+    assert len(current) == 400
+    assert [r for r in current if r[1] != late] == [
+        (record, DAY1 + timedelta(days=3), 50, "neutral")
+    ]
+    assert [r[0] for r in current if r[3] == "neutral"] == [record, *range(391, 401)]
+    # The 22nd's changes are alerts (ten records went from successful to neutral); the record
+    # scored later has its own alert from the edit, and none from this run.
+    assert result.alerts == 10
+    assert demo_con.execute(
+        "SELECT count(*) FROM alerts WHERE record_id = ?", [record]
+    ).fetchone()[0] == 1  # fmt: skip
+    # Each current score is its record's latest history row.
+    assert demo_con.execute(
+        "SELECT count(*) FROM health_current c WHERE c.profile_id = ? AND c.score_date <> "
+        "(SELECT max(h.score_date) FROM health_scores h WHERE h.profile_id = c.profile_id AND h.record_id = c.record_id)",
+        [profile.id],
+    ).fetchone()[0] == 0  # fmt: skip
+
+
 def test_a_full_run_replaces_the_current_scores_whole(demo_con, profile):
     demo_con.execute("UPDATE companies SET plan = NULL WHERE id <= 10")
     demo_con.execute("UPDATE companies SET nps = 7 WHERE id > 390")
