@@ -42,10 +42,11 @@ def _streamlit_modules(path: Path) -> set[str]:
 
 
 def test_only_the_entry_pages_and_ui_import_streamlit():
-    """cs_core never; bench only Streamlit's test harness (it times pages in AppTest)."""
+    """cs_core never; bench only Streamlit's test harness (it times pages in AppTest) and its
+    wire protocol's messages (bench/load.py is a client of the running server)."""
     assert [p.relative_to(ROOT) for p in _py("cs_core") if "streamlit" in _imports(p)] == []
     harness = [(p.relative_to(ROOT), m) for p in _py("bench") for m in _streamlit_modules(p)
-               if not m.startswith("streamlit.testing")]  # fmt: skip
+               if not m.startswith(("streamlit.testing", "streamlit.proto."))]  # fmt: skip
     assert harness == []
 
 
