@@ -14,7 +14,7 @@ from cs_core.health import overrides
 from cs_core.health.explain import RecordHealth, current_health, record_health
 from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.users import PermissionDenied, User
-from ui import state
+from ui import charts, state
 from ui import text as ut
 
 COLORS = {"at_risk": "#dc2626", "neutral": "#d97706", "successful": "#16a34a"}
@@ -160,9 +160,7 @@ def health_tab(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int,
                       f"scored {h.score_date:%d %b %Y}. "
                       f"At risk up to {h.profile.at_risk_max}, successful from {h.profile.successful_min}.")  # fmt: skip
             _override(con, h, record_id, user, f"{prefix}.health.override.{i}")
-            st.plotly_chart(
-                trend(h), key=f"{prefix}.health.trend.{i}", config={"displayModeBar": False}
-            )
+            charts.draw(trend, h, key=f"{prefix}.health.trend.{i}")
             if h.previous_score is not None:
                 st.markdown(
                     f"**What changed since the previous score** ({change_words(h.score, h.previous_score)})\n\n"

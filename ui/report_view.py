@@ -13,6 +13,7 @@ from cs_core.reports import presentation, results
 from cs_core.reports.definition import Report, ReportError
 from cs_core.reports.presentation import Table
 from cs_core.users import User
+from ui import charts
 from ui import text as ut
 
 # The workspace's chart theme: one palette, the same fonts and margins everywhere.
@@ -159,7 +160,7 @@ def show(con, report: Report, *, user: User | None, key: str, height: int = 320,
     elif as_table:
         st.dataframe(data, hide_index=True, width="stretch", key=f"{key}.table")
     else:
-        st.plotly_chart(figure(report, tbl, height=height), key=f"{key}.chart", config=CONFIG)
+        charts.draw(figure, report, tbl, height=height, key=f"{key}.chart", config=CONFIG)
     return tbl
 
 

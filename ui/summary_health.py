@@ -12,7 +12,7 @@ from cs_core import clock
 from cs_core import summary as summary_core
 from cs_core.health.reports import CATEGORY_LABELS
 from cs_core.users import Action, PermissionDenied, User, can
-from ui import summary_data
+from ui import charts, summary_data
 from ui import text as ut
 from ui.health_panel import COLORS, score_trend
 
@@ -101,15 +101,15 @@ def _panel(con, *, actor: User, owner: User) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**Score distribution**")
-        st.plotly_chart(distribution(figures.distribution, profile=shown), key=f"{P}.distribution",
-                        config={"displayModeBar": False})  # fmt: skip
+        charts.draw(
+            distribution, list(figures.distribution), profile=shown, key=f"{P}.distribution"
+        )
     with right:
         st.markdown(f"**Average score, last {summary_data.TREND_DAYS} days**")
         if data.trend:
             days = [d for d, _, _ in data.trend]
-            fig = score_trend(days, [a for _, a, _ in data.trend], profile=shown, versions=data.versions,
-                              name="Average score", height=260)  # fmt: skip
-            st.plotly_chart(fig, key=f"{P}.trend", config={"displayModeBar": False})
+            charts.draw(score_trend, days, [a for _, a, _ in data.trend], profile=shown, versions=data.versions,
+                        name="Average score", height=260, key=f"{P}.trend")  # fmt: skip
             st.caption(
                 "The computed scores of each daily run (overrides are not part of the history)."
             )
