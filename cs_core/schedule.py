@@ -45,8 +45,9 @@ class Event:
 def events(con: duckdb.DuckDBPyConnection, *, user: User, first: date, last: date,
            time_zone: str | None = None) -> list[Event]:  # fmt: skip
     """The user's meetings and tasks with a due time from local day ``first`` to ``last``
-    (inclusive) in ``time_zone`` (default: the user's), in time order. What only a clicked
-    event's summary shows (its record's name, attendees, notes) is left to :func:`detail`."""
+    (inclusive) in ``time_zone`` (default: the user's), in time order, a meeting with its link
+    to start it. What only a clicked event's summary shows (its record's name, attendees,
+    notes) is left to :func:`detail`."""
     zone = time_zone or user.time_zone
     if last < first:
         raise ValueError("The last day comes before the first.")
@@ -55,17 +56,17 @@ def events(con: duckdb.DuckDBPyConnection, *, user: User, first: date, last: dat
     due = clock.local_sql("due_at", zone)
     rows = con.execute(
         f"""
-        SELECT 'meeting', id, title, {begin}, {finish}, FALSE FROM meetings
+        SELECT 'meeting', id, title, {begin}, {finish}, FALSE, meeting_link FROM meetings
         WHERE owner_id = $user AND start_at < $end AND end_at > $start
         UNION ALL
-        SELECT 'task', id, title, {due}, {due} + INTERVAL (CAST($minutes AS INTEGER)) MINUTE, status = 'completed'
-        FROM tasks WHERE owner_id = $user AND due_at >= $start AND due_at < $end
+        SELECT 'task', id, title, {due}, {due} + INTERVAL (CAST($minutes AS INTEGER)) MINUTE, status = 'completed',
+               NULL FROM tasks WHERE owner_id = $user AND due_at >= $start AND due_at < $end
         """,
         {"user": user.id, "start": start, "end": end, "minutes": TASK_MINUTES},
     ).fetchall()  # fmt: skip
     rows.sort(key=lambda r: (r[3], r[0], r[1]))
-    return [Event(kind, eid, title, start_at, end_at, None, None, completed=done)
-            for kind, eid, title, start_at, end_at, done in rows]  # fmt: skip
+    return [Event(kind, eid, title, start_at, end_at, None, None, link=_safe_link(link), completed=done)
+            for kind, eid, title, start_at, end_at, done, link in rows]  # fmt: skip
 
 
 def detail(

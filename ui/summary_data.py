@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import streamlit as st
 
-from cs_core import records, settings, tasks, users
+from cs_core import clock, records, schedule, settings, tasks, users
 from cs_core import summary as summary_core
 from cs_core.health.profiles import Profile, version_changes
 from cs_core.health.reports import Summary, average_by_day, summary
@@ -105,3 +105,16 @@ def _buckets(
     with db.fresh_cursor() as con:
         user = users.get_user(con, user_id)
         return tasks.buckets(con, user=user, now=now, keys=keys, shown=shown)
+
+
+def today_events(con: duckdb.DuckDBPyConnection, *, user_id: int, now: datetime) -> list:
+    """The user's meetings and timed tasks of their today (SUM-4), in time order."""
+    return _events(db.data_version(con), user_id, now.replace(second=0, microsecond=0))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _events(version: int, user_id: int, now: datetime) -> list:
+    with db.fresh_cursor() as con:
+        user = users.get_user(con, user_id)
+        today = clock.local_date(now, user.time_zone)
+        return schedule.events(con, user=user, first=today, last=today)

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cs_core import clock, schedule
+from cs_core import clock
 from cs_core.users import Action, User, can
+from ui import summary_data
 from ui import text as ut
 
 P = "summary.schedule"
 
 
 def panel(con, *, actor: User, owner: User) -> None:
-    today = clock.local_date(clock.now(), owner.time_zone)
-    found = schedule.events(con, user=owner, first=today, last=today)
+    now = clock.now()
+    today = clock.local_date(now, owner.time_zone)
+    found = summary_data.today_events(con, user_id=owner.id, now=now)
     head, link = st.columns([4, 1], vertical_alignment="bottom")
     head.subheader(f"Today · {today:%A %d %B}")
     if can(actor, Action.USE_WORKSPACE) and actor.id == owner.id:
@@ -31,8 +33,6 @@ def panel(con, *, actor: User, owner: User) -> None:
             icon = ":material/groups:" if event.kind == "meeting" else ":material/task_alt:"
             done = " · done" if event.completed else ""
             b.markdown(f"{icon} {ut.md(event.title, 80)}{done}", help=ut.tooltip(event.title, 80))
-            if event.kind == "meeting":
-                full = schedule.detail(con, user=owner, key=event.key)
-                if full is not None and full.link:
-                    c.link_button("Start meeting", full.link, icon=":material/videocam:")
+            if event.link:
+                c.link_button("Start meeting", event.link, icon=":material/videocam:")
     st.caption(f"Times in {owner.time_zone}.")

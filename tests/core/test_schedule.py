@@ -91,7 +91,19 @@ def test_only_web_links_start_a_meeting(con):
     user = get_user(con, BRISBANE)
     found = schedule.events(con, user=user, first=date(2026, 11, 30), last=date(2026, 11, 30))
     assert [e.key for e in found] == ["m2"]
-    assert schedule.detail(con, user=user, key="m2").link is None  # javascript: is not offered
+    assert found[0].link is None  # javascript: is not offered, in the list nor in the detail
+    assert schedule.detail(con, user=user, key="m2").link is None
+
+
+def test_the_days_events_carry_the_meetings_links(con):
+    """The Summary's Start meeting buttons come with the day's events (no query per meeting)."""
+    found = schedule.events(
+        con, user=get_user(con, LA), first=date(2026, 11, 29), last=date(2026, 12, 2)
+    )
+    assert {e.key: e.link for e in found if e.kind == "meeting"} == {
+        "m1": "https://meet.example.com/1"
+    }
+    assert [(e.key, e.link) for e in found if e.kind == "task"] == [("t1", None), ("t2", None)]
 
 
 def test_month_grid_is_whole_weeks():
