@@ -26,13 +26,31 @@ def panel(con, *, actor: User, owner: User) -> None:
     if not found:
         st.caption("No meetings or tasks with a time today.")
         return
-    for event in found:
-        with st.container(key=f"{P}-{event.key}"):
-            a, b, c = st.columns([1, 5, 2], vertical_alignment="center")
-            a.markdown(f"**{event.start:%H:%M}**")
+    shown, more = _window(found, now=clock.local(clock.utc_naive(now), owner.time_zone),
+                          everything=st.session_state.get(f"{P}.all.{owner.id}", False))  # fmt: skip
+    for event in shown:
+        with st.container(key=f"{P}-{event.key}", horizontal=True, vertical_alignment="center"):
             icon = ":material/groups:" if event.kind == "meeting" else ":material/task_alt:"
             done = " · done" if event.completed else ""
-            b.markdown(f"{icon} {ut.md(event.title, 80)}{done}", help=ut.tooltip(event.title, 80))
+            st.markdown(f"**{event.start:%H:%M}** {icon} {ut.md(event.title, 80)}{done}",
+                        help=ut.tooltip(event.title, 80), width="stretch")  # fmt: skip
             if event.link:
-                c.link_button("Start meeting", event.link, icon=":material/videocam:")
+                st.link_button("Start meeting", event.link, icon=":material/videocam:")
+    if more:
+        st.button(f"Show all {len(found)} of today", key=f"{P}.more", icon=":material/expand_more:",
+                  on_click=st.session_state.__setitem__, args=(f"{P}.all.{owner.id}", True))  # fmt: skip
     st.caption(f"Times in {owner.time_zone}.")
+
+
+SHOWN = 10  # events listed before "Show all"
+
+
+def _window(found: list, *, now, everything: bool) -> tuple[list, bool]:
+    """The events to list: all of a day of at most :data:`SHOWN` (or when asked), else the next
+    :data:`SHOWN` from the first one not over yet; and whether some are left out."""
+    if everything or len(found) <= SHOWN:
+        return found, False
+    naive = now.replace(tzinfo=None)
+    first = next((i for i, e in enumerate(found) if e.end.replace(tzinfo=None) > naive), len(found))
+    start = min(first, len(found) - SHOWN)
+    return found[start : start + SHOWN], True

@@ -41,3 +41,33 @@ def test_todays_meetings_and_tasks_in_time_order_in_the_csms_zone(app, demo_path
         schedule.detail(cur, user=csm, key=e.key).link for e in with_link
     ]
     assert f"Today · {today:%A %d %B}" in [h.value for h in at.subheader]
+
+
+def test_a_busy_day_lists_the_next_ten_events_then_all_of_them_on_request(app, demo_path):
+    from datetime import datetime, timedelta
+
+    cur = db.shared_workspace(demo_path).cursor()
+    # Fourteen more meetings today, one an hour from 07:00 to 20:00 Berlin time (UTC+1).
+    first_id = cur.execute("SELECT max(id) FROM meetings").fetchone()[0] + 1
+    for i in range(14):
+        start = datetime(2026, 11, 28, 6 + i, 0)  # UTC
+        cur.execute(
+            "INSERT INTO meetings (id, title, start_at, end_at, owner_id, meeting_link, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [first_id + i, f"Check-in {i + 1}", start, start + timedelta(minutes=30), CSM,
+             f"https://meet.example.com/{i}", NOW.replace(tzinfo=None)],
+        )  # fmt: skip
+    csm = users.get_user(cur, CSM)
+    today = clock.local_date(NOW, csm.time_zone)
+    every = schedule.events(cur, user=csm, first=today, last=today)
+    assert len(every) > 10
+    at = app(CSM)
+    # 16:00 in Berlin: the first event not over yet and the nine after it.
+    local_now = clock.local(NOW, csm.time_zone)
+    first = next(i for i, e in enumerate(every) if e.end > local_now)
+    start = min(first, len(every) - 10)
+    assert _keys(at) == [e.key for e in every[start : start + 10]]
+    assert f"m{first_id + 10}" in _keys(at)  # the 17:00 check-in (16:00 UTC)
+    at.button(key=f"{P}.more").click().run()
+    assert _keys(at) == [e.key for e in every]
+    assert not [b for b in at.button if b.key == f"{P}.more"]
