@@ -150,7 +150,8 @@ def show(con, report: Report, *, user: User | None, key: str, height: int = 320,
         a, b = st.columns([3, 2], vertical_alignment="center")
         if report.chart not in ("table", "number"):
             as_table = a.toggle("Table", key=f"{key}.as_table", help="Show the figures as a table")
-        b.download_button("CSV", csvfile.to_bytes(data), file_name=f"{_file_name(report.name)}.csv",
+        # Written when pressed (deferred), not on every run of a page of several reports.
+        b.download_button("CSV", lambda: csvfile.to_bytes(data), file_name=f"{_file_name(report.name)}.csv",
                           mime="text/csv", icon=":material/download:", key=f"{key}.csv",
                           help="Download the table as CSV")  # fmt: skip
     if not tbl.rows or (report.dimensions and not len(data)):
