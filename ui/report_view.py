@@ -9,11 +9,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cs_core import clock, csvfile
-from cs_core.reports import presentation, results
+from cs_core.reports import engine, presentation, results
 from cs_core.reports.definition import Report, ReportError
 from cs_core.reports.presentation import Table
 from cs_core.users import User
-from ui import charts
+from ui import charts, db
 from ui import text as ut
 
 # The workspace's chart theme: one palette, the same fonts and margins everywhere.
@@ -139,12 +139,10 @@ def show(con, report: Report, *, user: User | None, key: str, height: int = 320,
     """Draw ``report`` (chart or number, a table on request, its CSV); a report that cannot run
     says why. Returns its table."""
     try:
-        result = results.result(con, report, now=clock.now(), user=user)
+        tbl, data = _shown(con, report, user=user)
     except ReportError as exc:
         ut.error("This report cannot run: " + " ".join(exc.problems))
         return None
-    tbl = presentation.table(con, report, result)
-    data = frame(tbl)
     as_table = report.chart == "table"
     if tools:
         a, b = st.columns([3, 2], vertical_alignment="center")
@@ -163,6 +161,23 @@ def show(con, report: Report, *, user: User | None, key: str, height: int = 320,
     else:
         charts.draw(figure, report, tbl, height=height, key=f"{key}.chart", config=CONFIG)
     return tbl
+
+
+def _shown(con, report: Report, *, user: User | None) -> tuple[Table, pd.DataFrame]:
+    """The report's table and frame, kept until anything is written (then the results cache,
+    keyed on the versions of the tables the report reads, answers unless those changed)."""
+    now = clock.now()
+    zone = user.time_zone if user else engine.WORKSPACE_ZONE
+    return _cached(db.data_version(con), repr(report), user.id if user else None,
+                   clock.local_date(now, zone), _report=report, _user=user, _now=now)  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(version: int, definition: str, user_id: int | None, day, *, _report: Report,
+            _user: User | None, _now) -> tuple[Table, pd.DataFrame]:  # fmt: skip
+    with db.fresh_cursor() as con:
+        tbl = presentation.table(con, _report, results.result(con, _report, now=_now, user=_user))
+    return tbl, frame(tbl)
 
 
 def _file_name(name: str) -> str:
