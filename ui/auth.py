@@ -9,7 +9,7 @@ import streamlit as st
 
 from cs_core import users
 from cs_core.users import Action, User
-from ui import state
+from ui import db, state
 from ui import text as ut
 
 
@@ -73,7 +73,7 @@ def _sign_in_screen() -> None:
 def _demo_user(con: duckdb.DuckDBPyConnection) -> User | None:
     """Demo mode: act as any user. The choice is in the URL (``?as=<id>``, so a reload keeps
     it) and in a cookie (so a new tab or a deep link opens as the same user)."""
-    everyone = users.list_users(con)
+    everyone = _everyone(con)
     if not everyone:
         return None
     by_id = {u.id: u for u in everyone}
@@ -138,7 +138,21 @@ def _remember(user_id: int) -> None:
 def current_user(con: duckdb.DuckDBPyConnection) -> User | None:
     """The user the entry script resolved for this run (pages call this)."""
     user_id = state.get(state.USER_ID)
-    return users.get_user(con, user_id) if user_id is not None else None
+    if user_id is None:
+        return None
+    found = next((u for u in _everyone(con) if u.id == user_id), None)
+    return found or users.get_user(con, user_id)  # an inactive user is not listed
+
+
+def _everyone(con: duckdb.DuckDBPyConnection) -> list[User]:
+    """The active users, read once per data version (every run of every page needs them)."""
+    return _users(db.data_version(con))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _users(version: int) -> list[User]:
+    with db.fresh_cursor() as con:
+        return users.list_users(con)
 
 
 def require_page(con: duckdb.DuckDBPyConnection, action: Action) -> User:
