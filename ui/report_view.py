@@ -13,9 +13,8 @@ from cs_core.reports import engine, presentation, results
 from cs_core.reports.definition import Report, ReportError
 from cs_core.reports.presentation import Table
 from cs_core.users import User
-from ui import charts
+from ui import charts, db
 from ui import text as ut
-from ui.db import fresh_cursor
 
 # The workspace's chart theme: one palette, the same fonts and margins everywhere.
 COLORWAY = ["#0f766e", "#2563eb", "#d97706", "#7c3aed", "#db2777", "#16a34a", "#64748b", "#dc2626", "#0891b2",
@@ -165,20 +164,28 @@ def show(con, report: Report, *, user: User | None, key: str, height: int = 320,
 
 
 def _shown(con, report: Report, *, user: User | None) -> tuple[Table, pd.DataFrame]:
-    """The report's table and frame, kept until a table the report reads is written (its labels
-    included: the catalog, users, pipelines and stages are among them), so edits elsewhere, many
-    a minute when a team is at work, leave a dashboard as it was."""
+    """The report's table and frame: kept while nothing is written (one cheap lookup), and
+    after a write until a table the report reads is written (its labels included: the catalog,
+    users, pipelines and stages are among them), so a team's edits elsewhere, many a minute,
+    leave a dashboard as it was."""
     now = clock.now()
     zone = user.time_zone if user else engine.WORKSPACE_ZONE
-    versions = table_versions.versions(con, results.tables_read(con, report))
-    return _cached(versions, repr(report), user.id if user else None, clock.local_date(now, zone),
-                   _report=report, _user=user, _now=now)  # fmt: skip
+    return _unchanged(db.data_version(con), repr(report), user.id if user else None,
+                      clock.local_date(now, zone), _report=report, _user=user, _now=now)  # fmt: skip
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached(versions: tuple, definition: str, user_id: int | None, day, *, _report: Report,
-            _user: User | None, _now) -> tuple[Table, pd.DataFrame]:  # fmt: skip
-    with fresh_cursor() as con:
+def _unchanged(version: int, definition: str, user_id: int | None, day, *, _report: Report,
+               _user: User | None, _now) -> tuple[Table, pd.DataFrame]:  # fmt: skip
+    with db.fresh_cursor() as con:
+        versions = table_versions.versions(con, results.tables_read(con, _report))
+    return _read(versions, definition, user_id, day, _report=_report, _user=_user, _now=_now)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _read(versions: tuple, definition: str, user_id: int | None, day, *, _report: Report,
+          _user: User | None, _now) -> tuple[Table, pd.DataFrame]:  # fmt: skip
+    with db.fresh_cursor() as con:
         tbl = presentation.table(con, _report, results.result(con, _report, now=_now, user=_user))
     return tbl, frame(tbl)
 
