@@ -253,6 +253,7 @@ def _copy_workspace(con: duckdb.DuckDBPyConnection, path: Path) -> int:
         cur.execute("SET SESSION enable_progress_bar = false")
         cur.execute("SET SESSION arrow_lossless_conversion = true")  # UUID, HUGEINT, ... exact
         out.execute("SET enable_progress_bar = false")
+        out.execute("SET threads = 1")  # the app's sessions keep the other core
         cur.execute("BEGIN TRANSACTION")
         try:
             version = db.schema_version(cur)
