@@ -37,7 +37,7 @@ def _layout(fig: go.Figure, tbl: Table, *, height: int) -> go.Figure:
         colorway=COLORWAY, height=height, margin={"t": 30, "b": 10, "l": 10, "r": 10},
         font={"family": "sans-serif", "size": 12}, legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "title": None},
         plot_bgcolor="rgba(0,0,0,0)", paper_bgcolor="rgba(0,0,0,0)",
-        yaxis={"tickformat": ".0%" if tbl.is_ratio else "~s", "gridcolor": "rgba(128,128,128,0.2)",
+        yaxis={"tickformat": ".1~%" if tbl.is_ratio else "~s", "gridcolor": "rgba(128,128,128,0.2)",
                "rangemode": "tozero", "title": tbl.columns[-1]},
         xaxis={"type": "category", "title": tbl.columns[0] if len(tbl.columns) > 1 else None},
     )  # fmt: skip

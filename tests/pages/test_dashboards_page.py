@@ -209,3 +209,15 @@ def test_deleting_a_report_and_removing_a_dashboard_from_the_tab_ask_first(app, 
     at.button(key="dash.remove.yes").click().run()
     assert dashboards.placements(cur) == [] and dashboards.get(cur, board.id) is not None  # kept
     assert "No dashboard is shared with you yet." in plain(_open(app, CSM).info[0].value)
+
+
+def test_a_ratio_axis_shows_a_decimal_where_whole_percents_would_repeat():
+    """Logo churn of 1-3 %: the axis ticks are 0.5 % apart, and must not read "1%, 1%, 2%, 2%"."""
+    import plotly.graph_objects as go
+
+    from cs_core.reports.presentation import Table
+    from ui.report_view import _layout
+
+    rows = (("2026-Q1", 0.012), ("2026-Q2", 0.024))
+    tbl = Table(("Quarter", "Logo churn"), rows, rows, ("quarter",), True)
+    assert _layout(go.Figure(), tbl, height=300).layout.yaxis.tickformat == ".1~%"
