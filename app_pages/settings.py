@@ -6,11 +6,10 @@ from cs_core import clock, preview_settings, record_detail, records, settings
 from cs_core.reports import results
 from cs_core.reports.definition import ReportError
 from cs_core.settings import CustomerSettings, RevenueSettings, SettingsError
-from cs_core.settings_store import STALE
-from cs_core.users import Action, PermissionDenied, can
-from ui import auth, backup_panel, daily_panel, db, health_editor, import_wizard, state
+from cs_core.users import Action, can
+from ui import auth, backup_panel, daily_panel, db, health_editor, import_wizard
 from ui import text as ut
-from ui.settings_form import object_label, object_settings, owner_and_renewal
+from ui.settings_form import object_label, object_settings, opened, owner_and_renewal, save_opened
 
 con = db.connection()
 user = auth.require_page(con, Action.MANAGE_SETTINGS)
@@ -21,36 +20,10 @@ st.caption(
 )
 
 
-def opened(key: str, current):
-    """The section as this session first showed it: its save is refused when someone else saved
-    the section since (the key is dropped after a save or a refusal, so the next run starts from
-    what is stored then)."""
-    return st.session_state.setdefault(f"settings.{key}.opened", current)
-
-
-def forget_opened(key: str) -> None:
-    st.session_state.pop(f"settings.{key}.opened", None)
-
-
 def save(section: str, saver, value, *, key: str, seen) -> None:
-    """Save through cs_core (refused when someone saved the section since ``seen``); show every
-    problem, or confirm and rerun."""
-    try:
-        saver(con, actor=user, value=value, now=clock.now(), expected=seen)
-    except SettingsError as exc:
-        if STALE in exc.problems:  # told once: saving again replaces their change
-            forget_opened(key)
-        st.error(
-            "Not saved:\n\n" + "\n".join(f"- {ut.message(p)}" for p in exc.problems),
-            icon=":material/error:",
-        )
-        return
-    except PermissionDenied as exc:
-        ut.error(exc, icon=":material/lock:")
-        return
-    forget_opened(key)
-    state.flash(f"{section} settings saved.")
-    st.rerun()
+    """Save a section through cs_core, refused when someone saved it since ``seen``."""
+    save_opened(key, lambda: saver(con, actor=user, value=value, now=clock.now(), expected=seen),
+                refusals=(SettingsError,), done=lambda _: f"{section} settings saved.")  # fmt: skip
 
 
 def last_saved(key: str) -> None:
@@ -82,18 +55,9 @@ def _preview_settings(object_name: str) -> None:
         max_selections=preview_settings.MAX_PREVIEW_PROPERTIES,
     )  # fmt: skip
     if st.button("Save preview properties", key="settings.preview.save"):
-        try:
-            preview_settings.save_preview_properties(con, actor=user, object_name=object_name, properties=chosen,
-                                             now=clock.now(), expected=seen)  # fmt: skip
-        except (SettingsError, PermissionDenied) as exc:
-            if STALE in getattr(exc, "problems", []):
-                forget_opened(key)
-            for problem in getattr(exc, "problems", [str(exc)]):
-                ut.error(problem)
-            return
-        forget_opened(key)
-        state.flash("Preview properties saved.")
-        st.rerun()
+        save_opened(key, lambda: preview_settings.save_preview_properties(
+            con, actor=user, object_name=object_name, properties=chosen, now=clock.now(), expected=seen),
+            refusals=(SettingsError,), done=lambda _: "Preview properties saved.")  # fmt: skip
     last_saved(f"preview.{object_name}")
 
 
@@ -228,18 +192,9 @@ with reports_tab:
     seconds = st.number_input("Time limit per report (seconds)", min_value=low, max_value=high, step=1.0,
                               value=results.time_limit(con), key="settings.reports.limit")  # fmt: skip
     if st.button("Save report settings", type="primary", key="settings.reports.save"):
-        try:
-            results.save_time_limit(
-                con, actor=user, seconds=seconds, now=clock.now(), expected=seen
-            )
-        except ReportError as exc:
-            if STALE in exc.problems:
-                forget_opened(results.SETTINGS_KEY)
-            ut.error(" ".join(exc.problems))
-        else:
-            forget_opened(results.SETTINGS_KEY)
-            state.flash("Report settings saved.")
-            st.rerun()
+        save_opened(results.SETTINGS_KEY, lambda: results.save_time_limit(
+            con, actor=user, seconds=seconds, now=clock.now(), expected=seen),
+            refusals=(ReportError,), done=lambda _: "Report settings saved.")  # fmt: skip
     last_saved(results.SETTINGS_KEY)
 
 with import_tab:

@@ -6,9 +6,8 @@ import duckdb
 import streamlit as st
 
 from cs_core import backup, backup_service, clock
-from cs_core.settings_store import STALE
 from cs_core.users import Action, PermissionDenied, User, can
-from ui import db, state
+from ui import db, settings_form, state
 from ui import text as ut
 
 P = "settings.backup"
@@ -70,8 +69,7 @@ def section(con: duckdb.DuckDBPyConnection, user: User) -> None:
 
 
 def _folder_form(con: duckdb.DuckDBPyConnection, user: User, workspace: str) -> None:
-    # The folder as this session first showed it: a save is refused when someone saved another since.
-    seen = st.session_state.setdefault(f"{P}.opened", backup.chosen_folder(con))
+    seen = settings_form.opened("backup", backup.chosen_folder(con))
     with st.form(f"{P}.form", border=True):
         chosen = st.text_input(
             "Backup folder", value=backup.chosen_folder(con) or "", key=f"{P}.folder",
@@ -80,15 +78,6 @@ def _folder_form(con: duckdb.DuckDBPyConnection, user: User, workspace: str) -> 
             "the workspace database. A relative path starts at the app's working folder.",
         )  # fmt: skip
         if st.form_submit_button("Save folder"):
-            try:
-                saved = backup.save_backup_folder(con, actor=user, folder=chosen, now=clock.now(),
-                                                  expected=seen)  # fmt: skip
-            except (backup.BackupError, PermissionDenied) as exc:
-                if str(exc) == STALE:  # told once: saving again replaces their folder
-                    st.session_state.pop(f"{P}.opened", None)
-                ut.error(exc)
-                return
-            st.session_state.pop(f"{P}.opened", None)
-            shown = saved or backup.default_folder(workspace)
-            state.flash(f"Backups go to {shown}.")
-            st.rerun()
+            settings_form.save_opened("backup", lambda: backup.save_backup_folder(
+                con, actor=user, folder=chosen, now=clock.now(), expected=seen), refusals=(backup.BackupError,),
+                done=lambda saved: f"Backups go to {saved or backup.default_folder(workspace)}.")  # fmt: skip

@@ -10,9 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from cs_core import clock, daily
-from cs_core.settings_store import STALE
 from cs_core.users import Action, PermissionDenied, User, can
-from ui import db, state
+from ui import db, settings_form, state
 from ui import text as ut
 
 P = "settings.daily"
@@ -85,8 +84,7 @@ def section(con: duckdb.DuckDBPyConnection, user: User) -> None:
 
 def _form(con: duckdb.DuckDBPyConnection, user: User, schedule: daily.Schedule) -> None:
     zones = _zones()
-    # The schedule as this session first showed it: a save is refused when someone saved another since.
-    seen = st.session_state.setdefault(f"{P}.opened", schedule)
+    seen = settings_form.opened("daily", schedule)
     with st.form(f"{P}.form", border=True):
         a, b = st.columns(2)
         at = a.time_input(
@@ -95,14 +93,7 @@ def _form(con: duckdb.DuckDBPyConnection, user: User, schedule: daily.Schedule) 
         zone = b.selectbox("Time zone", zones, index=zones.index(schedule.time_zone)
                            if schedule.time_zone in zones else 0, key=f"{P}.zone")  # fmt: skip
         if st.form_submit_button("Save schedule", type="primary"):
-            try:
-                saved = daily.save_schedule(con, actor=user, value=daily.Schedule(at.strftime("%H:%M"), zone),
-                                            now=clock.now(), expected=seen)  # fmt: skip
-            except (daily.ScheduleError, PermissionDenied) as exc:
-                if str(exc) == STALE:  # told once: saving again replaces their schedule
-                    st.session_state.pop(f"{P}.opened", None)
-                ut.error(exc)
-                return
-            st.session_state.pop(f"{P}.opened", None)
-            state.flash(f"The daily run is set for {saved.time} ({saved.time_zone}).")
-            st.rerun()
+            settings_form.save_opened("daily", lambda: daily.save_schedule(
+                con, actor=user, value=daily.Schedule(at.strftime("%H:%M"), zone), now=clock.now(), expected=seen),
+                refusals=(daily.ScheduleError,),
+                done=lambda saved: f"The daily run is set for {saved.time} ({saved.time_zone}).")  # fmt: skip

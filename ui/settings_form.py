@@ -1,13 +1,56 @@
-"""Widgets for one object's settings (owner, renewal date, pipelines, defaults)."""
+"""Widgets for one object's settings (owner, renewal date, pipelines, defaults), and the one way
+a settings form saves without undoing a colleague's save."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import duckdb
 import streamlit as st
 
 from cs_core import pipelines, records, settings
 from cs_core.settings import ObjectSettings
+from cs_core.settings_store import STALE
+from cs_core.users import PermissionDenied
+from ui import state
 from ui import text as ut
+
+
+def opened(key: str, current: Any) -> Any:
+    """The setting ``key`` as this session first showed it: its save is refused when someone
+    else saved it since (dropped after a save or a refusal, so the next run starts from what
+    is stored then)."""
+    return st.session_state.setdefault(f"settings.{key}.opened", current)
+
+
+def forget_opened(key: str) -> None:
+    st.session_state.pop(f"settings.{key}.opened", None)
+
+
+def save_opened(key: str, save: Callable[[], Any], *, refusals: tuple[type[Exception], ...],
+                done: Callable[[Any], str]) -> None:  # fmt: skip
+    """Run ``save`` (a cs_core save given what :func:`opened` returned as its ``expected``):
+    every problem of a refusal shown (after a colleague's save, told once: saving again
+    replaces theirs), or ``done(saved)`` confirmed after a rerun."""
+    try:
+        saved = save()
+    except PermissionDenied as exc:
+        ut.error(exc, icon=":material/lock:")
+        return
+    except refusals as exc:
+        problems = list(getattr(exc, "problems", None) or [str(exc)])
+        if STALE in problems:
+            forget_opened(key)
+        if len(problems) == 1:
+            ut.error(problems[0])
+        else:
+            st.error("Not saved:\n\n" + "\n".join(f"- {ut.message(p)}" for p in problems),
+                     icon=":material/error:")  # fmt: skip
+        return
+    forget_opened(key)
+    state.flash(done(saved))
+    st.rerun()
 
 
 def object_label(con: duckdb.DuckDBPyConnection, name: str) -> str:
