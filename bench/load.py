@@ -1,6 +1,7 @@
 """Load: concurrent sessions doing a day's work through the running app, and nothing lost.
 
     python -m bench.load [--sessions 20] [--seconds 60] [--scale M] [--port P] [--seed 7]
+                         [--sessions-only]
 
 The app runs as ``make run`` starts it (``python -m ui.launch``, the daily job's scheduler
 included; its file watcher off, see :func:`serve`) on a copy of the scale's workspace
@@ -708,9 +709,10 @@ async def load(url: str, args, ws: Workspace, stats: Stats, path: Path, folder: 
         await session.run(deadline)
 
     canary_user = ws.csms[args.sessions % len(ws.csms)][0]
-    side = [asyncio.create_task(canary(url, canary_user, ws, stats, deadline, random.Random(rng.random()))),
-            asyncio.create_task(run_now(url, stats, start + RUN_NOW_AT * args.seconds)),
-            asyncio.create_task(backup(path, folder, stats, start + BACKUP_AT * args.seconds))]  # fmt: skip
+    side = [] if args.sessions_only else [
+        asyncio.create_task(canary(url, canary_user, ws, stats, deadline, random.Random(rng.random()))),
+        asyncio.create_task(run_now(url, stats, start + RUN_NOW_AT * args.seconds)),
+        asyncio.create_task(backup(path, folder, stats, start + BACKUP_AT * args.seconds))]  # fmt: skip
     await finish(stats, [asyncio.create_task(staggered(s)) for s in sessions], deadline + SETTLE_S)
     length = time.monotonic() - start
     busy, total = machine_busy()
@@ -723,6 +725,8 @@ async def load(url: str, args, ws: Workspace, stats: Stats, path: Path, folder: 
 
 async def finish(stats: Stats, tasks: list[asyncio.Task], until: float) -> None:
     """Wait for ``tasks`` until ``until`` (monotonic); any left then is stopped, as an error."""
+    if not tasks:
+        return
     done, pending = await asyncio.wait(tasks, timeout=max(0.0, until - time.monotonic()))
     for task in pending:
         task.cancel()
@@ -822,6 +826,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=list(SCALES), default="M")
     parser.add_argument("--port", type=int, help="the app's port (default: a free one)")
     parser.add_argument("--seed", type=int, default=SEED, help="the sessions' choices")
+    parser.add_argument("--sessions-only", action="store_true",
+                        help="without the canary, Run now and the backup (to profile the sessions' own load)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.sessions < 1 or args.seconds <= 0:
         parser.error("--sessions and --seconds must be positive")

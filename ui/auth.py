@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import NamedTuple
 
 import duckdb
 import streamlit as st
@@ -140,19 +143,32 @@ def current_user(con: duckdb.DuckDBPyConnection) -> User | None:
     user_id = state.get(state.USER_ID)
     if user_id is None:
         return None
-    found = next((u for u in _everyone(con) if u.id == user_id), None)
+    found = _team(con).by_id.get(user_id)
     return found or users.get_user(con, user_id)  # an inactive user is not listed
 
 
-def _everyone(con: duckdb.DuckDBPyConnection) -> list[User]:
+def _everyone(con: duckdb.DuckDBPyConnection) -> tuple[User, ...]:
     """The active users, read once per data version (every run of every page needs them)."""
+    return _team(con).everyone
+
+
+class _Team(NamedTuple):
+    everyone: tuple[User, ...]
+    by_id: Mapping[int, User]
+
+
+def _team(con: duckdb.DuckDBPyConnection) -> _Team:
     return _users(db.data_version(con))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _users(version: int) -> list[User]:
+# A shared resource, not a copy per call: a User is frozen and the containers are read-only,
+# and pages ask for the current user several times a run (unpickling the 213 users of a
+# cached copy each time took a tenth of the server's time under a team's load).
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _users(version: int) -> _Team:
     with db.fresh_cursor() as con:
-        return users.list_users(con)
+        everyone = tuple(users.list_users(con))
+    return _Team(everyone, MappingProxyType({u.id: u for u in everyone}))
 
 
 def require_page(con: duckdb.DuckDBPyConnection, action: Action) -> User:
