@@ -12,16 +12,17 @@ from ui import text as ut
 st.set_page_config(page_title="Customer Success", page_icon="🤝", layout="wide")
 
 started = time.perf_counter()
-con = db.connection()
-user = auth.resolve_user(con)
-state.show_flash()
+con = db.pin_run()
 try:
+    user = auth.resolve_user(con)
+    state.show_flash()
     st.navigation(nav.pages_for(user), position="top").run()
 except workspace.WorkspaceError as exc:
     # The workspace file failed under a page (a full disk, a folder made read-only, a damaged
     # file): what happened and what to do, instead of an error without its cause.
     ut.error(exc, icon=":material/database:")
 finally:
+    db.unpin_run()
     # For the page-interaction benchmark: each run's server time, appended to a file it names
     # (also when a page stops early or reruns).
     if timing_log := os.environ.get("CS_TIMING_LOG"):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from cs_core import kill_points, table_versions
+from cs_core import kill_points, snapshot, table_versions
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -246,7 +246,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     Every read a write depends on belongs inside the block (on the cursor it yields), so it
     sees the state the write applies to.
     """
-    with _WRITE_LOCK:
+    with _WRITE_LOCK, snapshot.writing():
         cur = con.cursor()
         try:
             # A long write (a large import) draws no progress bar on the terminal's output.
@@ -361,3 +361,4 @@ def close_shared(path: str | Path | None = None) -> None:
             con = _SHARED.pop(key, None)
             if con is not None:
                 con.close()
+        snapshot.clear()  # a file opened again under the same name is another workspace

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from cs_core import snapshot
+
 
 @dataclass(frozen=True)
 class Stage:
@@ -29,6 +31,11 @@ class Pipeline:
 
 def list_pipelines(con: duckdb.DuckDBPyConnection, object_name: str) -> list[Pipeline]:
     """The object's pipelines in display order, each with its stages."""
+    return snapshot.shared(con, "pipelines", (object_name,), ("pipelines", "stages"),
+                           lambda: _list_pipelines(con, object_name), list)  # fmt: skip
+
+
+def _list_pipelines(con: duckdb.DuckDBPyConnection, object_name: str) -> list[Pipeline]:
     pipes = con.execute(
         "SELECT id, object, label FROM pipelines WHERE object = ? ORDER BY position, id",
         [object_name],

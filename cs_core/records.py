@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from cs_core import db
+from cs_core import db, snapshot
 from cs_core.sql import NameRefused, clean_label, ident
 from cs_core.users import Action, User, require
 
@@ -103,12 +103,15 @@ class Property:
 
 
 def list_objects(con: duckdb.DuckDBPyConnection, *, enabled_only: bool = True) -> list[ObjectInfo]:
-    where = "WHERE is_enabled" if enabled_only else ""
-    rows = con.execute(
-        "SELECT name, label, label_plural, is_custom, is_enabled, primary_property "
-        f"FROM objects {where} ORDER BY position"
-    ).fetchall()
-    return [ObjectInfo(*r) for r in rows]
+    def read() -> list[ObjectInfo]:
+        where = "WHERE is_enabled" if enabled_only else ""
+        rows = con.execute(
+            "SELECT name, label, label_plural, is_custom, is_enabled, primary_property "
+            f"FROM objects {where} ORDER BY position"
+        ).fetchall()
+        return [ObjectInfo(*r) for r in rows]
+
+    return snapshot.shared(con, "objects", (enabled_only,), ("objects",), read, list)
 
 
 TASKS = "tasks"  # listed, filtered and viewed like an object, but not one: never imported or scored
@@ -120,18 +123,27 @@ def source_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 
 def get_object(con: duckdb.DuckDBPyConnection, name: str) -> ObjectInfo | None:
-    row = con.execute(
-        "SELECT name, label, label_plural, is_custom, is_enabled, primary_property "
-        "FROM objects WHERE name = ?",
-        [name],
-    ).fetchone()
-    return ObjectInfo(*row) if row else None
+    def read() -> ObjectInfo | None:
+        row = con.execute(
+            "SELECT name, label, label_plural, is_custom, is_enabled, primary_property "
+            "FROM objects WHERE name = ?",
+            [name],
+        ).fetchone()
+        return ObjectInfo(*row) if row else None
+
+    return snapshot.shared(con, "object", (name,), ("objects",), read)
 
 
 def list_properties(
     con: duckdb.DuckDBPyConnection, object_name: str, *, types: tuple[str, ...] | None = None
 ) -> list[Property]:
     """The object's properties from the catalog, optionally only those of some types."""
+    types = tuple(types) if types else None
+    return snapshot.shared(con, "properties", (object_name, types), ("properties",),
+                           lambda: _list_properties(con, object_name, types), list)  # fmt: skip
+
+
+def _list_properties(con, object_name: str, types: tuple[str, ...] | None) -> list[Property]:
     sql = (
         "SELECT object, name, label, type, options, group_name, is_custom, is_read_only, position "
         "FROM properties WHERE object = ?"

@@ -14,7 +14,7 @@ from datetime import datetime
 
 import duckdb
 
-from cs_core import db
+from cs_core import db, snapshot
 from cs_core.errors import Problems
 from cs_core.users import Action, User, require
 
@@ -31,8 +31,13 @@ class SettingsError(Problems):
 
 def stored(con: duckdb.DuckDBPyConnection, key: str) -> dict | None:
     """The section's saved value (None: never saved)."""
-    row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
-    return json.loads(row[0]) if row else None
+
+    def read() -> str | None:
+        row = con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    text = snapshot.shared(con, "settings", (key,), ("settings",), read)
+    return json.loads(text) if text is not None else None  # each caller its own dict
 
 
 def save(con: duckdb.DuckDBPyConnection, key: str, value: dict, actor: User, now: datetime, *,

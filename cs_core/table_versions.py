@@ -14,7 +14,7 @@ import re
 
 import duckdb
 
-from cs_core import kill_points
+from cs_core import kill_points, snapshot
 
 _WRITES = re.compile(
     r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|TRUNCATE(?:\s+TABLE)?)\s+"
@@ -26,7 +26,7 @@ _READS = re.compile(
     re.IGNORECASE,
 )
 _WRITE_WORDS = re.compile(r"\b(?:INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|COPY)\b", re.IGNORECASE)
-EVERY = "*"  # the version every key includes: bumped by a write whose table is unknown
+EVERY = snapshot.EVERY  # the version every key includes: bumped by a write whose table is unknown
 UNTRACKED = frozenset({"counters"})  # ids and versions themselves
 
 
@@ -84,7 +84,10 @@ def bump(cur: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
 
 def versions(con: duckdb.DuckDBPyConnection, tables) -> tuple[int, ...]:
     """The versions of ``tables`` and of :data:`EVERY`: a cache key that changes exactly
-    when one of them was written."""
+    when one of them was written (the counters a page run pinned, see cs_core.snapshot)."""
+    pinned = snapshot.table_versions(con, tables)
+    if pinned is not None:
+        return pinned
     names = [EVERY, *sorted({t.lower() for t in tables})]
     found = dict(
         con.execute(

@@ -7,6 +7,8 @@ from enum import Enum
 
 import duckdb
 
+from cs_core import snapshot
+
 
 class PermissionDenied(Exception):
     """The acting user may not do this; the message names the user and the permission."""
@@ -110,13 +112,19 @@ FROM users u LEFT JOIN teams t ON t.id = u.team_id
 """
 
 
+_USER_TABLES = ("users", "teams")  # what _USER_SQL reads
+
+
 def _to_user(row) -> User:
     return User(*row)
 
 
 def get_user(con: duckdb.DuckDBPyConnection, user_id: int) -> User | None:
-    row = con.execute(_USER_SQL + " WHERE u.id = ?", [user_id]).fetchone()
-    return _to_user(row) if row else None
+    def read() -> User | None:
+        row = con.execute(_USER_SQL + " WHERE u.id = ?", [user_id]).fetchone()
+        return _to_user(row) if row else None
+
+    return snapshot.shared(con, "user", (user_id,), _USER_TABLES, read)
 
 
 def find_by_email(con: duckdb.DuckDBPyConnection, email: str) -> User | None:
@@ -128,8 +136,11 @@ def find_by_email(con: duckdb.DuckDBPyConnection, email: str) -> User | None:
 
 
 def list_users(con: duckdb.DuckDBPyConnection, *, active_only: bool = True) -> list[User]:
-    where = " WHERE u.is_active" if active_only else ""
-    return [_to_user(r) for r in con.execute(_USER_SQL + where + " ORDER BY u.name").fetchall()]
+    def read() -> list[User]:
+        where = " WHERE u.is_active" if active_only else ""
+        return [_to_user(r) for r in con.execute(_USER_SQL + where + " ORDER BY u.name").fetchall()]
+
+    return snapshot.shared(con, "users", (active_only,), _USER_TABLES, read, list)
 
 
 def default_demo_user(con: duckdb.DuckDBPyConnection) -> User | None:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 import duckdb
 
-from cs_core import clock, db, filters
+from cs_core import clock, db, filters, snapshot
 from cs_core.record_list import listing_properties
 from cs_core.records import TASKS, get_object, list_properties, source_exists
 from cs_core.sql import NameRefused, clean_label, ident
@@ -114,12 +114,9 @@ def ensure_standard_views(
 
     The key (object, standard_key) is unique, so two first sessions at once add them once.
     """
-    present = {
-        r[0]
-        for r in con.execute(
-            "SELECT standard_key FROM views WHERE object = ? AND is_standard", [object_name]
-        ).fetchall()
-    }
+    sql = "SELECT standard_key FROM views WHERE object = ? AND is_standard"
+    present = snapshot.shared(con, "standard views", (object_name,), ("views",),
+                              lambda: frozenset(r[0] for r in con.execute(sql, [object_name]).fetchall()))  # fmt: skip
     wanted = standard_views(object_name)
     if all(k in present for k in wanted):
         return
@@ -143,14 +140,10 @@ def ensure_standard_views(
 
 def list_views(con: duckdb.DuckDBPyConnection, *, object_name: str, user: User) -> list[View]:
     """Views the user can open: standard, default (in their order), their own, shared."""
-    rows = con.execute(
-        _SELECT
-        + " WHERE v.object = ? AND v.deleted_at IS NULL AND (v.sharing = 'everyone' OR v.owner_id = ?)"
-        " ORDER BY v.is_standard DESC, v.is_default DESC, v.default_position,"
-        " CASE WHEN v.is_standard THEN v.id END, lower(v.name), v.id",
-        [object_name, user.id],
-    ).fetchall()
-    return [_view(r) for r in rows]
+    where = ("v.object = ? AND v.deleted_at IS NULL AND (v.sharing = 'everyone' OR v.owner_id = ?)"
+             " ORDER BY v.is_standard DESC, v.is_default DESC, v.default_position,"
+             " CASE WHEN v.is_standard THEN v.id END, lower(v.name), v.id")  # fmt: skip
+    return _views(con, where, (object_name, user.id))
 
 
 def get_view(con: duckdb.DuckDBPyConnection, view_id: int) -> View | None:
@@ -160,11 +153,17 @@ def get_view(con: duckdb.DuckDBPyConnection, view_id: int) -> View | None:
 
 def default_views(con: duckdb.DuckDBPyConnection, object_name: str) -> list[View]:
     """The object's default views in the order admins chose (at most six)."""
-    rows = con.execute(
-        _SELECT + " WHERE v.object = ? AND v.is_default AND v.deleted_at IS NULL"
-        " ORDER BY v.default_position, v.id",
-        [object_name],
-    ).fetchall()
+    order = "ORDER BY v.default_position, v.id"
+    return _views(
+        con, f"v.object = ? AND v.is_default AND v.deleted_at IS NULL {order}", (object_name,)
+    )
+
+
+def _views(con, where: str, params: tuple) -> list[View]:
+    """The views of ``_SELECT WHERE where``: the rows are shared (cs_core.snapshot), and each
+    caller gets its own views (their filters and columns are lists)."""
+    rows = snapshot.shared(con, "views", (where, params), ("views", "users"),
+                           lambda: con.execute(f"{_SELECT} WHERE {where}", list(params)).fetchall())  # fmt: skip
     return [_view(r) for r in rows]
 
 

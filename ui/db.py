@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from cs_core import clock, db
+from cs_core import clock, db, snapshot
 from ui import text as ut
 
 DEFAULT_PATH = "data/workspace.duckdb"
@@ -55,7 +55,21 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
     """Pass this to st.cache_data functions so that any write refreshes them."""
-    return db.data_version(con)
+    pinned = snapshot.data_version(con)
+    return db.data_version(con) if pinned is None else pinned
+
+
+def pin_run() -> duckdb.DuckDBPyConnection:
+    """This run's cursor, with the workspace's versions read once for the whole run
+    (cs_core.snapshot): the catalog, settings, views and users it reads are shared with the
+    runs of other sessions at the same versions. :func:`unpin_run` when the run ends."""
+    con = connection()
+    snapshot.pin((workspace_path(), id(_open(workspace_path()))))
+    return con
+
+
+def unpin_run() -> None:
+    snapshot.unpin()
 
 
 def fresh_cursor() -> duckdb.DuckDBPyConnection:

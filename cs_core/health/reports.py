@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from cs_core import filters
+from cs_core import filters, snapshot
 from cs_core.health.profiles import Profile
 from cs_core.records import list_properties
 from cs_core.settings import get_customer_settings
@@ -265,8 +265,11 @@ def current_health_sql(
 
 
 def live_profile_count(con: duckdb.DuckDBPyConnection, object_name: str) -> int:
-    return con.execute("SELECT count(*) FROM health_profiles WHERE status = 'live' AND object = ?",
-                       [object_name]).fetchone()[0]  # fmt: skip
+    def read() -> int:
+        return con.execute("SELECT count(*) FROM health_profiles WHERE status = 'live' AND object = ?",
+                           [object_name]).fetchone()[0]  # fmt: skip
+
+    return snapshot.shared(con, "live profiles", (object_name,), ("health_profiles",), read)
 
 
 def has_live_profile(con: duckdb.DuckDBPyConnection, object_name: str) -> bool:
