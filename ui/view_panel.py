@@ -41,11 +41,10 @@ def view_list(all_views: list[View], *, prefix: str, selected: int | None, user:
                 if kind == "default" and can(user, Action.MANAGE_DEFAULT_VIEWS)
                 else [st]
             )
-            if cols[0].button(ut.md(v.name, ut.LABEL_LIMIT), key=f"{prefix}.view.{v.id}", width="stretch",
-                              help=ut.tooltip(v.name, ut.LABEL_LIMIT),
-                              type="primary" if v.id == selected else "secondary"):  # fmt: skip
-                st.session_state[f"{prefix}.view_id"] = v.id
-                st.rerun()
+            # Opened in the click's own run (a callback runs before the page), not one run later.
+            cols[0].button(ut.md(v.name, ut.LABEL_LIMIT), key=f"{prefix}.view.{v.id}", width="stretch",
+                           help=ut.tooltip(v.name, ut.LABEL_LIMIT), on_click=_open, args=(prefix, v.id),
+                           type="primary" if v.id == selected else "secondary")  # fmt: skip
             if len(cols) == 3:
                 order = [x.id for x in group]
                 if cols[1].button("", icon=":material/arrow_upward:", key=f"{prefix}.up.{v.id}",
@@ -56,6 +55,10 @@ def view_list(all_views: list[View], *, prefix: str, selected: int | None, user:
                                   disabled=i == len(group) - 1, help="Move down"):  # fmt: skip
                     order[i + 1], order[i] = order[i], order[i + 1]
                     _reorder(con, user, v.object, order)
+
+
+def _open(prefix: str, view_id: int) -> None:
+    st.session_state[f"{prefix}.view_id"] = view_id
 
 
 def _reorder(con, user, object_name, order) -> None:

@@ -500,3 +500,22 @@ def test_a_closed_preview_leaves_no_row_ticked_for_the_next_view(app, demo_path)
     at.run()
     assert at.session_state[f"{P}.record_id"] is None
     assert not any(c.key == f"{P}.preview" for c in at.container)
+
+
+def test_opening_a_view_takes_one_run_of_the_page(app, demo_path, monkeypatch, tmp_path):
+    """A click on a view opens it in that click's run (each run is a line of the app's timing
+    log), not in a second run after it: under a team's load every run waits its turn."""
+    log = tmp_path / "runs.log"
+    monkeypatch.setenv("CS_TIMING_LOG", str(log))
+    at = open_tab(app, CSM)
+    standard = scalar(
+        demo_path,
+        "SELECT id FROM views WHERE standard_key = 'owned_by_me' AND object = 'companies'",
+    )
+    before = len(log.read_text().splitlines())
+    at.button(key=f"{P}.view.{standard}").click().run()
+    assert len(log.read_text().splitlines()) == before + 1
+    assert at.button(key=f"{P}.view.{standard}").proto.type == "primary"  # open, and shown so
+    assert count_shown(at) == scalar(
+        demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?", [CSM]
+    )
