@@ -16,7 +16,7 @@ from cs_core.records import Property
 from cs_core.task_actions import BulkResult, Selection
 from cs_core.tasks import TaskRefused
 from cs_core.users import PermissionDenied, User
-from ui import record_panel, record_table, state
+from ui import db, record_panel, record_table, state
 from ui import text as ut
 
 SELECT = "Select"
@@ -58,6 +58,8 @@ def table(page: RecordPage, *, prefix: str, props: list[Property]) -> None:
 def selection_bar(con: duckdb.DuckDBPyConnection, page: RecordPage, *, prefix: str, user: User,
                   query: Query, viewer: Viewer, props: dict[str, Property], users: dict[int, str]) -> None:  # fmt: skip
     """How many are selected, the ways to select more, and the actions on them."""
+    if refused := st.session_state.pop(f"{prefix}.refused", None):
+        ut.error(refused)
     chosen = _selected(prefix)
     every = st.session_state.get(f"{prefix}.all_matching", False)
     n = page.total if every else len(chosen)
@@ -91,26 +93,41 @@ def selection_bar(con: duckdb.DuckDBPyConnection, page: RecordPage, *, prefix: s
 
 
 def _run(prefix: str, action, what: str, **kwargs) -> None:
+    if _apply(prefix, action, what, **kwargs):
+        st.rerun()
+
+
+def _clicked(prefix: str, action, what: str, selection: Selection, user: User) -> None:
+    """A button's action, made before the page runs (its callback), so that the click's own
+    run shows the result (a refusal: ``{prefix}.refused``, shown by the selection bar)."""
+    _apply(prefix, action, what, con=db.connection(), actor=user, selection=selection,
+           now=clock.now(), refused_later=True)  # fmt: skip
+
+
+def _apply(prefix: str, action, what: str, *, refused_later: bool = False, **kwargs) -> bool:
     try:
         result: BulkResult = action(**kwargs)
     except (TaskRefused, PermissionDenied, ValueError) as exc:
-        ut.error(exc)
-        return
+        if refused_later:
+            st.session_state[f"{prefix}.refused"] = str(exc)
+        else:
+            ut.error(exc)
+        return False
     clear(prefix)
     st.session_state[f"{prefix}.confirm_delete"] = False
     tail = f" ({result.unchanged:,} already were)" if result.unchanged else ""
     state.flash(f"{result.changed:,} task{'s' if result.changed != 1 else ''} {what}{tail}.")
-    st.rerun()
+    return True
 
 
 def _actions(con, selection: Selection, n: int, *, prefix: str, user: User, props: dict[str, Property],
              users: dict[int, str]) -> None:  # fmt: skip
     base = {"con": con, "actor": user, "selection": selection, "now": clock.now()}
     cols = st.columns(5)
-    if cols[0].button("Mark complete", key=f"{prefix}.bulk.complete", icon=":material/task_alt:"):
-        _run(prefix, task_actions.complete, "marked complete", **base)
-    if cols[1].button("Mark not complete", key=f"{prefix}.bulk.reopen", icon=":material/undo:"):
-        _run(prefix, task_actions.reopen, "marked not complete", **base)
+    cols[0].button("Mark complete", key=f"{prefix}.bulk.complete", icon=":material/task_alt:",
+                   on_click=_clicked, args=(prefix, task_actions.complete, "marked complete", selection, user))  # fmt: skip
+    cols[1].button("Mark not complete", key=f"{prefix}.bulk.reopen", icon=":material/undo:",
+                   on_click=_clicked, args=(prefix, task_actions.reopen, "marked not complete", selection, user))  # fmt: skip
     with cols[2].popover("Assign", icon=":material/person:", key=f"{prefix}.bulk.assign_menu"):
         ids = [None, *users]
         owner = st.selectbox("Assign to", ids, index=ids.index(user.id) if user.id in ids else 0,

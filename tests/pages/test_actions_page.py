@@ -189,3 +189,26 @@ def test_a_custom_task_view_keeps_its_filters(app, demo_path):
     # A settings manager does not see a CSM's private view.
     other = open_tab(app, SETTINGS_MANAGER)
     assert "My urgent ones" not in [b.label for b in other.button]
+
+
+def test_mark_complete_shows_its_result_in_the_clicks_own_run(
+    app, demo_path, monkeypatch, tmp_path
+):
+    """The bulk action is made before the page runs (a callback): the click's one run (a line
+    of the app's timing log) already lists one open task fewer and confirms it."""
+    log = tmp_path / "runs.log"
+    monkeypatch.setenv("CS_TIMING_LOG", str(log))
+    at = open_tab(app, CSM, view="open")
+    before = count_shown(at)
+    mine = scalar(
+        demo_path, "SELECT min(id) FROM tasks WHERE owner_id = ? AND status = 'open'", [CSM]
+    )
+    at.session_state[f"{P}.selected"] = {mine}
+    at.run()
+    runs = len(log.read_text().splitlines())
+    at.button(key=f"{P}.bulk.complete").click().run()
+    assert len(log.read_text().splitlines()) == runs + 1
+    assert [plain(t.value) for t in at.toast] == ["1 task marked complete."]
+    assert count_shown(at) == before - 1
+    assert scalar(demo_path, "SELECT status FROM tasks WHERE id = ?", [mine]) == "completed"
+    assert any(m.value == "No task selected" for m in at.markdown)
