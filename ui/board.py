@@ -12,6 +12,8 @@ properties ask first), and the next run draws the board from the database again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from cs_core.boards import BoardColumn
@@ -98,9 +100,10 @@ _BOARD = st.components.v2.component(
 
 
 def show(columns: list[BoardColumn], *, key: str, amount_label: str | None, users: dict[int, str],
-         money: str = "{:,.0f}") -> dict:  # fmt: skip
-    """Draw the board; returns this run's event: {"move": {...}}, {"more": stage id},
-    {"open": record id} or {}."""
+         on_move: Callable[[dict], None], money: str = "{:,.0f}") -> dict:  # fmt: skip
+    """Draw the board; returns this run's event: {"more": stage id}, {"open": record id} or {}.
+    A drop calls ``on_move({"record", "from", "to"})`` before the page runs (a callback), so
+    the drop's own run can make the move and draw the board after it."""
     data = {"columns": []}
     for c in columns:
         meta = f"{c.count:,} record{'s' if c.count != 1 else ''}"
@@ -120,10 +123,16 @@ def show(columns: list[BoardColumn], *, key: str, amount_label: str | None, user
         data["columns"].append(
             {"id": c.stage.id, "label": c.stage.label, "meta": meta, "cards": cards, "more": more}
         )
-    result = _BOARD(data=data, key=key, on_move_change=lambda: None, on_more_change=lambda: None,
+
+    def dropped() -> None:
+        move = (st.session_state.get(key) or {}).get("move")  # the drop's event, as the run has it
+        if move:
+            on_move(move)
+
+    result = _BOARD(data=data, key=key, on_move_change=dropped, on_more_change=lambda: None,
                     on_open_change=lambda: None)  # fmt: skip
     out = {}
-    for name in ("move", "more", "open"):
+    for name in ("more", "open"):
         value = getattr(result, name, None) if result is not None else None
         if value is not None:
             out[name] = value

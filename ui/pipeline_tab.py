@@ -187,20 +187,18 @@ def _board(con, P: str, *, query: Query, viewer: Viewer, pipe, props: dict, chos
     total = sum(c.count for c in columns)
     st.markdown(f"**{total:,}** record{'s' if total != 1 else ''} in this pipeline · drag a card to another "
                 "stage, or open it and use “Move to stage”")  # fmt: skip
+
+    def on_move(move: dict) -> None:
+        request_move(P, record_id=int(move["record"]), from_stage=int(move["from"]), to_stage=int(move["to"]))  # fmt: skip
+
     event = board.show(columns, key=f"{P}.board.{pipe.id}", amount_label=props[amount].label if amount else None,
-                       users=users)  # fmt: skip
+                       users=users, on_move=on_move)  # fmt: skip
     if "more" in event:
         stage = int(event["more"])
         shown[stage] = shown.get(stage, boards.CARDS) + boards.CARDS
         st.rerun()
     if "open" in event:
         st.session_state[f"{P}.record_id"] = int(event["open"])
-        st.rerun()
-    if "move" in event:
-        move = event["move"]
-        request_move(
-            P, record_id=int(move["record"]), from_stage=int(move["from"]), to_stage=int(move["to"])
-        )
         st.rerun()
 
 
@@ -218,8 +216,9 @@ def _pending_move(con, P: str, *, user: User, obj: ObjectInfo, props: dict, refs
     stage = pipelines.get_stage(con, move["to"])
     missing = pipelines.missing_for(con, obj.name, move["record"], move["to"]) if stage else []
     title = record_values.record_title(con, obj.name, move["record"]) or f"Record {move['record']}"
-    if stage is not None and not missing:
-        _save_move(con, P, user=user, obj=obj, move=move, values={}, title=title, stage=stage.label)
+    if stage is not None and not missing:  # made in this run, before the board is drawn
+        _save_move(con, P, user=user, obj=obj, move=move, values={}, title=title, stage=stage.label,
+                   rerun=False)  # fmt: skip
         return
     with st.container(border=True, key=f"{P}-move-prompt"):
         st.markdown(
@@ -242,9 +241,10 @@ def _pending_move(con, P: str, *, user: User, obj: ObjectInfo, props: dict, refs
             st.rerun()
 
 
-def _save_move(
-    con, P: str, *, user: User, obj: ObjectInfo, move: dict, values: dict, title: str, stage: str
-) -> None:
+def _save_move(con, P: str, *, user: User, obj: ObjectInfo, move: dict, values: dict, title: str,
+               stage: str, rerun: bool = True) -> None:  # fmt: skip
+    """Make the move; ``rerun``: run the page again after it (the prompt asking for the stage's
+    properties was drawn in this run)."""
     try:
         pipelines.move_record(con, actor=user, object_name=obj.name, record_id=move["record"], stage_id=move["to"],
                               expected_stage=move["from"], values=values, now=clock.now())  # fmt: skip
@@ -262,7 +262,9 @@ def _save_move(
         return
     st.session_state[f"{P}.move"] = None
     state.flash(f"“{title}” moved to “{stage}”.")
-    st.rerun()
+    if rerun:
+        st.rerun()
+    state.show_flash()
 
 
 def _move_control(con, P: str, *, record_id: int, pipe) -> None:
