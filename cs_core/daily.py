@@ -151,9 +151,30 @@ def is_due(con: duckdb.DuckDBPyConnection, now: datetime) -> bool:
     """True when no run has started since the latest scheduled moment."""
     slot = last_slot(get_schedule(con), now)
     found = con.execute(
-        "SELECT count(*) FROM job_runs WHERE job = ? AND started_at >= ?", [JOB, slot]
+        "SELECT count(*) FROM job_runs WHERE job = ? AND started_at >= ? AND status <> ?",
+        [JOB, slot, INTERRUPTED],
     ).fetchone()[0]
     return found == 0
+
+
+INTERRUPTED = "interrupted"
+INTERRUPTED_MESSAGE = (
+    "The app stopped while this run was under way (a crash, a restart or a kill): the profiles "
+    "it had finished kept their scores, and the next run scores every profile again."
+)
+
+
+def _close_interrupted(con: duckdb.DuckDBPyConnection) -> None:
+    """Runs logged as running while none runs in this process (the run lock is held by the
+    caller, and one process at a time opens the file) were cut short by the process's end:
+    say so, and let the slot count as not run."""
+    db.write(
+        con,
+        lambda cur: cur.execute(
+            "UPDATE job_runs SET status = ?, errors = ? WHERE job = ? AND status = 'running'",
+            [INTERRUPTED, json.dumps([INTERRUPTED_MESSAGE]), JOB],
+        ),
+    )
 
 
 class AlreadyRunning(RuntimeError):
@@ -172,6 +193,10 @@ def run_daily(con: duckdb.DuckDBPyConnection, *, now: datetime, trigger: str,
     if not _RUNNING.acquire(blocking=False):
         raise AlreadyRunning("The daily run is under way already; its result shows when it ends.")
     try:
+        if con.execute(
+            "SELECT count(*) FROM job_runs WHERE job = ? AND status = 'running'", [JOB]
+        ).fetchone()[0]:
+            _close_interrupted(con)
         if only_if_due and not is_due(con, now):
             return None
         started, began = clock.utc_naive(now), timer.perf_counter()

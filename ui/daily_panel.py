@@ -20,6 +20,7 @@ STATUS = {
     "partial": "Some profiles failed",
     "failed": "Failed",
     "running": "Running",
+    daily.INTERRUPTED: "Interrupted",
 }
 
 

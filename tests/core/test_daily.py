@@ -180,3 +180,25 @@ def test_the_launcher_starts_the_daily_job_with_the_server_before_any_page_view(
         assert health.get_profile(con, name="SMB") is not None
     finally:
         con.close()
+
+
+def test_a_run_cut_short_by_the_process_is_marked_interrupted_and_runs_again(demo_con):
+    """A run logged as running when none runs in the process (it was killed with its process):
+    the next check says it was interrupted and runs the day again, instead of counting it."""
+    daily.run_daily(demo_con, now=NOW, trigger="missed")
+    killed_at = NOW + timedelta(minutes=5)  # after today's slot, like the run just made
+    db.write(demo_con, lambda cur: cur.execute(
+        "INSERT INTO job_runs (id, job, trigger, started_at, status) VALUES (?, ?, 'schedule', ?, 'running')",
+        [db.new_id(cur, "job_runs"), daily.JOB, killed_at.replace(tzinfo=None)],
+    ))  # fmt: skip
+    db.write(demo_con, lambda cur: cur.execute("DELETE FROM job_runs WHERE status = 'ok'"))
+    assert not daily.is_due(demo_con, NOW + timedelta(minutes=10))  # one may be under way
+
+    again = daily.run_daily(
+        demo_con, now=NOW + timedelta(minutes=10), trigger="missed", only_if_due=True
+    )
+    assert again is not None and again.status == "ok" and again.records_scored > 0
+    runs = daily.recent_runs(demo_con)
+    assert [(r.trigger, r.status) for r in runs] == [("missed", "ok"), ("schedule", "interrupted")]
+    assert runs[1].errors == (daily.INTERRUPTED_MESSAGE,)
+    assert runs[1].finished_at is None
