@@ -12,6 +12,7 @@ invalid rows are not skipped, the staging table is dropped and nothing was impor
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,11 +75,19 @@ def chunks(path: str | Path, rows: int | None = None) -> Iterator[pd.DataFrame]:
         reader.close()
 
 
+# The staging tables of this process's imports under way (two sessions may import at once);
+# one process at a time opens the file, so any other staging table is a leftover.
+_ACTIVE: set[str] = set()
+_ACTIVE_LOCK = threading.Lock()
+
+
 def drop_leftovers(con: duckdb.DuckDBPyConnection) -> None:
     """Staging tables of imports that were stopped half-way (a killed process) are dropped."""
-    left = [r[0] for r in con.execute(
+    found = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?)",
         [STAGING_PREFIX]).fetchall()]  # fmt: skip
+    with _ACTIVE_LOCK:
+        left = [t for t in found if t not in _ACTIVE]
     if left:
         db.write(con, lambda cur: [cur.execute(f"DROP TABLE IF EXISTS {ident(t)}") for t in left])
 
@@ -117,7 +126,9 @@ class Staging:
                         f"_seq BIGINT, {', '.join(columns)})")  # fmt: skip
             return name
 
-        self.table = db.write(con, _create)
+        with _ACTIVE_LOCK:  # created and noted at once: another import's clean-up keeps it
+            self.table = db.write(con, _create)
+            _ACTIVE.add(self.table)
 
     def append(self, values: pd.DataFrame, external: pd.Series | None) -> None:
         """Typed rows (columns by property name and link column), in a short transaction."""
@@ -150,7 +161,11 @@ class Staging:
         self.fresh += int(frame["_new"].sum())
 
     def drop(self) -> None:
-        db.write(self.con, lambda cur: cur.execute(f"DROP TABLE IF EXISTS {ident(self.table)}"))
+        try:
+            db.write(self.con, lambda cur: cur.execute(f"DROP TABLE IF EXISTS {ident(self.table)}"))
+        finally:
+            with _ACTIVE_LOCK:
+                _ACTIVE.discard(self.table)
 
 
 def earlier_ids(frame: pd.DataFrame, id_col: str | None, seen: set[str]) -> pd.DataFrame:

@@ -116,3 +116,24 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monke
     assert str(err.value) == (f"accounts.csv is {size} MB; an import takes files up to 0.01 MB. Split the "
                               "file, or raise the limit (CS_MAX_IMPORT_MB).")  # fmt: skip
     assert con.execute("SELECT count(*) FROM companies").fetchone()[0] == 0
+
+
+def test_an_import_starting_drops_leftover_staging_tables_but_not_one_under_way(demo_con):
+    """A staging table left by a killed import is dropped when the next import starts; one of
+    an import running in another session at that moment is kept (it would fail half-way)."""
+    leftover = f"{streaming.STAGING_PREFIX}999999"
+    demo_con.execute(f'CREATE TABLE "{leftover}" (_row BIGINT)')
+    running = streaming.Staging(demo_con, "companies", [], [], "name")
+    try:
+        streaming.drop_leftovers(demo_con)  # the second import's start
+        tables = {r[0] for r in demo_con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE starts_with(table_name, ?)",
+            [streaming.STAGING_PREFIX]).fetchall()}  # fmt: skip
+        assert tables == {running.table}
+    finally:
+        running.drop()
+    streaming.drop_leftovers(demo_con)
+    assert not demo_con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE starts_with(table_name, ?)",
+        [streaming.STAGING_PREFIX],
+    ).fetchone()[0]
