@@ -168,6 +168,9 @@ def _close_interrupted(con: duckdb.DuckDBPyConnection) -> None:
     """Runs logged as running while none runs in this process (the run lock is held by the
     caller, and one process at a time opens the file) were cut short by the process's end:
     say so, and let the slot count as not run."""
+    running = "SELECT count(*) FROM job_runs WHERE job = ? AND status = 'running'"
+    if not con.execute(running, [JOB]).fetchone()[0]:
+        return  # (the usual case: no write)
     db.write(
         con,
         lambda cur: cur.execute(
@@ -193,10 +196,7 @@ def run_daily(con: duckdb.DuckDBPyConnection, *, now: datetime, trigger: str,
     if not _RUNNING.acquire(blocking=False):
         raise AlreadyRunning("The daily run is under way already; its result shows when it ends.")
     try:
-        if con.execute(
-            "SELECT count(*) FROM job_runs WHERE job = ? AND status = 'running'", [JOB]
-        ).fetchone()[0]:
-            _close_interrupted(con)
+        _close_interrupted(con)
         if only_if_due and not is_due(con, now):
             return None
         started, began = clock.utc_naive(now), timer.perf_counter()

@@ -6,8 +6,9 @@ The drag and drop is a small ``st.components.v2`` component on the browser's own
 drag-and-drop API: no package, no build step and no assets outside this file, so it works
 offline and its code is ours to read (the packaged alternatives are young single-author
 projects). It draws every card with ``textContent`` (record names are user text) and
-reports a drop as a one-run trigger; Python decides whether the move happens (required
-properties ask first), and the next run draws the board from the database again.
+reports a drop as a one-run trigger, taken by a callback before the page runs; Python decides
+whether the move happens (required properties ask first), and the drop's own run makes it and
+then draws the board from the database.
 """
 
 from __future__ import annotations

@@ -203,7 +203,8 @@ def _board(con, P: str, *, query: Query, viewer: Viewer, pipe, props: dict, chos
 
 
 def request_move(P: str, *, record_id: int, from_stage: int | None, to_stage: int) -> None:
-    """A move asked for (a drop, or "Move to stage"): made, or prompted for, in the next run."""
+    """A move asked for: made, or prompted for, when the page next reaches the board (for a
+    drop, asked in the board's callback, that is the drop's own run)."""
     st.session_state[f"{P}.move"] = {"record": record_id, "from": from_stage, "to": to_stage}
 
 

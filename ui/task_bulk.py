@@ -93,31 +93,33 @@ def selection_bar(con: duckdb.DuckDBPyConnection, page: RecordPage, *, prefix: s
 
 
 def _run(prefix: str, action, what: str, **kwargs) -> None:
-    if _apply(prefix, action, what, **kwargs):
-        st.rerun()
+    refused = _apply(prefix, action, what, **kwargs)
+    if refused is not None:
+        ut.error(refused)
+        return
+    st.rerun()
 
 
 def _clicked(prefix: str, action, what: str, selection: Selection, user: User) -> None:
     """A button's action, made before the page runs (its callback), so that the click's own
     run shows the result (a refusal: ``{prefix}.refused``, shown by the selection bar)."""
-    _apply(prefix, action, what, con=db.connection(), actor=user, selection=selection,
-           now=clock.now(), refused_later=True)  # fmt: skip
+    st.session_state[f"{prefix}.refused"] = _apply(
+        prefix, action, what, con=db.connection(), actor=user, selection=selection, now=clock.now()
+    )
 
 
-def _apply(prefix: str, action, what: str, *, refused_later: bool = False, **kwargs) -> bool:
+def _apply(prefix: str, action, what: str, **kwargs) -> str | None:
+    """Run the bulk action; the refusal's message, or None once it is done (and confirmed on
+    the next toast)."""
     try:
         result: BulkResult = action(**kwargs)
     except (TaskRefused, PermissionDenied, ValueError) as exc:
-        if refused_later:
-            st.session_state[f"{prefix}.refused"] = str(exc)
-        else:
-            ut.error(exc)
-        return False
+        return str(exc)
     clear(prefix)
     st.session_state[f"{prefix}.confirm_delete"] = False
     tail = f" ({result.unchanged:,} already were)" if result.unchanged else ""
     state.flash(f"{result.changed:,} task{'s' if result.changed != 1 else ''} {what}{tail}.")
-    return True
+    return None
 
 
 def _actions(con, selection: Selection, n: int, *, prefix: str, user: User, props: dict[str, Property],
