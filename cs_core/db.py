@@ -312,7 +312,8 @@ def write(con: duckdb.DuckDBPyConnection, fn, *args, **kwargs):
 
 
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
-    """A number that every committed write increases; UI caches key on it."""
+    """A number that every committed write increases."""
+    snapshot.note((snapshot.DATA,))
     return con.execute("SELECT value FROM counters WHERE name = 'data_version'").fetchone()[0]
 
 

@@ -17,13 +17,21 @@ job, the command line and tests that pin nothing read the database every time.
 
 Kept values are shared between threads: :func:`shared` takes a function that makes a fresh
 copy of a kept value for each caller where it can be changed (a list, a dict).
+
+A cache above this layer (the pages' cached reads) learns which tables a read depends on by
+:func:`recording` it on a :class:`Reading` cursor: every table a statement names, every table a
+shared read or a version key (``table_versions.versions``) stands for, and :data:`DATA` (every
+write) for a statement it cannot parse.
 """
 
 from __future__ import annotations
 
+import functools
+import pickle
+import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -32,6 +40,7 @@ import duckdb
 T = TypeVar("T")
 EVERY = "*"  # as cs_core.table_versions.EVERY: bumped by a write whose table is unknown
 LIMIT = 4_096  # kept reads; the oldest go first
+DATA = "@data_version"  # a read that depends on every write (a statement that cannot be parsed)
 
 
 class _Pin:
@@ -45,11 +54,16 @@ class _Pin:
 class _Local(threading.local):
     pin: _Pin | None = None
     writing = 0
+    recordings: list[set[str]] | None = None
 
 
 _local = _Local()
 _lock = threading.Lock()
 _kept: OrderedDict[tuple, Any] = OrderedDict()
+_remembered: OrderedDict[tuple, tuple[tuple[str, ...], tuple[int, ...], Any]] = OrderedDict()
+REMEMBERED = 2_048  # remembered reads (a page of a listing, a Summary panel); the oldest go first
+REMEMBERED_BYTES = 256 * 2**20  # and their copies' size at most (a shared value counts nothing)
+_remembered_bytes = 0
 
 
 def pin(workspace: Hashable) -> None:
@@ -106,6 +120,7 @@ def shared(con: duckdb.DuckDBPyConnection, name: str, args: tuple, tables: tuple
            read: Callable[[], T], copy: Callable[[T], T] | None = None) -> T:  # fmt: skip
     """``read()``, or what it returned for a run at the same versions of ``tables``; each
     caller gets ``copy(value)`` when ``copy`` is given."""
+    note(tables)
     versions = table_versions(con, tables)
     if versions is None:
         return read()
@@ -123,7 +138,153 @@ def shared(con: duckdb.DuckDBPyConnection, name: str, args: tuple, tables: tuple
     return copy(found) if copy is not None else found
 
 
+# --- what a read depends on --------------------------------------------------------------
+
+
+@contextmanager
+def recording() -> Iterator[set[str]]:
+    """Collect the tables this thread's reads depend on until the block ends (lower-case names,
+    :data:`DATA` for a statement that could read anything). Recordings nest: an inner one's
+    tables are the outer one's too."""
+    if _local.recordings is None:
+        _local.recordings = []
+    seen: set[str] = set()
+    _local.recordings.append(seen)
+    try:
+        yield seen
+    finally:
+        _local.recordings.pop()
+        if _local.recordings:
+            _local.recordings[-1].update(seen)
+
+
+def note(tables: Iterable[str]) -> None:
+    """The running read depends on ``tables`` (a no-op when nothing records)."""
+    if _local.recordings:
+        _local.recordings[-1].update(t.lower() for t in tables)
+
+
+# A quoted string or name, or a comment (kept as they are), or a parameter (``?``, ``$1``,
+# ``$name``) outside them: DuckDB's parser names no table of a statement with parameters, and a
+# parameter, a value, cannot name a table, so each becomes NULL for the parser.
+_PARAMETERS = re.compile(
+    r"""('(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|/\*.*?\*/)|\?|(?<![\w$])\$\w+""", re.S
+)
+
+
+@functools.lru_cache(maxsize=2_048)
+def tables_named(sql: str) -> frozenset[str]:
+    """The tables a statement names (its CTEs left out); :data:`DATA` when it cannot be parsed."""
+    bare = _PARAMETERS.sub(lambda m: m.group(1) if m.group(1) is not None else "NULL", sql)
+    try:
+        return frozenset(t.lower() for t in duckdb.get_table_names(bare))
+    except duckdb.Error:
+        return frozenset({DATA})
+
+
+class Reading:
+    """A cursor that notes, for :func:`recording`, the tables each statement it runs names.
+
+    Statements run through ``execute``, ``sql`` and ``query``; a cursor made
+    from it reads the same way; ``table(name)`` names its table. Everything else (fetching,
+    ``description``, closing) is the cursor's own."""
+
+    __slots__ = ("_cur",)
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
+        self._cur = cur
+
+    @staticmethod
+    def _named(sql) -> None:
+        note(tables_named(sql) if isinstance(sql, str) else (DATA,))
+
+    def execute(self, sql, *args, **kwargs):
+        self._named(sql)
+        self._cur.execute(sql, *args, **kwargs)
+        return self
+
+    def sql(self, sql, *args, **kwargs):
+        self._named(sql)
+        return self._cur.sql(sql, *args, **kwargs)
+
+    query = sql
+
+    def table(self, name: str):
+        note((name,))
+        return self._cur.table(name)
+
+    def cursor(self) -> Reading:
+        return Reading(self._cur.cursor())
+
+    def __enter__(self) -> Reading:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._cur.close()
+
+    def __getattr__(self, name: str):
+        return getattr(self._cur, name)
+
+
+def remembered(con: duckdb.DuckDBPyConnection, workspace: Hashable, name: str, args: bytes,
+               read: Callable[[], T], *, shared: bool = False) -> T:  # fmt: skip
+    """``read()``, or what it returned before if no table it read was written since.
+
+    The tables are learned, not declared: the read runs :func:`recording` (on a
+    :class:`Reading` cursor), and its value is kept with the versions of those tables as this
+    run sees them (pinned at its start, so before the read: a write committed meanwhile can
+    only make the kept value look older than it is, and read again). Kept per ``name`` and
+    ``args`` (the arguments' pickled bytes); each caller gets a copy (unpickled), or with
+    ``shared`` the one object. Inside a write transaction it always reads.
+    """
+    if _local.writing:
+        return read()
+    counters = _counters(con)
+    if counters is None:  # a thread that pinned nothing: these counters, read before the read
+        counters = dict(con.execute("SELECT name, value FROM counters").fetchall())
+    key = (workspace, name, args)
+    with _lock:
+        found = _remembered.get(key)
+    if found is not None and _versions_in(counters, found[0]) == found[1]:
+        note(found[0])  # for a remembered read inside another one
+        with _lock:
+            if key in _remembered:
+                _remembered.move_to_end(key)
+        return found[2] if shared else pickle.loads(found[2])
+    with recording() as seen:
+        value = read()
+    tables = tuple(sorted(seen))
+    kept = value if shared else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    _remember(key, (tables, _versions_in(counters, tables), kept))
+    return value
+
+
+def _remember(key: tuple, entry: tuple) -> None:
+    global _remembered_bytes
+    with _lock:
+        old = _remembered.pop(key, None)
+        _remembered_bytes += _size(entry) - (_size(old) if old else 0)
+        _remembered[key] = entry
+        while _remembered and (
+            len(_remembered) > REMEMBERED or _remembered_bytes > REMEMBERED_BYTES
+        ):
+            _remembered_bytes -= _size(_remembered.popitem(last=False)[1])
+
+
+def _size(entry: tuple) -> int:
+    return len(entry[2]) if isinstance(entry[2], bytes) else 0
+
+
+def _versions_in(counters: dict[str, int], tables: tuple[str, ...]) -> tuple[int, ...]:
+    every = counters.get(f"table.{EVERY}", 0)
+    data = counters.get("data_version", 0) if DATA in tables else 0
+    return (every, data, *(counters.get(f"table.{t}", 0) for t in tables))
+
+
 def clear() -> None:
-    """Forget every kept read (tests that reuse a file's name)."""
+    """Forget every kept and remembered read (tests that reuse a file's name)."""
+    global _remembered_bytes
     with _lock:
         _kept.clear()
+        _remembered.clear()
+        _remembered_bytes = 0

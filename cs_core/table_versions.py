@@ -85,6 +85,8 @@ def bump(cur: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
 def versions(con: duckdb.DuckDBPyConnection, tables) -> tuple[int, ...]:
     """The versions of ``tables`` and of :data:`EVERY`: a cache key that changes exactly
     when one of them was written (the counters a page run pinned, see cs_core.snapshot)."""
+    tables = list(tables)
+    snapshot.note(tables)
     pinned = snapshot.table_versions(con, tables)
     if pinned is not None:
         return pinned

@@ -148,7 +148,8 @@ def current_user(con: duckdb.DuckDBPyConnection) -> User | None:
 
 
 def _everyone(con: duckdb.DuckDBPyConnection) -> tuple[User, ...]:
-    """The active users, read once per data version (every run of every page needs them)."""
+    """The active users, read again only after a write to the users (every run of every page
+    needs them)."""
     return _team(con).everyone
 
 
@@ -158,16 +159,15 @@ class _Team(NamedTuple):
 
 
 def _team(con: duckdb.DuckDBPyConnection) -> _Team:
-    return _users(db.data_version(con))
+    return _users(con)
 
 
-# A shared resource, not a copy per call: a User is frozen and the containers are read-only,
+# One shared object, not a copy per call: a User is frozen and the containers are read-only,
 # and pages ask for the current user several times a run (unpickling the 213 users of a
 # cached copy each time took a tenth of the server's time under a team's load).
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _users(version: int) -> _Team:
-    with db.fresh_cursor() as con:
-        everyone = tuple(users.list_users(con))
+@db.cached(shared=True)
+def _users(con: duckdb.DuckDBPyConnection) -> _Team:
+    everyone = tuple(users.list_users(con))
     return _Team(everyone, MappingProxyType({u.id: u for u in everyone}))
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import os
+import pickle
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 import streamlit as st
@@ -53,12 +58,6 @@ def connection() -> duckdb.DuckDBPyConnection:
     return found[1]
 
 
-def data_version(con: duckdb.DuckDBPyConnection) -> int:
-    """Pass this to st.cache_data functions so that any write refreshes them."""
-    pinned = snapshot.data_version(con)
-    return db.data_version(con) if pinned is None else pinned
-
-
 def pin_run() -> duckdb.DuckDBPyConnection:
     """This run's cursor, with the workspace's versions read once for the whole run
     (cs_core.snapshot): the catalog, settings, views and users it reads are shared with the
@@ -75,3 +74,47 @@ def unpin_run() -> None:
 def fresh_cursor() -> duckdb.DuckDBPyConnection:
     """A new cursor on the workspace, for cached functions (they may run in any session)."""
     return _open(workspace_path()).cursor()
+
+
+# --- reads kept until a table they read is written -------------------------------------------
+
+R = TypeVar("R")
+
+
+def cached(*, shared: bool = False) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Keep ``read(con, *args)``'s result, for every session, until a table it read is
+    written: a team's edits of companies leave a task list as it was, a task ticked leaves the
+    health figures (cs_core.snapshot.remembered says how it knows).
+
+    The positional arguments are the key (compared by their pickled bytes, see :func:`_key`); keyword arguments
+    named with a leading "_" are passed along without being part of it. Each caller gets its
+    own copy of the value, or with ``shared`` the one object, which must not be changed.
+    """
+
+    def decorate(read: Callable[..., R]) -> Callable[..., R]:
+        name = f"{read.__module__}.{read.__qualname__}"
+
+        @functools.wraps(read)
+        def cached_read(con: duckdb.DuckDBPyConnection, *args: Any, **kwargs: Any) -> R:
+            def fresh() -> R:
+                with fresh_cursor() as cur:
+                    return read(snapshot.Reading(cur), *args, **kwargs)
+
+            path = workspace_path()
+            return snapshot.remembered(con, (path, id(_open(path))), name, _key(args), fresh,
+                                       shared=shared)  # fmt: skip
+
+        return cached_read
+
+    return decorate
+
+
+def _key(args: tuple) -> bytes:
+    """The arguments' pickled bytes, the same for equal arguments: without the pickler's memo,
+    which writes a value seen before as a reference to it (so a name that is one string object
+    in one query and two in another, equal, query pickled differently)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: the arguments are small and hold no cycles
+    pickler.dump(args)
+    return out.getvalue()

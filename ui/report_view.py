@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from cs_core import clock, csvfile, table_versions
+from cs_core import clock, csvfile
 from cs_core.reports import engine, presentation, results
 from cs_core.reports.definition import Report, ReportError
 from cs_core.reports.presentation import Table
@@ -164,29 +164,19 @@ def show(con, report: Report, *, user: User | None, key: str, height: int = 320,
 
 
 def _shown(con, report: Report, *, user: User | None) -> tuple[Table, pd.DataFrame]:
-    """The report's table and frame: kept while nothing is written (one cheap lookup), and
-    after a write until a table the report reads is written (its labels included: the catalog,
-    users, pipelines and stages are among them), so a team's edits elsewhere, many a minute,
-    leave a dashboard as it was."""
+    """The report's table and frame, kept until a table the report reads is written (its
+    labels included: the catalog, users, pipelines and stages are among them), so a team's
+    edits elsewhere, many a minute, leave a dashboard as it was."""
     now = clock.now()
     zone = user.time_zone if user else engine.WORKSPACE_ZONE
-    return _unchanged(db.data_version(con), repr(report), user.id if user else None,
-                      clock.local_date(now, zone), _report=report, _user=user, _now=now)  # fmt: skip
+    return _read(con, repr(report), user.id if user else None, clock.local_date(now, zone),
+                 _report=report, _user=user, _now=now)  # fmt: skip
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _unchanged(version: int, definition: str, user_id: int | None, day, *, _report: Report,
-               _user: User | None, _now) -> tuple[Table, pd.DataFrame]:  # fmt: skip
-    with db.fresh_cursor() as con:
-        versions = table_versions.versions(con, results.tables_read(con, _report))
-    return _read(versions, definition, user_id, day, _report=_report, _user=_user, _now=_now)
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def _read(versions: tuple, definition: str, user_id: int | None, day, *, _report: Report,
-          _user: User | None, _now) -> tuple[Table, pd.DataFrame]:  # fmt: skip
-    with db.fresh_cursor() as con:
-        tbl = presentation.table(con, _report, results.result(con, _report, now=_now, user=_user))
+@db.cached()
+def _read(con, definition: str, user_id: int | None, day, *, _report: Report, _user: User | None,
+          _now) -> tuple[Table, pd.DataFrame]:  # fmt: skip
+    tbl = presentation.table(con, _report, results.result(con, _report, now=_now, user=_user))
     return tbl, frame(tbl)
 
 

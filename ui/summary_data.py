@@ -1,4 +1,5 @@
-"""Cached reads for the Summary tab, keyed on the data version so an edit shows at once."""
+"""Cached reads for the Summary tab, kept until a table they read is written (see
+ui.db.cached): an edit shows at once, and a task ticked elsewhere leaves the health figures."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import duckdb
-import streamlit as st
 
 from cs_core import clock, records, schedule, settings, tasks, users
 from cs_core import summary as summary_core
@@ -28,25 +28,24 @@ def welcome_numbers(
     con: duckdb.DuckDBPyConnection, *, user_id: int, now: datetime
 ) -> WelcomeNumbers:
     # The minute is part of the key, so "today" moves on without a stale cache.
-    return _welcome(db.data_version(con), user_id, now.replace(second=0, microsecond=0))
+    return _welcome(con, user_id, now.replace(second=0, microsecond=0))
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _welcome(version: int, user_id: int, now: datetime) -> WelcomeNumbers:
-    with db.fresh_cursor() as con:
-        user = users.get_user(con, user_id)
-        chosen = settings.get_customer_settings(con)
-        obj = records.get_object(con, chosen.object)
-        owner = records.get_property(con, chosen.object, chosen.owner_property)
-        return WelcomeNumbers(
-            object_name=obj.name,
-            object_label=obj.label_plural,
-            owner_label=owner.label if owner else chosen.owner_property,
-            owned=records.count_owned(
-                con, chosen.object, owner_property=chosen.owner_property, user_id=user.id
-            ),
-            tasks=tasks.task_counts(con, user=user, now=now),
-        )
+@db.cached()
+def _welcome(con: duckdb.DuckDBPyConnection, user_id: int, now: datetime) -> WelcomeNumbers:
+    user = users.get_user(con, user_id)
+    chosen = settings.get_customer_settings(con)
+    obj = records.get_object(con, chosen.object)
+    owner = records.get_property(con, chosen.object, chosen.owner_property)
+    return WelcomeNumbers(
+        object_name=obj.name,
+        object_label=obj.label_plural,
+        owner_label=owner.label if owner else chosen.owner_property,
+        owned=records.count_owned(
+            con, chosen.object, owner_property=chosen.owner_property, user_id=user.id
+        ),
+        tasks=tasks.task_counts(con, user=user, now=now),
+    )
 
 
 @dataclass(frozen=True)
@@ -66,22 +65,22 @@ def health_panel(
 ) -> HealthPanel:
     """The health summary of the user's customers (SUM-5, SUM-6) with the scores in effect on
     ``day`` (overrides counted): of ``profile_id`` when it is live, else of the user's choice."""
-    return _health(db.data_version(con), user_id, day, profile_id)
+    return _health(con, user_id, day, profile_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _health(version: int, user_id: int, day: date, profile_id: int | None) -> HealthPanel:
-    with db.fresh_cursor() as con:
-        choice = summary_core.health_profile(con, user_id=user_id)
-        by_id = {p.id: p for p, _ in choice.profiles}
-        shown = by_id.get(profile_id, choice.chosen)
-        if shown is None:
-            return HealthPanel(choice, None, None, [], [])
-        return HealthPanel(
-            choice, shown, summary(con, shown, day=day, owner_id=user_id),
-            average_by_day(con, shown, since=day - timedelta(days=TREND_DAYS), owner_id=user_id),
-            version_changes(con, shown.id),
-        )  # fmt: skip
+@db.cached()
+def _health(con: duckdb.DuckDBPyConnection, user_id: int, day: date,
+            profile_id: int | None) -> HealthPanel:  # fmt: skip
+    choice = summary_core.health_profile(con, user_id=user_id)
+    by_id = {p.id: p for p, _ in choice.profiles}
+    shown = by_id.get(profile_id, choice.chosen)
+    if shown is None:
+        return HealthPanel(choice, None, None, [], [])
+    return HealthPanel(
+        choice, shown, summary(con, shown, day=day, owner_id=user_id),
+        average_by_day(con, shown, since=day - timedelta(days=TREND_DAYS), owner_id=user_id),
+        version_changes(con, shown.id),
+    )  # fmt: skip
 
 
 def task_buckets(
@@ -93,28 +92,23 @@ def task_buckets(
     shown: int,
 ) -> tasks.Buckets:
     """The user's task counts per bucket and the first ``shown`` of each (SUM-2)."""
-    return _buckets(
-        db.data_version(con), user_id, now.replace(second=0, microsecond=0), keys, shown
-    )
+    return _buckets(con, user_id, now.replace(second=0, microsecond=0), keys, shown)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _buckets(
-    version: int, user_id: int, now: datetime, keys: tuple[str, ...], shown: int
-) -> tasks.Buckets:
-    with db.fresh_cursor() as con:
-        user = users.get_user(con, user_id)
-        return tasks.buckets(con, user=user, now=now, keys=keys, shown=shown)
+@db.cached()
+def _buckets(con: duckdb.DuckDBPyConnection, user_id: int, now: datetime, keys: tuple[str, ...],
+             shown: int) -> tasks.Buckets:  # fmt: skip
+    user = users.get_user(con, user_id)
+    return tasks.buckets(con, user=user, now=now, keys=keys, shown=shown)
 
 
 def today_events(con: duckdb.DuckDBPyConnection, *, user_id: int, now: datetime) -> list:
     """The user's meetings and timed tasks of their today (SUM-4), in time order."""
-    return _events(db.data_version(con), user_id, now.replace(second=0, microsecond=0))
+    return _events(con, user_id, now.replace(second=0, microsecond=0))
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
-def _events(version: int, user_id: int, now: datetime) -> list:
-    with db.fresh_cursor() as con:
-        user = users.get_user(con, user_id)
-        today = clock.local_date(now, user.time_zone)
-        return schedule.events(con, user=user, first=today, last=today)
+@db.cached()
+def _events(con: duckdb.DuckDBPyConnection, user_id: int, now: datetime) -> list:
+    user = users.get_user(con, user_id)
+    today = clock.local_date(now, user.time_zone)
+    return schedule.events(con, user=user, first=today, last=today)

@@ -518,6 +518,7 @@ NONE_IS_SYSTEM = {
 
 STEP = "a step inside a checked write: it runs on the caller's cursor, in its transaction"
 PRIMITIVE = "the write primitive every checked write goes through"
+RECORDER = "the cursor cached reads run on (it notes the tables they read); no write is run on it"
 IMPORTING = "a step of an import: run_import or import_in_chunks checked IMPORT_DATA first"
 DAILY = (
     "the daily job, run as the system by the scheduler and the command line (users: daily.run_now)"
@@ -542,6 +543,7 @@ SYSTEM: dict[str, str] = {
     "cs_core.db.write": PRIMITIVE,
     "cs_core.table_versions.Tracked.execute": PRIMITIVE,
     "cs_core.table_versions.Tracked.executemany": PRIMITIVE,
+    "cs_core.snapshot.Reading.execute": RECORDER,
     "cs_core.imports.events.write": IMPORTING,
     "cs_core.imports.writing.write": IMPORTING,
     "cs_core.imports.writing.write_staged": IMPORTING,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import threading
 
+import duckdb
 import pytest
 
 from cs_core import db, records, settings_store, snapshot, table_versions, users, views
@@ -122,3 +123,148 @@ def test_reads_of_two_workspaces_are_kept_apart(demo_path, tmp_path):
         snapshot.clear()
         one.close()
         two.close()
+
+
+# --- remembered reads: the tables they depend on are learned ------------------------------
+
+
+class _Counted:
+    """A read of a task's title through a recording cursor, counted."""
+
+    def __init__(self, con) -> None:
+        self.con, self.calls = con, 0
+
+    def __call__(self):
+        self.calls += 1
+        cur = snapshot.Reading(self.con.cursor())
+        with cur:
+            return cur.execute("SELECT title FROM tasks WHERE id = 1").fetchone()[0]
+
+    def remembered(self, **kw):
+        return snapshot.remembered(self.con, "test", "title", b"1", self, **kw)
+
+
+def _commit(con, sql: str) -> None:
+    with db.transaction(con) as cur:
+        cur.execute(sql)
+
+
+def test_a_remembered_read_is_kept_until_a_table_it_named_is_written(pinned):
+    read = _Counted(pinned)
+    first = read.remembered()
+    assert read.remembered() == first and read.calls == 1
+
+    _commit(pinned, "UPDATE deals SET name = name WHERE id = (SELECT min(id) FROM deals)")
+    assert read.remembered() == first and read.calls == 1  # another table: kept
+
+    _commit(pinned, "UPDATE tasks SET title = 'Call back' WHERE id = 1")
+    assert read.remembered() == "Call back" and read.calls == 2
+
+
+def test_a_remembered_read_depends_on_what_its_shared_reads_and_version_keys_stand_for(pinned):
+    records.list_properties(pinned, "companies")  # now kept: the next call runs no statement
+
+    def read():
+        cur = snapshot.Reading(pinned.cursor())
+        labels = [p.label for p in records.list_properties(cur, "companies")]
+        table_versions.versions(cur, ["subscriptions"])  # a key of a cache beneath, as results'
+        with cur.cursor() as inner:  # a cursor of the recording cursor records too
+            deals = inner.execute("SELECT count(*) FROM deals").fetchone()[0]
+        return labels, deals
+
+    calls = []
+
+    def counted():
+        calls.append(1)
+        return read()
+
+    def remembered():
+        return snapshot.remembered(pinned, "test", "mixed", b"", counted)
+
+    remembered()
+    for table, sql in (
+        ("properties", "UPDATE properties SET label = label WHERE name = 'industry'"),
+        ("subscriptions", "UPDATE subscriptions SET id = id WHERE id = 1"),
+        ("deals", "UPDATE deals SET name = name WHERE id = (SELECT min(id) FROM deals)"),
+    ):
+        before = len(calls)
+        remembered()
+        assert len(calls) == before, f"read again before {table} was written"
+        _commit(pinned, sql)
+        remembered()
+        assert len(calls) == before + 1, f"kept after {table} was written"
+
+
+def test_parameters_do_not_hide_the_tables_a_statement_names():
+    assert snapshot.tables_named(
+        "WITH mine AS (SELECT id FROM tasks WHERE owner_id = ?) SELECT 'a?', \"b?\" FROM mine, "
+        "users u WHERE u.id = $user AND u.team_id IN (SELECT id FROM Teams WHERE name = $1)"
+    ) == {"tasks", "users", "teams"}
+    assert snapshot.tables_named("SELECT * FROM range(?)") == set()
+
+
+def test_a_statement_it_cannot_read_ties_a_read_to_every_write(pinned):
+    # Not parsed here: a statement the read gives as DuckDB's parsed object, or text the
+    # parser refuses (the statement would fail too).
+    assert snapshot.tables_named("SELECT id FROM tasks WHERE id = ? ?") == {snapshot.DATA}
+    calls = []
+
+    def read():
+        calls.append(1)
+        cur = snapshot.Reading(pinned.cursor())
+        with cur:
+            statement = duckdb.extract_statements("SELECT count(*) FROM range(3)")[0]
+            return cur.execute(statement).fetchone()[0]
+
+    def remembered():
+        return snapshot.remembered(pinned, "test", "unparsed", b"", read)
+
+    assert remembered() == 3 and remembered() == 3 and len(calls) == 1
+    _commit(pinned, "UPDATE users SET name = name WHERE id = 1")  # any table at all
+    assert remembered() == 3 and len(calls) == 2
+
+
+def test_a_write_committed_while_a_read_runs_is_not_hidden_by_it(demo_con):
+    # Not pinned: the versions are read before the read, so a write that lands during the read
+    # leaves the kept value older than its key says, and it is read again.
+    state = {"first": True}
+
+    def read():
+        cur = snapshot.Reading(demo_con.cursor())
+        with cur:
+            title = cur.execute("SELECT title FROM tasks WHERE id = 1").fetchone()[0]
+        if state.pop("first", False):
+            writer = threading.Thread(
+                target=_commit, args=(demo_con, "UPDATE tasks SET title = 'Renewal' WHERE id = 1")
+            )
+            writer.start()
+            writer.join()
+        return title
+
+    def remembered():
+        return snapshot.remembered(demo_con, "test", "racing", b"", read)
+
+    assert remembered() != "Renewal"
+    assert remembered() == "Renewal"
+    snapshot.clear()
+
+
+def test_a_remembered_value_is_a_copy_for_each_caller_unless_shared(pinned):
+    def read():
+        return [1, 2, 3]
+
+    mine = snapshot.remembered(pinned, "test", "list", b"", read)
+    mine.append(4)
+    assert snapshot.remembered(pinned, "test", "list", b"", read) == [1, 2, 3]
+
+    one = snapshot.remembered(pinned, "test", "shared", b"", read, shared=True)
+    assert snapshot.remembered(pinned, "test", "shared", b"", read, shared=True) is one
+    assert snapshot.remembered(pinned, "test", "list", b"other args", lambda: ["x"]) == ["x"]
+
+
+def test_inside_a_write_a_remembered_read_always_reads(pinned):
+    read = _Counted(pinned)
+    read.remembered()
+    with db.transaction(pinned):
+        read.remembered()
+    assert read.calls == 2

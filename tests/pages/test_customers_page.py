@@ -519,3 +519,37 @@ def test_opening_a_view_takes_one_run_of_the_page(app, demo_path, monkeypatch, t
     assert count_shown(at) == scalar(
         demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?", [CSM]
     )
+
+
+def test_the_listing_is_read_again_when_its_companies_change_and_not_for_a_deal(
+    app, demo_path, monkeypatch
+):
+    from cs_core import db as core_db
+    from cs_core import record_list, record_values, users
+    from tests.conftest import NOW
+
+    reads = []
+    real = record_list.page
+
+    def counted(con, query, *args, **kwargs):
+        reads.append(query.object)
+        return real(con, query, *args, **kwargs)
+
+    monkeypatch.setattr(record_list, "page", counted)
+    at = open_tab(app, CSM)
+    first_id = int(at.dataframe(key=f"{P}.table").value["id"].iloc[0])
+    assert reads == ["companies"]
+
+    con = core_db.shared_workspace(demo_path)
+    with core_db.transaction(con) as cur:  # another session renames a deal
+        cur.execute("UPDATE deals SET name = 'Renewal 2027' WHERE id = (SELECT min(id) FROM deals)")
+    at.run()
+    assert reads == ["companies"]  # its page of companies was kept
+
+    record_values.update_property(con, actor=users.get_user(con, CSM), object_name="companies",
+                                  record_id=first_id, property_name="name", value="Aardvark Analytics",
+                                  now=NOW)  # fmt: skip
+    at.run()
+    assert reads == ["companies", "companies"]
+    table = at.dataframe(key=f"{P}.table").value
+    assert table.loc[table["id"] == first_id, "Company name"].iloc[0] == "Aardvark Analytics"
