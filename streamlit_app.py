@@ -5,6 +5,7 @@ import time
 
 import streamlit as st
 
+from cs_core import admission
 from cs_core import db as workspace
 from ui import auth, db, nav, state
 from ui import text as ut
@@ -23,8 +24,9 @@ except workspace.WorkspaceError as exc:
     ut.error(exc, icon=":material/database:")
 finally:
     db.unpin_run()
-    # For the page-interaction benchmark: each run's server time, appended to a file it names
-    # (also when a page stops early or reruns).
+    # For the benchmarks: each run's server time and of it the wait for its turn, appended to
+    # a file it names (also when a page stops early or reruns).
     if timing_log := os.environ.get("CS_TIMING_LOG"):
         with open(timing_log, "a", encoding="utf-8") as log:
-            log.write(f"{time.time():.3f} {1000 * (time.perf_counter() - started):.1f}\n")
+            log.write(f"{time.time():.3f} {1000 * (time.perf_counter() - started):.1f} "
+                      f"{1000 * admission.waited():.1f}\n")  # fmt: skip

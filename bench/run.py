@@ -760,7 +760,7 @@ def judge_pandas(ctx: Context, results: Results) -> None:
 # The app on a copy of the scale's workspace, the Customers tab open as CSM user 4 at
 # 1440x900; four interactions, each timed in the page from the press of the mouse button to
 # the first frame that shows their result, and the Streamlit runs each one caused summed from
-# the app's CS_TIMING_LOG ("<unix time> <ms>" at the end of every run).
+# the app's CS_TIMING_LOG ("<unix time> <ms> <ms waiting for a turn>" at the end of every run).
 INTERACTIONS = "page interactions in Chromium"
 INTERACTION_STEPS = ("open a view", "apply a filter", "open a preview", "save an edit")
 CLICK_TO_CONTENT = "click to content: "
@@ -935,7 +935,7 @@ def _logged_runs(session: Interactions) -> list[tuple[float, float]]:
         return []
     text = session.timing_log.read_text()
     lines = text.splitlines() if text.endswith("\n") else text.splitlines()[:-1]
-    return [(float(a), float(b)) for a, b in (line.split() for line in lines)]
+    return [(float(f[0]), float(f[1])) for f in (line.split() for line in lines)]
 
 
 def _settle(session: Interactions, since: float | None = None) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from cs_core import kill_points, snapshot, table_versions
+from cs_core import admission, kill_points, snapshot, table_versions
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -240,13 +240,26 @@ _WRITE_LOCK = threading.RLock()
 
 
 @contextmanager
+def _write_turn() -> Iterator[None]:
+    """The process's write turn; a page run waiting for it gives up its turn to run meanwhile
+    (cs_core.admission), so readers are not held up behind writers waiting for a long write."""
+    if not _WRITE_LOCK.acquire(blocking=False):
+        admission.before_waiting()
+        _WRITE_LOCK.acquire()
+    try:
+        yield
+    finally:
+        _WRITE_LOCK.release()
+
+
+@contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """One write transaction: serialised within the process, committed or rolled back whole.
 
     Every read a write depends on belongs inside the block (on the cursor it yields), so it
     sees the state the write applies to.
     """
-    with _WRITE_LOCK, snapshot.writing():
+    with _write_turn(), snapshot.writing():
         cur = con.cursor()
         try:
             # A long write (a large import) draws no progress bar on the terminal's output.

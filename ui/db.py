@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import duckdb
 import streamlit as st
 
-from cs_core import clock, db, snapshot
+from cs_core import admission, clock, db, snapshot
 from ui import text as ut
 
 DEFAULT_PATH = "data/workspace.duckdb"
@@ -59,16 +59,23 @@ def connection() -> duckdb.DuckDBPyConnection:
 
 
 def pin_run() -> duckdb.DuckDBPyConnection:
-    """This run's cursor, with the workspace's versions read once for the whole run
-    (cs_core.snapshot): the catalog, settings, views and users it reads are shared with the
-    runs of other sessions at the same versions. :func:`unpin_run` when the run ends."""
-    con = connection()
-    snapshot.pin((workspace_path(), id(_open(workspace_path()))))
+    """This run's turn (a few runs go at once, cs_core.admission) and its cursor, with the
+    workspace's versions read once for the whole run (cs_core.snapshot): the catalog, settings,
+    views and users it reads are shared with the runs of other sessions at the same versions.
+    :func:`unpin_run` when the run ends, however it ends."""
+    admission.enter()
+    try:
+        con = connection()
+        snapshot.pin((workspace_path(), id(_open(workspace_path()))))
+    except BaseException:
+        admission.leave()
+        raise
     return con
 
 
 def unpin_run() -> None:
     snapshot.unpin()
+    admission.leave()
 
 
 def fresh_cursor() -> duckdb.DuckDBPyConnection:
