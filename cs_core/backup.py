@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from cs_core import clock, db
+from cs_core import admission, clock, db
 from cs_core.settings_store import UNSEEN, save
 from cs_core.sql import ident, literal
 from cs_core.users import Action, User, require
@@ -171,7 +171,8 @@ def _back_up(con, *, actor: User, folder: Path, now: datetime, trigger: str) -> 
         folder.mkdir(parents=True, exist_ok=True)
         target = _free_name(folder.resolve(), stem, started)
         partial = target.with_name(f".{target.name}.partial")
-        version = _copy_workspace(con, partial)
+        # at the lowest CPU priority: the app's sessions keep their speed while it copies
+        version = admission.in_background(lambda: _copy_workspace(con, partial))
         durable(partial)
         os.replace(partial, target)
         durable(target.parent)

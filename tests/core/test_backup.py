@@ -403,3 +403,24 @@ def test_a_long_folder_path_still_reaches_the_app(tmp_path, demo_template):
         service.stop()
         db.close_shared(path)
     assert not backup_service.socket_path(path).exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread priorities are Linux's")
+def test_the_copy_runs_at_the_lowest_priority_and_the_caller_keeps_its_own(demo_con, tmp_path,
+                                                                           monkeypatch):  # fmt: skip
+    """The sessions keep their speed while a backup copies: its copy takes the cores they leave."""
+    import threading
+
+    from cs_core import admission
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    seen = []
+    real = backup._copy_workspace
+    monkeypatch.setattr(backup, "_copy_workspace", lambda *a: seen.append(niceness()) or real(*a))
+    mine = niceness()
+    made = backup.back_up(demo_con, actor=backup.OPERATOR, folder=tmp_path / "b", now=NOW,
+                          trigger="command line")  # fmt: skip
+    assert seen == [admission.BACKGROUND_NICE] and niceness() == mine
+    assert made.status == "ok" and Path(made.file).stat().st_size == made.bytes
