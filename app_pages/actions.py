@@ -110,14 +110,7 @@ with main:
         st.caption(ut.md(view.description, ut.VALUE_LIMIT))
     task_form.create_task_panel(con, user=user, prefix=P)
     quick, search = _quick_filters()
-    draft = filter_editor.draft(P)
-    with st.expander("Advanced filters", icon=":material/filter_list:", key=f"{P}.advanced",
-                     on_change="rerun") as advanced:  # fmt: skip
-        spec = filter_editor.editor(
-            P, props, owner_property="owner_id", refs=refs, today=viewer.today
-        )
-    if not advanced.open and (n := sum(len(g) for g in draft)):
-        st.caption(f"{n:,} advanced condition{'s' if n != 1 else ''} applied")
+    spec = filter_editor.panel(P, props, owner_property="owner_id", refs=refs, today=viewer.today)
     columns, sort = listing.columns_and_sort(P, props)
     shown_spec = record_table.combine(spec, quick)
     if view:

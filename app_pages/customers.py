@@ -122,18 +122,9 @@ with table_col:
     if view and view.description:
         st.caption(ut.md(view.description, ut.VALUE_LIMIT))
     quick = record_table.quick_filters(P, props)
-    draft = filter_editor.draft(P)
-    # The panel keeps its open state (a key, and a label that does not change while editing);
-    # closed, a line under it says how many conditions it holds.
-    with st.expander(
-        "Advanced filters", icon=":material/filter_list:", key=f"{P}.advanced", on_change="rerun"
-    ) as advanced:
-        spec = filter_editor.editor(
-            P, props, owner_property=chosen.owner_property, refs=refs, today=today
-        )
-    if not advanced.open and (n := sum(len(g) for g in draft)):
-        st.caption(f"{n:,} advanced condition{'s' if n != 1 else ''} in {len(draft):,} "
-                   f"group{'s' if len(draft) != 1 else ''} applied")  # fmt: skip
+    spec = filter_editor.panel(
+        P, props, owner_property=chosen.owner_property, refs=refs, today=today
+    )
     columns, sort = listing.columns_and_sort(P, props)
     sort_by, direction = sort[0]["property"], sort[0]["direction"]
     # What a view saves: every filter on screen (the quick ones in every group), columns, sort.

@@ -14,6 +14,7 @@ import streamlit as st
 
 from cs_core.filters import DATE_OPERATOR_LABELS, ME, OPERATOR_LABELS, OPERATORS_BY_TYPE, OWNER
 from cs_core.records import Property
+from ui import sections
 
 _ids = itertools.count(1)
 _NO_VALUE = ("is_known", "is_unknown")
@@ -170,6 +171,24 @@ def editor(prefix: str, props: dict[str, Property], *, owner_property: str | Non
         st.rerun()
     st.session_state[f"{prefix}.draft"] = [g for g in groups if g]
     return clean(groups)
+
+
+def panel(prefix: str, props: dict[str, Property], *, owner_property: str | None,
+          refs: dict[str, dict], today: date) -> list[list[dict]]:  # fmt: skip
+    """The "Advanced filters" section of a listing: the editor while it is open (it keeps its
+    open state under ``{prefix}.advanced``); closed, a line saying what it holds, and nothing
+    built for it. Returns the (cleaned) spec either way: the draft keeps it."""
+    with sections.folded("Advanced filters", key=f"{prefix}.advanced",
+                         icon=":material/filter_list:") as fold:  # fmt: skip
+        if fold.build:
+            spec = editor(prefix, props, owner_property=owner_property, refs=refs, today=today)
+        else:
+            spec = clean(draft(prefix))
+    groups = draft(prefix)
+    if not fold.open and (n := sum(len(g) for g in groups)):
+        st.caption(f"{n:,} advanced condition{'s' if n != 1 else ''}"
+                   + (f" in {len(groups):,} groups" if len(groups) > 1 else "") + " applied")  # fmt: skip
+    return spec
 
 
 def _blank(names: list[str]) -> dict:

@@ -87,12 +87,8 @@ def pipeline_tab(con: duckdb.DuckDBPyConnection, *, prefix: str, user: User, obj
         views_slot = st.container()
     ut.title(view.name if view else obj.label_plural)
     quick_conds, search = _quick_filters(P, props, chosen, refs["user"], quick)
-    with st.expander(
-        "Advanced filters", icon=":material/filter_list:", key=f"{P}.advanced", on_change="rerun"
-    ):
-        spec = filter_editor.editor(
-            P, props, owner_property=chosen.owner_property, refs=refs, today=viewer.today
-        )
+    spec = filter_editor.panel(P, props, owner_property=chosen.owner_property, refs=refs,
+                               today=viewer.today)  # fmt: skip
     columns, sort = listing.columns_and_sort(P, props)
     shown_spec = record_table.combine(spec, quick_conds)
     if view:

@@ -11,7 +11,7 @@ from cs_core.merges import MergeRefused
 from cs_core.record_values import ValueRefused
 from cs_core.records import Property, get_object
 from cs_core.users import PermissionDenied, User
-from ui import followups, health_panel, record_table, state, task_form
+from ui import followups, health_panel, record_table, sections, state, task_form
 from ui import text as ut
 
 
@@ -265,18 +265,17 @@ def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id
             "\n".join(f"- {ut.md(n, ut.LABEL_LIMIT)}" for n in frame["Name"])
             + ("\n- …" if count > len(frame) else "")
         )
-    with st.expander("Property history", icon=":material/history:"):
-        history_table(con, object_name, record_id, prefix=f"{prefix}.preview", time_zone=user.time_zone,
-                      compact=True)  # fmt: skip
-    with st.expander("Merge with another record", icon=":material/merge:"):
-        merge_form(
-            con,
-            object_name=object_name,
-            record_id=record_id,
-            title=p.title,
-            user=user,
-            prefix=prefix,
-        )
+    # Built only while open: most previews are glanced at, not dug into.
+    with sections.folded("Property history", key=f"{prefix}.preview.history",
+                         icon=":material/history:") as fold:  # fmt: skip
+        if fold.build:
+            history_table(con, object_name, record_id, prefix=f"{prefix}.preview",
+                          time_zone=user.time_zone, compact=True)  # fmt: skip
+    with sections.folded("Merge with another record", key=f"{prefix}.preview.merge",
+                         icon=":material/merge:") as fold:  # fmt: skip
+        if fold.build:
+            merge_form(con, object_name=object_name, record_id=record_id, title=p.title, user=user,
+                       prefix=prefix)  # fmt: skip
 
 
 def record_page_from_url(con: duckdb.DuckDBPyConnection, *, object_name: str, user: User, prefix: str,

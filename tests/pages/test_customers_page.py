@@ -15,6 +15,12 @@ def open_tab(app, user_id):
     return at
 
 
+def open_advanced(at, prefix: str = P):
+    """The user opens the "Advanced filters" panel (its editor is built only while open)."""
+    at.session_state[f"{prefix}.advanced"] = True
+    return at.run()
+
+
 def count_shown(at) -> int:
     line = next(m.value for m in at.markdown if m.value.startswith("**"))
     return int(line.split("**")[1].replace(",", ""))
@@ -54,6 +60,7 @@ def test_owned_by_me_lists_the_users_companies(app, demo_path):
 
 def test_create_a_private_view_with_two_filter_groups(app, demo_path):
     at = open_tab(app, CSM)
+    open_advanced(at)
     # Group 1 (from "Owned by me"): owner is me, and segment is Enterprise.
     before = prop_keys(at)
     at.button(key=f"{P}.add.0").click().run()
@@ -268,6 +275,7 @@ def test_the_tab_follows_the_account_object_in_settings(
 
 def test_a_half_written_condition_is_explained_and_the_rest_still_applies(app, demo_path):
     at = open_tab(app, CSM)
+    open_advanced(at)
     before = prop_keys(at)
     at.button(key=f"{P}.add.0").click().run()
     key = new_condition_keys(at, before)
@@ -292,6 +300,7 @@ def test_the_table_shows_health_and_filters_on_its_category(app, demo_path):
     table = at.dataframe(key=f"{P}.table").value
     assert {"Health score", "Health category"} <= set(table.columns)
     assert set(table["Health category"].dropna()) <= {"At risk", "Neutral", "Successful"}
+    open_advanced(at)
     before = prop_keys(at)
     at.button(key=f"{P}.add.0").click().run()
     key = new_condition_keys(at, before)
@@ -424,6 +433,8 @@ def test_merging_shows_the_two_records_side_by_side_first(app, demo_path):
     at = open_tab(app, CSM)
     first_id = int(at.dataframe(key=f"{P}.table").value["id"].iloc[0])
     at = _select_first_row(at)
+    at.session_state[f"{P}.preview.merge"] = True  # the user opens "Merge with another record"
+    at.run()
     other_id, other_name = scalar(demo_path, "SELECT id, name FROM companies WHERE id <> ? ORDER BY id LIMIT 1",
                                   [first_id], row=True)  # fmt: skip
     at.text_input(key=f"{P}.merge.search").set_value(other_name).run()
@@ -553,3 +564,71 @@ def test_the_listing_is_read_again_when_its_companies_change_and_not_for_a_deal(
     assert reads == ["companies", "companies"]
     table = at.dataframe(key=f"{P}.table").value
     assert table.loc[table["id"] == first_id, "Company name"].iloc[0] == "Aardvark Analytics"
+
+
+def test_the_previews_history_and_merge_are_built_only_while_open(app, monkeypatch):
+    """Closed sections cost the run nothing: no history read, no merge search; open, they show;
+    the run that closes one builds it once more (a value typed just before is not lost)."""
+    from cs_core import record_values
+
+    reads = []
+    real = record_values.property_history
+    monkeypatch.setattr(record_values, "property_history",
+                        lambda *a, **k: reads.append(a[2]) or real(*a, **k))  # fmt: skip
+    at = _select_first_row(open_tab(app, CSM))
+    record_id = at.session_state[f"{P}.record_id"]
+    assert reads == []
+    assert not [s for s in at.selectbox if s.key == f"{P}.preview.history.prop"]
+    assert not [t for t in at.text_input if t.key == f"{P}.merge.search"]
+    labels = [e.proto.label for e in at.expander]
+    assert "Property history" in labels and "Merge with another record" in labels
+
+    at.session_state[f"{P}.preview.history"] = True  # the user opens the history
+    at.run()
+    assert reads == [record_id]
+    assert at.selectbox(key=f"{P}.preview.history.prop").value == "All properties"
+    assert not at.exception
+
+    at.session_state[f"{P}.preview.history"] = False  # and closes it
+    at.run()
+    assert reads == [record_id, record_id]  # the closing run
+    at.run()
+    assert reads == [record_id, record_id]
+    assert not [s for s in at.selectbox if s.key == f"{P}.preview.history.prop"]
+
+    at.session_state[f"{P}.preview.merge"] = True
+    at.run()
+    assert at.text_input(key=f"{P}.merge.search").value == ""
+
+
+def test_closed_advanced_filters_build_no_editor_and_still_apply(app, demo_path):
+    at = open_tab(app, CSM)
+    owned = scalar(demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?", [CSM])
+    assert prop_keys(at) == set()  # "Owned by me" holds a condition; its editor is not built
+    assert count_shown(at) == owned
+    assert "1 advanced condition applied" in [c.value for c in at.caption]
+
+    open_advanced(at)
+    assert len(prop_keys(at)) == 1
+    before = prop_keys(at)
+    at.button(key=f"{P}.add.0").click().run()
+    key = new_condition_keys(at, before)
+    at.selectbox(key=f"{key}.prop").set_value("segment").run()
+    # A value chosen and the panel closed in one run: the value is kept and applied.
+    at.selectbox(key=f"{key}.value.segment.eq").set_value("Enterprise")
+    at.session_state[f"{P}.advanced"] = False
+    at.run()
+    enterprise = scalar(
+        demo_path,
+        "SELECT count(*) FROM companies WHERE csm_id = ? AND segment = 'Enterprise'",
+        [CSM],
+    )
+    assert 0 < enterprise < owned
+    assert count_shown(at) == enterprise
+    at.run()
+    assert prop_keys(at) == set() and count_shown(at) == enterprise
+    assert "2 advanced conditions applied" in [c.value for c in at.caption]
+
+    open_advanced(at)  # opened again, the editor shows what it held
+    assert at.selectbox(key=f"{key}.value.segment.eq").value == "Enterprise"
+    assert count_shown(at) == enterprise

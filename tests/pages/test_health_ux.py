@@ -91,6 +91,8 @@ def test_filters_show_category_labels_not_codes(app, demo_path):
 
     at = app(CSM)
     at.switch_page("app_pages/customers.py").run()
+    at.session_state[f"{P}.advanced"] = True  # the user opens "Advanced filters"
+    at.run()
     before = {s.key for s in at.selectbox if s.key and s.key.endswith(".prop")}
     at.button(key=f"{P}.add.0").click().run()
     (key,) = {s.key for s in at.selectbox if s.key and s.key.endswith(".prop")} - before

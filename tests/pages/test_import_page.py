@@ -70,6 +70,8 @@ def test_imported_records_are_filtered_on_their_new_properties_in_customers(app,
     at = _upload(app, SETTINGS_MANAGER, TELCO.read_bytes())
     at.button(key="import.run").click().run()
     at.switch_page("app_pages/customers.py").run()
+    at.session_state["customers.advanced"] = True  # the user opens "Advanced filters"
+    at.run()
     (group,) = at.session_state["customers.draft"]  # "Owned by me": one condition
     at.button(key=f"customers.c{group[0]['_id']}.remove").click().run()
     at.button(key="customers.add_group").click().run()
