@@ -1,7 +1,7 @@
 """Load: concurrent sessions doing a day's work through the running app, and nothing lost.
 
     python -m bench.load [--sessions 20] [--seconds 60] [--scale M] [--port P] [--seed 7]
-                         [--sessions-only]
+                         [--sessions-only | --without canary|run-now|backup ...]
 
 The app runs as ``make run`` starts it (``python -m ui.launch``, the daily job's scheduler
 included; its file watcher off, see :func:`serve`) on a copy of the scale's workspace
@@ -76,6 +76,7 @@ MIX = (("summary", 20), ("customers", 35), ("actions", 15), ("board", 15), ("das
 DAILY = "daily job: Run now (settings manager)"
 MANAGER = "settings manager: open Settings"
 SIDE_KINDS = {DAILY, MANAGER}
+SIDE_WORK = ("canary", "run-now", "backup")  # what runs beside the sessions (--without)
 
 
 # --- what the sessions record ----------------------------------------------------------
@@ -103,6 +104,7 @@ class Stats:
     refused: Counter = field(default_factory=Counter)
     side: dict[str, str] = field(default_factory=dict)  # what ran beside the load
     canary: list[tuple[str, float]] = field(default_factory=list)
+    started: float = 0.0  # monotonic, when the sessions start
 
     def error(self, kind: str, text: str) -> None:
         """Count an error; print each different one once (its first 60 characters decide)."""
@@ -518,12 +520,15 @@ ARM_JS = """(pattern) => {
 }"""
 
 
-async def canary(url: str, user_id: int, ws: Workspace, stats: Stats, deadline: float,
-                 rng: random.Random) -> None:  # fmt: skip
+async def canary(url: str, user_id: int, ws: Workspace, stats: Stats,
+                 rng: random.Random, ready: asyncio.Event, go: asyncio.Future) -> None:  # fmt: skip
     """One Chromium tab going round Customers, Dashboards and the Summary by the top bar:
-    from the click to the page's heading on screen."""
+    from the click to the page's heading on screen. The browser starts and shows its first
+    page before the load (``ready``), as a person's browser is open already; ``go`` gives
+    the load's deadline."""
     if not CHROMIUM.exists():
         stats.side["canary"] = f"skipped: no {CHROMIUM}"
+        ready.set()
         return
     from playwright.async_api import async_playwright
 
@@ -540,6 +545,9 @@ async def canary(url: str, user_id: int, ws: Workspace, stats: Stats, deadline: 
             await page.goto(f"{url}/?as={user_id}")
             await page.get_by_role("heading", name=re.compile(steps[-1][1])).wait_for()
             idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
+            await idle.wait_for(state="attached")
+            ready.set()
+            deadline = await go
             while time.monotonic() < deadline:
                 for title, heading in steps:
                     if time.monotonic() >= deadline:
@@ -557,6 +565,8 @@ async def canary(url: str, user_id: int, ws: Workspace, stats: Stats, deadline: 
             await browser.close()
     except Exception as exc:
         stats.error("Chromium canary", f"the Chromium session failed: {exc}".splitlines()[0])
+    finally:
+        ready.set()
     if not stats.canary:
         stats.side["canary"] = (
             "Chromium opened no tab before the end (the first page took too long)"
@@ -668,13 +678,17 @@ def server_runs(timing_log: Path, start: float, end: float) -> str:
     """The script runs that ended in the sessions' time (the app's CS_TIMING_LOG): how many and
     how long each ran on the server, which the latencies above add queueing to."""
     lines = timing_log.read_text().splitlines() if timing_log.exists() else []
-    runs = [
-        float(b) / 1000 for a, b in (line.split() for line in lines) if start <= float(a) <= end
-    ]
+    fields = [line.split() for line in lines]
+    ended = [f for f in fields if start <= float(f[0]) <= end]
+    runs = [float(f[1]) / 1000 for f in ended]
     if not runs:
         return "none logged"
+    waits = [float(f[2]) / 1000 for f in ended if len(f) > 2]
+    waited = (f"; of it waiting for a turn (a few runs at once): {ms(percentile(waits, 0.5))} p50, "
+              f"{ms(percentile(waits, 0.95))} p95" if waits else "")  # fmt: skip
     return (f"{len(runs):,} script runs ended, each {ms(percentile(runs, 0.5))} p50 and "
-            f"{ms(percentile(runs, 0.95))} p95 from its start to its end, {sum(runs):.0f} s in all")  # fmt: skip
+            f"{ms(percentile(runs, 0.95))} p95 from its start to its end, {sum(runs):.0f} s in all"
+            + waited)  # fmt: skip
 
 
 def job_runs(path: Path, since: datetime) -> list[str]:
@@ -694,8 +708,19 @@ async def load(url: str, args, ws: Workspace, stats: Stats, path: Path, folder: 
     """The sessions, the canary, Run now and the backup. Returns how long the sessions ran (from
     the start to the end of their last interaction) and the CPU used meanwhile."""
     rng = random.Random(args.seed)
+    canary_user = ws.csms[args.sessions % len(ws.csms)][0]
+    ready, go = asyncio.Event(), asyncio.get_running_loop().create_future()
+    side: list[asyncio.Task] = []
+    if "canary" not in args.without:
+        side.append(asyncio.create_task(
+            canary(url, canary_user, ws, stats, random.Random(rng.random()), ready, go)))  # fmt: skip
+    if side:  # the browser open on its first page before the load starts
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ready.wait(), START_TIMEOUT_S)
     start = time.monotonic()
     deadline = start + args.seconds
+    go.set_result(deadline)
+    stats.started = start
     cpu_before = cpu_seconds([server_pid]), time.process_time(), machine_busy()
     counter = [0]
     sessions = []
@@ -708,11 +733,12 @@ async def load(url: str, args, ws: Workspace, stats: Stats, path: Path, folder: 
         await asyncio.sleep(session.rng.uniform(0, THINK_S[1]))
         await session.run(deadline)
 
-    canary_user = ws.csms[args.sessions % len(ws.csms)][0]
-    side = [] if args.sessions_only else [
-        asyncio.create_task(canary(url, canary_user, ws, stats, deadline, random.Random(rng.random()))),
-        asyncio.create_task(run_now(url, stats, start + RUN_NOW_AT * args.seconds)),
-        asyncio.create_task(backup(path, folder, stats, start + BACKUP_AT * args.seconds))]  # fmt: skip
+    if "run-now" not in args.without:
+        side.append(asyncio.create_task(run_now(url, stats, start + RUN_NOW_AT * args.seconds)))
+    if "backup" not in args.without:
+        side.append(
+            asyncio.create_task(backup(path, folder, stats, start + BACKUP_AT * args.seconds))
+        )
     await finish(stats, [asyncio.create_task(staggered(s)) for s in sessions], deadline + SETTLE_S)
     length = time.monotonic() - start
     busy, total = machine_busy()
@@ -802,6 +828,11 @@ def report(stats: Stats, length: float, cpu: dict[str, float], args) -> None:
     for name, text in stats.side.items():
         print(f"Beside the load, {name}: {text}")
     mine = [(t, sec) for k, t, sec in stats.samples if k not in SIDE_KINDS]
+    by_ten = Counter(int((t - stats.started) // 10) for t, _ in mine)
+    print("The sessions' interactions by the 10 s they started in: " + "; ".join(
+        f"{10 * n}-{10 * n + 10} s: {by_ten[n]:,}, p95 "
+        + ms(percentile([sec for t, sec in mine if int((t - stats.started) // 10) == n], 0.95))
+        for n in sorted(by_ten)))  # fmt: skip
     spans = {f"while {name} ran": [w] for name, w in stats.windows.items()}
     if spans:
         spans["at other times"] = []
@@ -828,7 +859,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED, help="the sessions' choices")
     parser.add_argument("--sessions-only", action="store_true",
                         help="without the canary, Run now and the backup (to profile the sessions' own load)")  # fmt: skip
+    parser.add_argument("--without", action="append", choices=SIDE_WORK, default=[],
+                        help="leave one thing out beside the sessions (repeatable; to see what each costs)")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.sessions_only:
+        args.without = list(SIDE_WORK)
     if args.sessions < 1 or args.seconds <= 0:
         parser.error("--sessions and --seconds must be positive")
     now = datetime.now(UTC)
