@@ -1,8 +1,8 @@
 """Turns for page runs: at most a few run at once, the others wait in order.
 
 On a small server, twenty sessions' page runs at once share its cores and one interpreter lock,
-so every run takes as long as the slowest crowd: under a team's load (bench/load.py) a page
-that takes 0.3 s alone took 2 s. Runs taking turns, a few at a time (as many as there are
+so every run takes as long as the crowd: under a team's load (bench/load.py) a page that
+takes 0.1 s alone took 1 s. Runs taking turns, a few at a time (as many as there are
 cores, at least two), each finishes at its own speed and the waiting is short and in order.
 
 A turn is for short work. A run gives its turn up, and carries on without one:

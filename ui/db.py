@@ -63,7 +63,11 @@ def pin_run() -> duckdb.DuckDBPyConnection:
     workspace's versions read once for the whole run (cs_core.snapshot): the catalog, settings,
     views and users it reads are shared with the runs of other sessions at the same versions.
     :func:`unpin_run` when the run ends, however it ends."""
-    admission.enter()
+    try:
+        admission.enter()
+    except ValueError as exc:  # CS_CONCURRENT_RUNS set to something that is not a number
+        ut.error(exc, icon=":material/settings:")
+        st.stop()
     try:
         con = connection()
         snapshot.pin((workspace_path(), id(_open(workspace_path()))))

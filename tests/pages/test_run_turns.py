@@ -31,3 +31,12 @@ def test_every_run_holds_a_turn_while_it_works_and_gives_it_back(app, monkeypatc
     refused = app(NO_ACCESS)  # a user without CS access: the page that says so
     assert not refused.exception
     assert (gate.running, gate.waiting) == (0, 0)
+
+
+def test_a_limit_that_is_not_a_number_is_a_message_in_the_page(app, monkeypatch):
+    monkeypatch.setattr(admission, "_gate", None)
+    monkeypatch.setenv(admission.LIMIT_VARIABLE, "two")
+    at = app(CSM)
+    assert not at.exception
+    (error,) = at.error
+    assert "CS_CONCURRENT_RUNS='two' is not a whole number" in error.value.replace("\\", "")
