@@ -86,7 +86,9 @@ def test_random_specs_raise_only_the_filter_error(fuzzed):
     owners = {obj: next(n for n, p in props[obj].items() if p.type == "user") for obj in OBJECTS}
     outcomes = {"applied": 0, "refused": 0}
 
-    @settings(max_examples=2_000, deadline=None, database=None,
+    # The same 2,000 specs every run (derandomize; 66 apply): a random draw applied as few as 49
+    # once, under the floor below, so the suite passed or failed by chance.
+    @settings(max_examples=2_000, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
     @given(st.one_of(*(st.tuples(st.just(obj), specs(names[obj])) for obj in OBJECTS)))
     def check(case):
