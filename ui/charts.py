@@ -11,12 +11,12 @@ pickle, which costs a fraction of Streamlit's own hashing of a report's rows.
 from __future__ import annotations
 
 import hashlib
-import io
-import pickle
 from collections.abc import Callable
 
 import plotly.graph_objects as go
 import streamlit as st
+
+from ui import db
 
 CONFIG = {"displayModeBar": False}
 
@@ -25,19 +25,8 @@ def draw(build: Callable[..., go.Figure], *args, key: str, config: dict | None =
          **kwargs) -> None:  # fmt: skip
     """``st.plotly_chart`` of ``build(*args, **kwargs)``, built only when not built before."""
     name = f"{build.__module__}.{build.__qualname__}"
-    digest = hashlib.blake2b(_pickled((args, sorted(kwargs.items())))).hexdigest()
+    digest = hashlib.blake2b(db.key_bytes((args, sorted(kwargs.items())))).hexdigest()
     st.plotly_chart(_built(name, digest, build, args, kwargs), key=key, config=config or CONFIG)
-
-
-def _pickled(value) -> bytes:
-    """The same bytes for equal arguments: without the pickler's memo, which writes a value seen
-    before as a reference to it, so that equal data pickled differently when one string object
-    stood for two equal ones (a figure was built again for data it had been built for)."""
-    out = io.BytesIO()
-    pickler = pickle.Pickler(out, protocol=5)
-    pickler.fast = True
-    pickler.dump(value)
-    return out.getvalue()
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

@@ -97,7 +97,7 @@ def cached(*, shared: bool = False) -> Callable[[Callable[..., R]], Callable[...
     written: a team's edits of companies leave a task list as it was, a task ticked leaves the
     health figures (cs_core.snapshot.remembered says how it knows).
 
-    The positional arguments are the key (compared by their pickled bytes, see :func:`_key`); keyword arguments
+    The positional arguments are the key (compared by their pickled bytes, see :func:`key_bytes`); keyword arguments
     named with a leading "_" are passed along without being part of it. Each caller gets its
     own copy of the value, or with ``shared`` the one object, which must not be changed.
     """
@@ -112,7 +112,7 @@ def cached(*, shared: bool = False) -> Callable[[Callable[..., R]], Callable[...
                     return read(snapshot.Reading(cur), *args, **kwargs)
 
             path = workspace_path()
-            return snapshot.remembered(con, (path, id(_open(path))), name, _key(args), fresh,
+            return snapshot.remembered(con, (path, id(_open(path))), name, key_bytes(args), fresh,
                                        shared=shared)  # fmt: skip
 
         return cached_read
@@ -120,12 +120,13 @@ def cached(*, shared: bool = False) -> Callable[[Callable[..., R]], Callable[...
     return decorate
 
 
-def _key(args: tuple) -> bytes:
-    """The arguments' pickled bytes, the same for equal arguments: without the pickler's memo,
-    which writes a value seen before as a reference to it (so a name that is one string object
-    in one query and two in another, equal, query pickled differently)."""
+def key_bytes(value: Any) -> bytes:
+    """A cache key's pickled bytes, the same for equal values: without the pickler's memo, which
+    writes a value seen before as a reference to it (so a name that is one string object in one
+    query and two in another, equal, query pickled differently). For keys of reads and figures:
+    small values without cycles."""
     out = io.BytesIO()
     pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True  # no memo: the arguments are small and hold no cycles
-    pickler.dump(args)
+    pickler.fast = True
+    pickler.dump(value)
     return out.getvalue()
