@@ -53,7 +53,7 @@ from cs_core.records import Property
 from cs_core.sql import col as sql_col
 
 __all__ = ["IMPORT_RUN", "ME", "OWNER", "Compiled", "FilterError", "applicable", "compile_filter", "describe",
-           "known_sql", "normalise", "validate"]  # fmt: skip
+           "known_sql", "normalise", "uses_me", "validate"]  # fmt: skip
 
 OPERATORS = (
     "eq", "neq", "gt", "gte", "lt", "lte", "between", "in", "not_in", "contains",
@@ -278,6 +278,26 @@ def normalise(spec) -> list[list[dict]]:
     if sum(len(g) for g in groups) > 200:
         raise FilterError("A filter can have at most 200 conditions.")
     return groups
+
+
+def uses_me(spec) -> bool:
+    """Whether ``spec`` matches different records for different acting users (a value ``$me``,
+    alone or among others, or ``assigned_to_me_in_last_days``): without it, a result depends on
+    the user's zone and date only, and users in one zone share it. A spec that cannot be read
+    counts as using it (it is refused when compiled anyway)."""
+    try:
+        groups = normalise(spec)
+    except FilterError:
+        return True
+    for cond in (c for group in groups for c in group):
+        if not isinstance(cond, Mapping):
+            return True
+        value = cond.get("value")
+        if cond.get("operator") == "assigned_to_me_in_last_days" or value == ME or (
+            isinstance(value, list | tuple) and ME in value
+        ):  # fmt: skip
+            return True
+    return False
 
 
 def compile_filter(spec, props: Mapping[str, Property], *, today: date, time_zone: str = "UTC",

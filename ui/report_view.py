@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cs_core import clock, csvfile
-from cs_core.reports import engine, presentation, results
+from cs_core.reports import presentation, results
 from cs_core.reports.definition import Report, ReportError
 from cs_core.reports.presentation import Table
 from cs_core.users import User
@@ -166,15 +166,16 @@ def show(con, report: Report, *, user: User | None, key: str, height: int = 320,
 def _shown(con, report: Report, *, user: User | None) -> tuple[Table, pd.DataFrame]:
     """The report's table and frame, kept until a table the report reads is written (its
     labels included: the catalog, users, pipelines and stages are among them), so a team's
-    edits elsewhere, many a minute, leave a dashboard as it was."""
+    edits elsewhere, many a minute, leave a dashboard as it was; shared by the viewers it is
+    the same for (cs_core.reports.results.viewer_key)."""
     now = clock.now()
-    zone = user.time_zone if user else engine.WORKSPACE_ZONE
-    return _read(con, repr(report), user.id if user else None, clock.local_date(now, zone),
+    viewer = results.viewer_key(report, user)
+    return _read(con, repr(report), viewer, clock.local_date(now, viewer[0]),
                  _report=report, _user=user, _now=now)  # fmt: skip
 
 
 @db.cached()
-def _read(con, definition: str, user_id: int | None, day, *, _report: Report, _user: User | None,
+def _read(con, definition: str, viewer: tuple, day, *, _report: Report, _user: User | None,
           _now) -> tuple[Table, pd.DataFrame]:  # fmt: skip
     tbl = presentation.table(con, _report, results.result(con, _report, now=_now, user=_user))
     return tbl, frame(tbl)

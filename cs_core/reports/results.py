@@ -11,7 +11,7 @@ from time import monotonic, sleep
 
 import duckdb
 
-from cs_core import clock, db, table_versions
+from cs_core import clock, db, filters, table_versions
 from cs_core.records import list_objects
 from cs_core.reports import engine
 from cs_core.reports.definition import Report, ReportError
@@ -67,16 +67,26 @@ def tables_read(con: duckdb.DuckDBPyConnection, report: Report) -> set[str]:
     return {t for t in tables if t}
 
 
+def viewer_key(report: Report, user: User | None) -> tuple[str, int | None]:
+    """Whom a report's result is for: the viewer's time zone (days and weeks are theirs), and
+    the viewer themself only when the filters name the acting user (``$me``). Everyone in one
+    zone shares the rest: a team's CSMs opening the leadership dashboard run its reports once,
+    not once each."""
+    zone = user.time_zone if user else engine.WORKSPACE_ZONE
+    return zone, (user.id if user is not None and filters.uses_me(report.filters) else None)
+
+
 def result(con: duckdb.DuckDBPyConnection, report: Report, *, now: datetime, user: User | None = None,
            cached: bool = True) -> engine.Result:  # fmt: skip
     """The report's result, from the cache when none of its tables changed since it was
-    computed for the same viewer and day; refused with a message when it runs too long."""
-    zone = user.time_zone if user else engine.WORKSPACE_ZONE
+    computed for the same viewer (:func:`viewer_key`) and day; refused with a message when it
+    runs too long."""
     key = None
     if cached:
+        viewer = viewer_key(report, user)
         versions = table_versions.versions(con, tables_read(con, report))
-        key = (db.database_path(con), repr(report), user.id if user else None, zone,
-               clock.local_date(now, zone), versions)  # fmt: skip
+        key = (db.database_path(con), repr(report), viewer, clock.local_date(now, viewer[0]),
+               versions)  # fmt: skip
         with _lock:
             if key in _cache:
                 _cache.move_to_end(key)

@@ -176,6 +176,37 @@ def test_results_are_cached_until_a_table_they_read_is_written(demo_con, user, m
     assert dict(fresh.rows)[stage] == dict(first.rows)[stage] - 1
 
 
+def test_viewers_in_one_zone_share_a_result_unless_its_filters_name_the_acting_user(
+    demo_con, user, monkeypatch
+):
+    """Users 3 and 4 are both in Europe/Berlin, user 5 in Asia/Singapore: a report without
+    ``$me`` runs once for the first two (their days are the same) and again for the third; one
+    filtered on the acting user's deals runs for each and counts each one's own deals."""
+    results.clear()
+    runs = []
+    real = engine.run
+    monkeypatch.setattr(engine, "run", lambda *a, **k: runs.append(k["user"].id) or real(*a, **k))
+    everyone = parse(SPEC)
+    assert user(3).time_zone == user(CSM).time_zone == "Europe/Berlin" != user(5).time_zone
+    first = results.result(demo_con, everyone, now=NOW, user=user(CSM))
+    assert results.result(demo_con, everyone, now=NOW, user=user(3)) == first and runs == [CSM]
+    assert results.result(demo_con, everyone, now=NOW, user=user(5)) == first and runs == [CSM, 5]
+    mine = parse({**SPEC, "name": "My deals by stage",
+                  "filters": [[{"property": "owner_id", "operator": "eq", "value": "$me"}]]})  # fmt: skip
+    runs.clear()
+    counts = {
+        u: sum(r[1] for r in results.result(demo_con, mine, now=NOW, user=user(u)).rows)
+        for u in (CSM, 3)
+    }
+    assert runs == [CSM, 3]
+    owned = dict(
+        demo_con.execute(
+            "SELECT owner_id, count(*) FROM deals WHERE owner_id IN (3, 4) GROUP BY ALL"
+        ).fetchall()
+    )
+    assert counts == {CSM: owned.get(CSM, 0), 3: owned.get(3, 0)} and counts[CSM] > 0
+
+
 def test_a_report_past_the_time_limit_is_stopped_with_a_message(demo_con, user, monkeypatch):
     def slow(cur, report, **kwargs):
         cur.execute("SELECT count(*) FROM range(1000000000000) a, range(10) b").fetchall()

@@ -210,3 +210,38 @@ def test_applicable_skips_half_written_conditions_and_says_why(props):
     assert kept == [[c("segment", "eq", "SMB")]]
     assert problems == ["Company name: enter a value to compare with.",
                         "Number of employees needs a number, not 'many'."]  # fmt: skip
+
+
+VALUES = ("$me", ["$me", 5], [5, "$me"], 5, 4, [4, 5], "x", 30, [0, 1], [1, 30], True, "2026-01-01",
+          None, {"object": "companies", "id": 1})  # fmt: skip
+
+
+def test_uses_me_is_true_for_every_filter_whose_records_depend_on_the_acting_user(props):
+    """Sound: a spec that compiles differently for two acting users is one that uses_me names
+    (a result cached without the user would be wrong for one of them); and exact on these
+    cases: a spec that does not name the user compiles the same for both."""
+    from cs_core.filters import OPERATORS_BY_TYPE, uses_me
+
+    differing = same = 0
+    for prop in props.values():
+        for op in OPERATORS_BY_TYPE[prop.type]:
+            for value in VALUES:
+                for spec in ([[c(prop.name, op, value)]],
+                             [[c("employees", "gt", 10)], [c(prop.name, op, value), c("name", "is_known")]]):  # fmt: skip
+                    try:
+                        as_4 = compile_filter(spec, props, today=TODAY, me=4)
+                        as_6 = compile_filter(spec, props, today=TODAY, me=6)
+                    except FilterError:
+                        continue
+                    if as_4 != as_6:
+                        differing += 1
+                        assert uses_me(spec), spec
+                    else:
+                        same += 1
+                        assert uses_me(spec) == (value == "$me" or "$me" in (value if isinstance(value, list) else [])
+                                                 or op == "assigned_to_me_in_last_days"), spec  # fmt: skip
+    assert differing >= 10 and same >= 100  # the cases reached both sides
+    assert uses_me([]) is False and uses_me(None) is False
+    assert (
+        uses_me("not json") is True
+    )  # unreadable: counted as naming the user (and refused when run)

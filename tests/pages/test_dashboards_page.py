@@ -143,6 +143,25 @@ def test_a_csm_sees_dashboards_but_no_builder(app):
     assert len(at.get("plotly_chart")) == 7
 
 
+def test_csms_of_one_zone_share_the_dashboards_figures_and_another_zone_gets_its_own(
+    app, monkeypatch
+):
+    """Lucas (4) and Priya (3) work in Europe/Berlin, Mei (5) in Asia/Singapore: the leadership
+    dashboard's seven reports (no filter on the acting user) are made into tables once for the
+    first two, and again for Mei, whose days and weeks are another zone's."""
+    from cs_core.reports import presentation
+
+    made = []
+    real = presentation.table
+    monkeypatch.setattr(presentation, "table", lambda *a, **k: made.append(1) or real(*a, **k))
+    _open(app, CSM)
+    assert len(made) == 7
+    at = _open(app, 3)
+    assert len(at.get("plotly_chart")) == 7 and len(made) == 7
+    _open(app, 5)
+    assert len(made) == 14
+
+
 def test_a_single_number_shows_the_period_before_and_the_change(app, demo_path):
     spec = {"name": "Calls in the last 30 days", "description": None, "source": "activities",
             "filters": [[{"property": "activity_type", "operator": "eq", "value": "call"},
