@@ -52,9 +52,29 @@ def _serve_backups(path: str) -> None:
     print(f"Answering backup requests (python -m cs_core backup) on {service.path}.", flush=True)
 
 
+def send_small_messages_at_once() -> None:
+    """Turn Nagle's algorithm off on the server's connections, as asyncio means to.
+
+    asyncio sets TCP_NODELAY only on sockets whose ``proto`` is IPPROTO_TCP, and the server's
+    listening socket is made with ``proto`` 0, so its connections kept Nagle's algorithm: the
+    last small messages of every run (its final elements, ``script_finished``) waited for the
+    browser to acknowledge the earlier ones, which a client delays up to 40 ms. Every
+    interaction took 40 ms longer than its run (a page that runs in 8 ms answered in 48 ms).
+    """
+    import socket
+    from asyncio import base_events
+
+    def set_nodelay(sock: socket.socket) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    base_events._set_nodelay = set_nodelay
+
+
 def main(argv: list[str] | None = None) -> None:
     from ui.db import workspace_path
 
+    send_small_messages_at_once()
     path = workspace_path()
     if not Path(path).exists():
         from cs_core import clock, demo
