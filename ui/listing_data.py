@@ -37,12 +37,28 @@ def _labels(con: duckdb.DuckDBPyConnection, object_name: str) -> dict[str, dict[
     }
 
 
+def counts(con: duckdb.DuckDBPyConnection, queries: list[Query], viewer: Viewer) -> list[int]:
+    """How many records each query matches (the Summary's view cards), kept as :func:`page`
+    keeps a page: until a table they read is written, the clock to the minute."""
+    return _counts(con, tuple(queries), _to_the_minute(viewer))
+
+
+@db.cached()
+def _counts(
+    con: duckdb.DuckDBPyConnection, queries: tuple[Query, ...], viewer: Viewer
+) -> list[int]:
+    return record_list.counts(con, list(queries), viewer)
+
+
+def _to_the_minute(viewer: Viewer) -> Viewer:
+    return Viewer(viewer.user_id, viewer.now.replace(second=0, microsecond=0), viewer.time_zone)
+
+
 def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number: int,
          size: int) -> RecordPage:  # fmt: skip
     """One page of the listing and its count (the clock to the minute: relative date filters
     move on within a minute of the hour they change)."""
-    at = Viewer(viewer.user_id, viewer.now.replace(second=0, microsecond=0), viewer.time_zone)
-    return _page(con, query, at, number, size)
+    return _page(con, query, _to_the_minute(viewer), number, size)
 
 
 @db.cached()

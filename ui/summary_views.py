@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cs_core import clock, record_list, settings, views
+from cs_core import clock, settings, views
 from cs_core.record_list import Query, Viewer
 from cs_core.users import Action, User, can
+from ui import listing_data
 from ui import text as ut
 
 P = "summary.views"
@@ -39,7 +40,7 @@ def panel(con, *, actor: User, owner: User) -> None:
     linked = can(actor, Action.USE_WORKSPACE) and actor.id == owner.id
     queries = [Query(chosen.object, v.filters, tuple(v.columns), owner_property=chosen.owner_property)
                for v in cards]  # fmt: skip
-    totals = record_list.counts(con, queries, viewer)
+    totals = listing_data.counts(con, queries, viewer)
     cells = st.columns(3)
     for i, (view, total) in enumerate(zip(cards, totals, strict=True)):
         with cells[i % 3].container(border=True, key=f"{P}-{view.id}"):

@@ -115,3 +115,22 @@ def test_the_demo_has_three_cards_counting_each_users_own_customers(app, demo_pa
         (plain(m.label), m.value) for m in at.metric if plain(m.label) in {v.name for v in defaults}
     ]
     assert cards == [(v.name, f"{n:,}") for v, n in zip(defaults, counts, strict=True)]
+
+
+def test_card_counts_are_kept_between_runs_until_a_company_is_written(app, demo_path, monkeypatch):
+    cur = db.shared_workspace(demo_path).cursor()
+    _defaults(cur)
+    calls = []
+    real = record_list.counts
+    monkeypatch.setattr(record_list, "counts", lambda *a, **k: calls.append(1) or real(*a, **k))
+    at = app(CSM)
+    before = dict(_cards(at))
+    at.run()  # a rerun that changed nothing (a panel opened, a task ticked)
+    assert dict(_cards(at)) == before and len(calls) == 1
+    (smb,) = cur.execute("SELECT min(id) FROM companies WHERE segment = 'SMB'").fetchone()
+    db.write(
+        cur, lambda w: w.execute("UPDATE companies SET segment = 'Enterprise' WHERE id = ?", [smb])
+    )
+    at.run()
+    assert len(calls) == 2
+    assert dict(_cards(at))["All SMB"] == f"{int(before['All SMB'].replace(',', '')) - 1:,}"
