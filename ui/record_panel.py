@@ -190,11 +190,16 @@ def _merge_comparison(con, *, object_name: str, first: tuple[int, str], second: 
     st.dataframe(styled, hide_index=True, width="stretch", key=f"{prefix}.merge.compare")
 
 
+FIELD_LABEL_PX = 150  # the labels' width, so that the values line up
+
+
 def _fields_block(fields) -> None:
+    """Label | value, a row block each (two columns would be three blocks a row, every run)."""
     for f in fields:
-        a, b = st.columns([2, 3])
-        a.caption(ut.md(f.label, ut.LABEL_LIMIT), help=ut.tooltip(f.label, ut.LABEL_LIMIT))
-        ut.show(f.display, where=b)
+        with st.container(horizontal=True, gap="small"):
+            st.caption(ut.md(f.label, ut.LABEL_LIMIT), help=ut.tooltip(f.label, ut.LABEL_LIMIT),
+                       width=FIELD_LABEL_PX)  # fmt: skip
+            ut.show(f.display)
 
 
 def preview_panel(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: int, user: User,

@@ -50,11 +50,15 @@ def panel(con, *, actor: User, owner: User) -> None:
                 st.caption("Nothing here.")
             for task_id, title, due_utc in rows:
                 due = clock.shown(due_utc, owner.time_zone)
-                a, b = st.columns([1, 8], vertical_alignment="center")
-                if editable:
-                    a.button("", icon=":material/check_circle:", key=f"{P}.done.{task_id}", help="Mark complete",
-                             on_click=_complete, args=(con, actor, int(task_id), str(title)))  # fmt: skip
-                b.markdown(f"{ut.md(title, 60)}  \n:gray[{ut.md(due)}]", help=ut.tooltip(title, 60))
+                # One row block (not columns: three blocks a row, every run).
+                with st.container(
+                    horizontal=True, vertical_alignment="center", gap="small", wrap=False
+                ):
+                    if editable:
+                        st.button("", icon=":material/check_circle:", key=f"{P}.done.{task_id}", help="Mark complete",
+                                  on_click=_complete, args=(con, actor, int(task_id), str(title)))  # fmt: skip
+                    st.markdown(f"{ut.md(title, 60)}  \n:gray[{ut.md(due)}]", help=ut.tooltip(title, 60),
+                                width="stretch")  # fmt: skip
             if linked and total > len(rows):
                 st.page_link("app_pages/actions.py", label=f"Show all {total:,}", icon=":material/arrow_forward:",
                              query_params={"view": key})  # fmt: skip

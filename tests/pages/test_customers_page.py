@@ -632,3 +632,25 @@ def test_closed_advanced_filters_build_no_editor_and_still_apply(app, demo_path)
     open_advanced(at)  # opened again, the editor shows what it held
     assert at.selectbox(key=f"{key}.value.segment.eq").value == "Enterprise"
     assert count_shown(at) == enterprise
+
+
+def test_each_previewed_field_is_one_row_block_of_its_label_and_its_value(app):
+    # Two columns a field would be three blocks of each of the preview's rows, on every run.
+    at = _select_first_row(open_tab(app, CSM))
+    (panel,) = [c for c in at.container if c.key == f"{P}.preview"]
+    rows, kinds = [], []
+
+    def walk(node):
+        children = list(getattr(node, "children", {}).values())
+        kinds.append(getattr(node, "type", ""))
+        if kinds[-1] == "flex_container" and [getattr(c, "type", "") for c in children] == [
+            "caption",
+            "text",
+        ]:
+            rows.append((children[0].value, children[1].value))
+        for child in children:
+            walk(child)
+
+    walk(panel)
+    assert len(rows) == kinds.count("text") >= 10  # every field, label | value
+    assert kinds.count("column") < len(rows)  # the buttons' columns only, none per field

@@ -42,3 +42,22 @@ def test_the_csms_buckets_their_first_tasks_completing_one_and_show_all(app, dem
     after = tasks.bucket_counts(cur, user=users.get_user(cur, CSM), now=NOW)
     assert sum((after.due_today, after.overdue, after.due_tomorrow)) == sum(
         (counts.due_today, counts.overdue, counts.due_tomorrow)) - 1  # fmt: skip
+
+
+def _kinds(node, found: list[str]) -> list[str]:
+    found.append(getattr(node, "type", type(node).__name__))
+    for child in getattr(node, "children", {}).values():
+        _kinds(child, found)
+    return found
+
+
+def test_each_listed_task_is_one_row_block_with_its_button_and_its_text(app):
+    # Columns would make three blocks of each row, sent on every run of the Summary.
+    at = app(CSM)
+    assert not at.exception, [e.value for e in at.exception]
+    (bucket,) = [c for c in at.container if c.key == f"{P}-today"]
+    kinds = _kinds(bucket, [])
+    assert kinds.count("button") == kinds.count("markdown") == 3  # three tasks listed
+    assert (
+        kinds.count("flex_container") == 1 + 3 and "column" not in kinds
+    )  # the bucket, a row each
