@@ -1,4 +1,5 @@
-"""Checking a filter condition's value before it becomes a query parameter.
+"""Reading a filter spec's shape and checking a condition's value before it becomes a query
+parameter.
 
 Every value is checked for its property's type and range (numbers finite and within
 what a DOUBLE holds, ids within BIGINT, days 0..36,500, dates within the calendar,
@@ -8,7 +9,9 @@ texts and lists of a sane size), so a spec that cannot be applied raises
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Mapping
 from datetime import date, datetime
 
 from cs_core.records import Property
@@ -164,3 +167,47 @@ def record_ref(prop: Property, value) -> tuple[str, int]:
     if not isinstance(obj, str) or not obj or len(obj) > 64 or ref is None or not 0 < ref <= MAX_ID:
         raise FilterError(f"{prop.label} needs a record, not {shown(value)}.")
     return obj, ref
+
+
+def normalise(spec) -> list[list[dict]]:
+    """A spec as a list of non-empty groups (accepts JSON text and a flat condition list)."""
+    if spec is None or spec == "":
+        return []
+    if isinstance(spec, str):
+        try:
+            spec = json.loads(spec)
+        except json.JSONDecodeError as exc:
+            raise FilterError(f"The filter is not valid JSON: {exc.msg}.") from None
+    if not isinstance(spec, list):
+        raise FilterError("A filter must be a list of groups of conditions.")
+    if spec and all(isinstance(c, Mapping) for c in spec):
+        spec = [spec]
+    groups = []
+    for group in spec:
+        if not isinstance(group, list):
+            raise FilterError("Each filter group must be a list of conditions.")
+        if group:
+            groups.append([dict(c) if isinstance(c, Mapping) else c for c in group])
+    if sum(len(g) for g in groups) > 200:
+        raise FilterError("A filter can have at most 200 conditions.")
+    return groups
+
+
+def uses_me(spec) -> bool:
+    """Whether ``spec`` matches different records for different acting users (a value ``$me``,
+    alone or among others, or ``assigned_to_me_in_last_days``): without it, a result depends on
+    the user's zone and date only, and users in one zone share it. A spec that cannot be read
+    counts as using it (it is refused when compiled anyway)."""
+    try:
+        groups = normalise(spec)
+    except FilterError:
+        return True
+    for cond in (c for group in groups for c in group):
+        if not isinstance(cond, Mapping):
+            return True
+        value = cond.get("value")
+        if cond.get("operator") == "assigned_to_me_in_last_days" or value == ME or (
+            isinstance(value, list | tuple) and ME in value
+        ):  # fmt: skip
+            return True
+    return False

@@ -33,7 +33,6 @@ object's owner property (from settings), and the value ``$me`` is the acting use
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -45,9 +44,11 @@ from cs_core.filter_values import (
     bounds,
     day_offsets,
     days_value,
+    normalise,
     record_ref,
     scalar,
     shown,
+    uses_me,
 )
 from cs_core.records import Property
 from cs_core.sql import col as sql_col
@@ -254,50 +255,6 @@ def _condition(cond: Mapping, props: Mapping[str, Property], *, alias: str, toda
             f"({known} AND {col} >= ? AND {col} < ?)", [today, _shift(today, days, prop)]
         )
     return Compiled(f"({known} AND {col} < ?)", [_shift(today, -days, prop)])
-
-
-def normalise(spec) -> list[list[dict]]:
-    """A spec as a list of non-empty groups (accepts JSON text and a flat condition list)."""
-    if spec is None or spec == "":
-        return []
-    if isinstance(spec, str):
-        try:
-            spec = json.loads(spec)
-        except json.JSONDecodeError as exc:
-            raise FilterError(f"The filter is not valid JSON: {exc.msg}.") from None
-    if not isinstance(spec, list):
-        raise FilterError("A filter must be a list of groups of conditions.")
-    if spec and all(isinstance(c, Mapping) for c in spec):
-        spec = [spec]
-    groups = []
-    for group in spec:
-        if not isinstance(group, list):
-            raise FilterError("Each filter group must be a list of conditions.")
-        if group:
-            groups.append([dict(c) if isinstance(c, Mapping) else c for c in group])
-    if sum(len(g) for g in groups) > 200:
-        raise FilterError("A filter can have at most 200 conditions.")
-    return groups
-
-
-def uses_me(spec) -> bool:
-    """Whether ``spec`` matches different records for different acting users (a value ``$me``,
-    alone or among others, or ``assigned_to_me_in_last_days``): without it, a result depends on
-    the user's zone and date only, and users in one zone share it. A spec that cannot be read
-    counts as using it (it is refused when compiled anyway)."""
-    try:
-        groups = normalise(spec)
-    except FilterError:
-        return True
-    for cond in (c for group in groups for c in group):
-        if not isinstance(cond, Mapping):
-            return True
-        value = cond.get("value")
-        if cond.get("operator") == "assigned_to_me_in_last_days" or value == ME or (
-            isinstance(value, list | tuple) and ME in value
-        ):  # fmt: skip
-            return True
-    return False
 
 
 def compile_filter(spec, props: Mapping[str, Property], *, today: date, time_zone: str = "UTC",
