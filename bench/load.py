@@ -686,9 +686,20 @@ def server_runs(timing_log: Path, start: float, end: float) -> str:
     waits = [float(f[2]) / 1000 for f in ended if len(f) > 2]
     waited = (f"; of it waiting for a turn (a few runs at once): {ms(percentile(waits, 0.5))} p50, "
               f"{ms(percentile(waits, 0.95))} p95" if waits else "")  # fmt: skip
+    by_page: dict[str, list[float]] = {}
+    for f in ended:
+        if len(f) > 4:
+            by_page.setdefault(f[4], []).append(float(f[3]) / 1000)
+    spent = sum(sum(v) for v in by_page.values())
+    pages = "; ".join(
+        f"{page} {len(cpu):,} runs, {ms(percentile(cpu, 0.5))} p50, {100 * sum(cpu) / spent:.0f} %"
+        for page, cpu in sorted(by_page.items(), key=lambda kv: -sum(kv[1]))
+    )
+    per_page = (f". Their threads' CPU time by page ({spent:.0f} s in all): {pages}"
+                if spent else "")  # fmt: skip
     return (f"{len(runs):,} script runs ended, each {ms(percentile(runs, 0.5))} p50 and "
             f"{ms(percentile(runs, 0.95))} p95 from its start to its end, {sum(runs):.0f} s in all"
-            + waited)  # fmt: skip
+            + waited + per_page)  # fmt: skip
 
 
 def job_runs(path: Path, since: datetime) -> list[str]:

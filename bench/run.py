@@ -760,7 +760,7 @@ def judge_pandas(ctx: Context, results: Results) -> None:
 # The app on a copy of the scale's workspace, the Customers tab open as CSM user 4 at
 # 1440x900; four interactions, each timed in the page from the press of the mouse button to
 # the first frame that shows their result, and the Streamlit runs each one caused summed from
-# the app's CS_TIMING_LOG ("<unix time> <ms> <ms waiting for a turn>" at the end of every run).
+# the app's CS_TIMING_LOG ("<unix time> <ms> <ms waiting for a turn> <thread CPU ms> <page>" at the end of every run).
 INTERACTIONS = "page interactions in Chromium"
 INTERACTION_STEPS = ("open a view", "apply a filter", "open a preview", "save an edit")
 CLICK_TO_CONTENT = "click to content: "

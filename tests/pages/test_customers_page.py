@@ -526,6 +526,9 @@ def test_opening_a_view_takes_one_run_of_the_page(app, demo_path, monkeypatch, t
     before = len(log.read_text().splitlines())
     at.button(key=f"{P}.view.{standard}").click().run()
     assert len(log.read_text().splitlines()) == before + 1
+    # The line: end, server ms, ms waiting for a turn, the thread's CPU ms, the page.
+    _end, total, waited, cpu, page = log.read_text().splitlines()[-1].split()
+    assert page == "customers" and float(cpu) > 0 and 0 <= float(waited) <= float(total)
     assert at.button(key=f"{P}.view.{standard}").proto.type == "primary"  # open, and shown so
     assert count_shown(at) == scalar(
         demo_path, "SELECT count(*) FROM companies WHERE csm_id = ?", [CSM]
