@@ -4,10 +4,8 @@ report builder, dashboard editing and the tab's "Add dashboard"."""
 
 import streamlit as st
 
-from cs_core import dashboards
-from cs_core.reports import saved
 from cs_core.users import Action, can
-from ui import auth, dashboard_admin, db, report_builder, report_view
+from ui import auth, dashboard_admin, dashboard_data, db, report_builder, report_view
 from ui import text as ut
 
 P = "dashboards"
@@ -43,7 +41,7 @@ def _dashboard(board) -> None:
         st.info("This dashboard has no reports yet." + (" Add some under Edit dashboards." if editor else ""),
                 icon=":material/info:")  # fmt: skip
         return
-    reports = {s.id: s for s in saved.list_saved(con)}
+    reports = {s.id: s for s in dashboard_data.saved_reports(con)}
     for row in _rows(board.tiles):
         units = [COLUMNS.get(t.width, 6) for t in row]
         spare = 12 - sum(units)
@@ -70,7 +68,7 @@ elif section == "edit":
     st.subheader("On the Dashboards tab")
     dashboard_admin.tab_manager(con, user)
 else:
-    shown = dashboards.placements(con, viewer=user)
+    shown = dashboard_data.placements(con, user)
     head, add = st.columns([5, 1], vertical_alignment="bottom")
     if editor:
         add.button(

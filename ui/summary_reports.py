@@ -6,10 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from cs_core import summary_reports
-from cs_core.reports import saved
 from cs_core.summary_reports import MAX_REPORTS, SummaryReportError
 from cs_core.users import User
-from ui import report_view, state
+from ui import dashboard_data, report_view, state
 from ui import text as ut
 
 P = "summary.reports"
@@ -38,7 +37,7 @@ def _panel(con, *, actor: User, owner: User) -> None:
     shown = summary_reports.chosen(con, owner.id)
     head, add = st.columns([4, 1], vertical_alignment="bottom")
     head.subheader("Reporting")
-    available = [s for s in saved.list_saved(con) if s.id not in {r.id for r in shown}]
+    available = [s for s in dashboard_data.saved_reports(con) if s.id not in {r.id for r in shown}]
     with add.popover("Add report", icon=":material/add:", width="stretch"):
         if not available:
             st.caption("Every saved report is here already." if shown else

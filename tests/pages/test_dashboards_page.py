@@ -4,7 +4,7 @@ by hand opens in the builder unchanged."""
 
 import json
 
-from cs_core import dashboards, db
+from cs_core import dashboards, db, users
 from cs_core.reports import saved
 from tests.conftest import ANALYST, CSM, GROWTH_CSM
 from tests.pages.conftest import plain, tab_scripts
@@ -160,6 +160,38 @@ def test_csms_of_one_zone_share_the_dashboards_figures_and_another_zone_gets_its
     assert len(at.get("plotly_chart")) == 7 and len(made) == 7
     _open(app, 5)
     assert len(made) == 14
+
+
+def test_the_tabs_dashboards_and_reports_are_read_again_only_when_they_change(
+    app, demo_path, monkeypatch
+):
+    from tests.conftest import NOW
+
+    read = {"placements": 0, "saved": 0}
+    real_placements, real_saved = dashboards.placements, saved.list_saved
+
+    def placements(*a, **k):
+        read["placements"] += 1
+        return real_placements(*a, **k)
+
+    def list_saved(*a, **k):
+        read["saved"] += 1
+        return real_saved(*a, **k)
+
+    monkeypatch.setattr(dashboards, "placements", placements)
+    monkeypatch.setattr(saved, "list_saved", list_saved)
+    at = _open(app, CSM)
+    at.run()  # a rerun that changed nothing (a chart's table toggled)
+    assert read == {"placements": 1, "saved": 1}
+    con = db.shared_workspace(demo_path).cursor()
+    (placed,) = real_placements(con)
+    board = placed.dashboard
+    dashboards.save(con, actor=users.get_user(con, ANALYST), dashboard_id=board.id, name="CS leadership weekly",
+                    tiles=[(t.report_id, t.width) for t in board.tiles], opened_at=board.updated_at, now=NOW)  # fmt: skip
+    at.run()
+    assert read["placements"] == 2 and [plain(t.value) for t in at.title] == [
+        "CS leadership weekly"
+    ]
 
 
 def test_a_single_number_shows_the_period_before_and_the_change(app, demo_path):
