@@ -164,16 +164,17 @@ def _picked(prefix: str) -> None:
 
 
 def pager(page: RecordPage, *, prefix: str) -> None:
-    """Previous / next, the page count and the page size."""
-    a, b, c, d = st.columns([1, 2, 1, 2], vertical_alignment="center")
-    if a.button("", icon=":material/chevron_left:", key=f"{prefix}.prev", disabled=page.page <= 1,
-                help="Previous page"):  # fmt: skip
+    """Previous / next, the page count and the page size, in one row block (four columns would
+    be five blocks, sent on every run of every listing)."""
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    if row.button("", icon=":material/chevron_left:", key=f"{prefix}.prev", disabled=page.page <= 1,
+                  help="Previous page"):  # fmt: skip
         st.session_state[f"{prefix}.page"] = page.page - 1
         st.rerun()
-    b.markdown(f"Page **{page.page:,}** of **{page.pages:,}**", text_alignment="center")
-    if c.button("", icon=":material/chevron_right:", key=f"{prefix}.next", disabled=page.page >= page.pages,
-                help="Next page"):  # fmt: skip
+    row.markdown(f"Page **{page.page:,}** of **{page.pages:,}**", width="content")
+    if row.button("", icon=":material/chevron_right:", key=f"{prefix}.next", disabled=page.page >= page.pages,
+                  help="Next page"):  # fmt: skip
         st.session_state[f"{prefix}.page"] = page.page + 1
         st.rerun()
-    d.selectbox("Rows per page", PAGE_SIZES, key=f"{prefix}.page_size", label_visibility="collapsed",
-                format_func=lambda n: f"{n} per page", on_change=lambda: st.session_state.update({f"{prefix}.page": 1}))  # fmt: skip
+    row.selectbox("Rows per page", PAGE_SIZES, key=f"{prefix}.page_size", label_visibility="collapsed", width=150,
+                  format_func=lambda n: f"{n} per page", on_change=lambda: st.session_state.update({f"{prefix}.page": 1}))  # fmt: skip

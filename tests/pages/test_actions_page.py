@@ -212,3 +212,33 @@ def test_mark_complete_shows_its_result_in_the_clicks_own_run(
     assert count_shown(at) == before - 1
     assert scalar(demo_path, "SELECT status FROM tasks WHERE id = ?", [mine]) == "completed"
     assert any(m.value == "No task selected" for m in at.markdown)
+
+
+def test_the_pager_is_one_row_and_moves_between_pages(app, demo_path):
+    at = open_tab(app, CSM, view="completed")  # more completed tasks than one page holds
+    total = count_shown(at)
+    pages = -(-total // 25)
+    assert pages >= 2
+    page_line = [m for m in at.markdown if m.value.startswith("Page **")]
+    assert [m.value for m in page_line] == [f"Page **1** of **{pages:,}**"]
+    first = list(at.dataframe[0].value["id"])
+    at.button(key=f"{P}.next").click().run()
+    assert [m.value for m in at.markdown if m.value.startswith("Page **")] == [
+        f"Page **2** of **{pages:,}**"
+    ]
+    second = list(at.dataframe[0].value["id"])
+    assert len(first) == 25 and second and not set(first) & set(second)
+    at.button(key=f"{P}.prev").click().run()
+    assert list(at.dataframe[0].value["id"]) == first
+
+    # One row block holds the pager (four columns would be five blocks on every run).
+    def holders(node, found):
+        children = list(getattr(node, "children", {}).values())
+        kinds = [getattr(c, "type", "") for c in children]
+        if "selectbox" in kinds and kinds.count("button") == 2 and "markdown" in kinds:
+            found.append(getattr(node, "type", ""))
+        for child in children:
+            holders(child, found)
+        return found
+
+    assert holders(at._tree.main, []) == ["flex_container"]
