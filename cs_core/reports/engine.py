@@ -48,7 +48,7 @@ def _prop(obj: str, name: str, label: str, kind: str, labels: dict | None = None
     )
 
 
-def _uses(report: Report, name: str) -> bool:
+def uses(report: Report, name: str) -> bool:
     """Whether the report's measure, dimensions or filters name the property ``name`` (a costly
     column is computed only then)."""
     conditions = [
@@ -77,7 +77,7 @@ def _source(con: duckdb.DuckDBPyConnection, report: Report) -> _Source:
         }
         props["owner"] = _prop("tasks", "owner", "Owner", "user")
         props["record"] = _prop("tasks", "record", "Record", "string")
-        record = linked_title_sql(con, "t") if _uses(report, "record") else "NULL::VARCHAR"
+        record = linked_title_sql(con, "t") if uses(report, "record") else "NULL::VARCHAR"
         sql = f"(SELECT t.*, t.owner_id AS owner, {record} AS record FROM tasks t)"
         return _Source(sql, [], props, "owner", None)
     if kind == "activities":
@@ -89,7 +89,7 @@ def _source(con: duckdb.DuckDBPyConnection, report: Report) -> _Source:
         }  # fmt: skip
         sql = (f"(SELECT a.*, a.user_id AS user, coalesce({title_sql(con, 'contacts', 'c')}, co.name) AS record "
                "FROM activities a LEFT JOIN contacts c ON c.id = a.contact_id LEFT JOIN companies co ON co.id = a.company_id)"
-               if _uses(report, "record") else "(SELECT a.*, a.user_id AS user, NULL::VARCHAR AS record FROM activities a)")  # fmt: skip
+               if uses(report, "record") else "(SELECT a.*, a.user_id AS user, NULL::VARCHAR AS record FROM activities a)")  # fmt: skip
         return _Source(sql, [], props, "user", None)
     if kind == "health":
         from cs_core.health.profiles import get_profile

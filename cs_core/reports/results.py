@@ -22,9 +22,11 @@ from cs_core.users import Action, User, require
 DEFAULT_LIMIT_S = 10.0
 LIMIT_RANGE_S = (1.0, 300.0)
 SETTINGS_KEY = "reports"
-# Read by every source: names, the catalog, settings, and what filters may look up.
-COMMON = ("users", "teams", "objects", "properties", "settings", "associations", "property_history",
-          "pipelines", "stages", "sequence_enrollments")  # fmt: skip
+# Read by every source: names (users, teams, pipelines, stages) and the catalog and settings.
+COMMON = ("users", "teams", "objects", "properties", "settings", "pipelines", "stages")
+# What a filter looks up in another table: read only by a report whose filters use it.
+_LOOKED_UP = {"assigned_to_me_in_last_days": "property_history"}  # by operator
+_IMPORT_RUNS = "import_run_records"  # the records of an import (filters.IMPORT_RUN)
 CACHE_SIZE = 512
 
 _cache: OrderedDict = OrderedDict()
@@ -50,18 +52,37 @@ def save_time_limit(con: duckdb.DuckDBPyConnection, *, actor: User, seconds: flo
 
 
 def tables_read(con: duckdb.DuckDBPyConnection, report: Report) -> set[str]:
-    """The tables whose versions key the report's cached result."""
+    """The tables whose versions key the report's cached result: those its query reads (as
+    :mod:`cs_core.reports.engine` builds it), so a write to any other leaves it kept. A chart
+    of activities is kept through a team's task and property edits; one whose filters look up
+    property history is not."""
     tables = set(COMMON)
     kind, target = report.kind, report.target
+    for group in report.filters or []:
+        for cond in group if isinstance(group, list) else []:
+            if isinstance(cond, dict):
+                tables.add(_LOOKED_UP.get(cond.get("operator"), ""))
+                if cond.get("property") == filters.IMPORT_RUN:
+                    tables.add(_IMPORT_RUNS)
     if kind == "object":
         tables.add(target)
-    elif kind in ("tasks", "activities"):
-        tables |= {kind, "contacts", "companies"} | {
-            o.name for o in list_objects(con, enabled_only=False)
-        }
+    elif kind == "tasks":
+        tables.add("tasks")
+        if engine.uses(report, "record"):  # the task's record's name, of any object
+            tables |= {o.name for o in list_objects(con, enabled_only=False)}
+    elif kind == "activities":
+        tables.add("activities")
+        if engine.uses(report, "record"):  # the activity's contact or company by name
+            tables |= {"contacts", "companies"}
     elif kind == "health":
-        tables |= {"health_scores", "health_profiles", "health_profile_versions"}
-        tables |= {o.name for o in list_objects(con, enabled_only=False)}
+        from cs_core.health.profiles import get_profile
+
+        profile = get_profile(con, name=target)
+        tables |= {"health_scores", "health_current", "health_profiles", "health_profile_versions"}
+        if profile is not None:
+            tables.add(profile.object)
+        else:  # refused by the engine; keyed on every object meanwhile
+            tables |= {o.name for o in list_objects(con, enabled_only=False)}
     elif kind == "retention":
         tables |= {target, get_customer_settings(con).object}
     return {t for t in tables if t}

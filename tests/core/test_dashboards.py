@@ -176,6 +176,74 @@ def test_results_are_cached_until_a_table_they_read_is_written(demo_con, user, m
     assert dict(fresh.rows)[stage] == dict(first.rows)[stage] - 1
 
 
+def test_a_result_is_kept_through_writes_to_tables_its_query_does_not_read(
+    demo_con, user, monkeypatch
+):
+    """A team's day (property edits with their history rows, tasks completed, deals moved)
+    leaves a chart of activities kept; a filter that looks up property history, a task's
+    record by name, and a health profile's object and current scores key their reports too."""
+    from cs_core import record_values, task_actions
+
+    results.clear()
+    runs = []
+    real = engine.run
+    monkeypatch.setattr(
+        engine, "run", lambda cur, report, **k: runs.append(report.name) or real(cur, report, **k)
+    )
+    reports = {
+        "activities": parse({"name": "activities", "source": "activities", "measure": {"op": "count"},
+                             "dimensions": [{"property": "activity_type"}], "chart": "bar"}),
+        "assigned": parse({"name": "assigned", "source": "object:companies", "measure": {"op": "count"},
+                           "filters": [[{"property": "$owner", "operator": "assigned_to_me_in_last_days",
+                                         "value": 30}]], "chart": "number"}),
+        "tasks": parse({"name": "tasks", "source": "tasks", "measure": {"op": "count"},
+                        "dimensions": [{"property": "status"}], "chart": "bar"}),
+        "tasks by record": parse({"name": "tasks by record", "source": "tasks", "measure": {"op": "count"},
+                                  "dimensions": [{"property": "record"}], "limit": 5, "chart": "bar"}),
+        "health": parse({"name": "health", "source": "health:Enterprise and Mid-Market", "measure": {"op": "count"},
+                         "dimensions": [{"property": "category"}], "chart": "bar"}),
+    }  # fmt: skip
+
+    def recomputed(change) -> set[str]:
+        for report in reports.values():
+            results.result(demo_con, report, now=NOW, user=user(CSM))
+        runs.clear()
+        change()
+        for report in reports.values():
+            results.result(demo_con, report, now=NOW, user=user(CSM))
+        return set(runs)
+
+    def ticked() -> None:
+        task_id = demo_con.execute("SELECT min(id) FROM tasks WHERE status = 'open'").fetchone()[0]
+        task_actions.complete(
+            demo_con, actor=user(CSM), selection=task_actions.Selection(ids=(task_id,)), now=NOW
+        )
+
+    assert recomputed(lambda: None) == set()
+    deal = demo_con.execute("SELECT id FROM deals WHERE pipeline_id = 1 LIMIT 1").fetchone()[0]
+    assert recomputed(lambda: db.write(demo_con, lambda cur: cur.execute(
+        "UPDATE deals SET amount = amount + 1 WHERE id = ?", [deal]))) == {"tasks by record"}  # fmt: skip
+    assert recomputed(ticked) == {
+        "tasks",
+        "tasks by record",
+        "assigned",
+    }  # (the status's history row)
+    # A property edit writes the company and its history row: the history lookup, the task's
+    # record's name and the profile's object are read again; the activities are not.
+    assert recomputed(lambda: record_values.update_property(
+        demo_con, actor=user(CSM), object_name="companies", record_id=1, property_name="nps",
+        value="3", now=NOW)) == {"assigned", "tasks by record", "health"}  # fmt: skip
+    assert recomputed(lambda: db.write(demo_con, lambda cur: cur.execute(
+        "UPDATE property_history SET changed_at = changed_at WHERE id = (SELECT min(id) FROM property_history)"
+    ))) == {"assigned"}  # fmt: skip
+    assert recomputed(lambda: db.write(demo_con, lambda cur: cur.execute(
+        "UPDATE health_current SET score = score WHERE record_id = (SELECT min(record_id) FROM health_current)"
+    ))) == {"health"}  # fmt: skip
+    assert recomputed(lambda: db.write(demo_con, lambda cur: cur.execute(
+        "UPDATE activities SET subject = subject WHERE id = (SELECT min(id) FROM activities)"
+    ))) == {"activities"}  # fmt: skip
+
+
 def test_viewers_in_one_zone_share_a_result_unless_its_filters_name_the_acting_user(
     demo_con, user, monkeypatch
 ):
