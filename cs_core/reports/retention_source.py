@@ -58,11 +58,11 @@ def _range(grain: str, today: date) -> tuple[date, date]:
 _periods: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 _KEEP = 32
-_READS = ("associations", "settings", "properties", "objects")
+READS = ("associations", "settings", "properties", "objects")  # beside its lines and accounts
 
 
 def _computed(con, source, grain: str, first: date, last: date):
-    tables = {source.object, source.account_object, *_READS}
+    tables = {source.object, source.account_object, *READS}
     key = (
         db.database_path(con),
         repr(source),

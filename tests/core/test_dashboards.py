@@ -181,7 +181,8 @@ def test_a_result_is_kept_through_writes_to_tables_its_query_does_not_read(
 ):
     """A team's day (property edits with their history rows, tasks completed, deals moved)
     leaves a chart of activities kept; a filter that looks up property history, a task's
-    record by name, and a health profile's object and current scores key their reports too."""
+    record by name, a health profile's object and current scores, and a retention's links
+    between lines and accounts key their reports too."""
     from cs_core import record_values, task_actions
 
     results.clear()
@@ -202,6 +203,8 @@ def test_a_result_is_kept_through_writes_to_tables_its_query_does_not_read(
                                   "dimensions": [{"property": "record"}], "limit": 5, "chart": "bar"}),
         "health": parse({"name": "health", "source": "health:Enterprise and Mid-Market", "measure": {"op": "count"},
                          "dimensions": [{"property": "category"}], "chart": "bar"}),
+        "nrr": parse({"name": "nrr", "source": "retention:subscriptions", "measure": {"op": "nrr"},
+                      "dimensions": [{"property": "period", "grain": "quarter"}], "chart": "line"}),
     }  # fmt: skip
 
     def recomputed(change) -> set[str]:
@@ -229,10 +232,11 @@ def test_a_result_is_kept_through_writes_to_tables_its_query_does_not_read(
         "assigned",
     }  # (the status's history row)
     # A property edit writes the company and its history row: the history lookup, the task's
-    # record's name and the profile's object are read again; the activities are not.
+    # record's name, the profile's object and the retention's accounts are read again; the
+    # activities are not.
     assert recomputed(lambda: record_values.update_property(
         demo_con, actor=user(CSM), object_name="companies", record_id=1, property_name="nps",
-        value="3", now=NOW)) == {"assigned", "tasks by record", "health"}  # fmt: skip
+        value="3", now=NOW)) == {"assigned", "tasks by record", "health", "nrr"}  # fmt: skip
     assert recomputed(lambda: db.write(demo_con, lambda cur: cur.execute(
         "UPDATE property_history SET changed_at = changed_at WHERE id = (SELECT min(id) FROM property_history)"
     ))) == {"assigned"}  # fmt: skip
@@ -242,6 +246,11 @@ def test_a_result_is_kept_through_writes_to_tables_its_query_does_not_read(
     assert recomputed(lambda: db.write(demo_con, lambda cur: cur.execute(
         "UPDATE activities SET subject = subject WHERE id = (SELECT min(id) FROM activities)"
     ))) == {"activities"}  # fmt: skip
+    # A subscription moved to another account: the retention's links between lines and accounts.
+    assert recomputed(lambda: db.write(demo_con, lambda cur: cur.execute(
+        "UPDATE associations SET to_id = to_id WHERE from_object = 'subscriptions' "
+        "AND from_id = (SELECT min(from_id) FROM associations WHERE from_object = 'subscriptions')"
+    ))) == {"nrr"}  # fmt: skip
 
 
 def test_viewers_in_one_zone_share_a_result_unless_its_filters_name_the_acting_user(
