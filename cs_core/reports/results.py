@@ -58,12 +58,16 @@ def tables_read(con: duckdb.DuckDBPyConnection, report: Report) -> set[str]:
     property history is not."""
     tables = set(COMMON)
     kind, target = report.kind, report.target
-    for group in report.filters or []:
-        for cond in group if isinstance(group, list) else []:
-            if isinstance(cond, dict):
-                tables.add(_LOOKED_UP.get(cond.get("operator"), ""))
-                if cond.get("property") == filters.IMPORT_RUN:
-                    tables.add(_IMPORT_RUNS)
+    try:
+        conditions = [
+            c for g in filters.normalise(report.filters) for c in g if isinstance(c, dict)
+        ]
+    except filters.FilterError:  # refused when it runs; keyed on every lookup meanwhile
+        conditions = [{"operator": op} for op in _LOOKED_UP] + [{"property": filters.IMPORT_RUN}]
+    for cond in conditions:  # as filters.compile_filter reads them (a flat list is one group)
+        tables.add(_LOOKED_UP.get(cond.get("operator"), ""))
+        if cond.get("property") == filters.IMPORT_RUN:
+            tables.add(_IMPORT_RUNS)
     if kind == "object":
         tables.add(target)
     elif kind == "tasks":
