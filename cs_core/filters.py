@@ -54,7 +54,7 @@ from cs_core.records import Property
 from cs_core.sql import col as sql_col
 
 __all__ = ["IMPORT_RUN", "ME", "OWNER", "Compiled", "FilterError", "applicable", "compile_filter", "describe",
-           "known_sql", "normalise", "uses_me", "validate"]  # fmt: skip
+           "known_sql", "normalise", "tables_looked_up", "uses_me", "validate"]  # fmt: skip
 
 OPERATORS = (
     "eq", "neq", "gt", "gte", "lt", "lte", "between", "in", "not_in", "contains",
@@ -89,6 +89,9 @@ DATE_OPERATOR_LABELS = {"gt": "is after", "gte": "is on or after", "lt": "is bef
                         "lte": "is on or before"}  # fmt: skip
 OWNER = "$owner"
 IMPORT_RUN = "$import_run"  # {"property": IMPORT_RUN, "operator": "eq", "value": run id}
+ASSIGNED = "assigned_to_me_in_last_days"
+# The tables a condition reads beside the listed records' own (tables_looked_up).
+_IMPORT_RUNS, _HISTORY = "import_run_records", "property_history"
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,7 @@ def _condition(cond: Mapping, props: Mapping[str, Property], *, alias: str, toda
             0 < run < 2**63
         ):  # fmt: skip
             raise FilterError("An import filter names one import by its number.")
-        return Compiled(f"{alias}.id IN (SELECT record_id FROM import_run_records WHERE run_id = ? "
+        return Compiled(f"{alias}.id IN (SELECT record_id FROM {_IMPORT_RUNS} WHERE run_id = ? "
                         "AND object = ?)", [run, object_name])  # fmt: skip
     if name == OWNER:
         if owner is None:
@@ -236,13 +239,13 @@ def _condition(cond: Mapping, props: Mapping[str, Property], *, alias: str, toda
         return Compiled(f"({known} AND {col} BETWEEN ? AND ?)",
                         [_shift(today, first, prop), _shift(today, last, prop)])  # fmt: skip
     days = days_value(prop, value)
-    if op == "assigned_to_me_in_last_days":
+    if op == ASSIGNED:
         user = scalar(prop, ME, me)
         if days == 0:
             return Compiled("FALSE", [])
         since = clock.day_start(_shift(today, 1 - days, prop), time_zone)
         return Compiled(
-            f"({sql_col(alias, prop.name)} = ? AND {alias}.id IN (SELECT record_id FROM property_history "
+            f"({sql_col(alias, prop.name)} = ? AND {alias}.id IN (SELECT record_id FROM {_HISTORY} "
             "WHERE object = ? AND property = ? AND new_value = ? AND changed_at >= ?))",
             [user, object_name, prop.name, str(user), since],
         )  # fmt: skip
@@ -286,6 +289,18 @@ def compile_filter(spec, props: Mapping[str, Property], *, today: date, time_zon
         for c in compiled:
             params += c.params
     return Compiled("(" + " OR ".join(parts) + ")", params)
+
+
+def tables_looked_up(spec) -> set[str]:
+    """The tables the compiled filter reads beside the listed records' own (what a cache keyed
+    on a query's tables must add): the change history for "assigned to me in the last N days",
+    an import's records for the import filter. A spec that cannot compile: both."""
+    try:
+        conditions = [c for g in normalise(spec) for c in g if isinstance(c, Mapping)]
+    except FilterError:
+        return {_HISTORY, _IMPORT_RUNS}
+    found = {_HISTORY for c in conditions if c.get("operator") == ASSIGNED}
+    return found | {_IMPORT_RUNS for c in conditions if c.get("property") == IMPORT_RUN}
 
 
 def applicable(

@@ -24,9 +24,6 @@ LIMIT_RANGE_S = (1.0, 300.0)
 SETTINGS_KEY = "reports"
 # Read by every source: names (users, teams, pipelines, stages) and the catalog and settings.
 COMMON = ("users", "teams", "objects", "properties", "settings", "pipelines", "stages")
-# What a filter looks up in another table: read only by a report whose filters use it.
-_LOOKED_UP = {"assigned_to_me_in_last_days": "property_history"}  # by operator
-_IMPORT_RUNS = "import_run_records"  # the records of an import (filters.IMPORT_RUN)
 CACHE_SIZE = 512
 
 _cache: OrderedDict = OrderedDict()
@@ -58,16 +55,7 @@ def tables_read(con: duckdb.DuckDBPyConnection, report: Report) -> set[str]:
     property history is not."""
     tables = set(COMMON)
     kind, target = report.kind, report.target
-    try:
-        conditions = [
-            c for g in filters.normalise(report.filters) for c in g if isinstance(c, dict)
-        ]
-    except filters.FilterError:  # refused when it runs; keyed on every lookup meanwhile
-        conditions = [{"operator": op} for op in _LOOKED_UP] + [{"property": filters.IMPORT_RUN}]
-    for cond in conditions:  # as filters.compile_filter reads them (a flat list is one group)
-        tables.add(_LOOKED_UP.get(cond.get("operator"), ""))
-        if cond.get("property") == filters.IMPORT_RUN:
-            tables.add(_IMPORT_RUNS)
+    tables |= filters.tables_looked_up(report.filters)  # only when a filter looks them up
     if kind == "object":
         tables.add(target)
     elif kind == "tasks":

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from cs_core import db, records
+from cs_core import db, filters, records
 from cs_core.filters import FilterError, compile_filter, describe, normalise
 
 TODAY = date(2026, 11, 28)
@@ -245,3 +245,15 @@ def test_uses_me_is_true_for_every_filter_whose_records_depend_on_the_acting_use
     assert (
         uses_me("not json") is True
     )  # unreadable: counted as naming the user (and refused when run)
+
+
+def test_a_filter_names_the_tables_it_looks_up_beside_the_records_own():
+    """What a cache keyed on a query's tables adds for its filter (cs_core.reports.results)."""
+    assigned = {"property": "$owner", "operator": "assigned_to_me_in_last_days", "value": 30}
+    run = {"property": filters.IMPORT_RUN, "operator": "eq", "value": 4}
+    plain = {"property": "segment", "operator": "eq", "value": "Enterprise"}
+    assert filters.tables_looked_up([[plain]]) == set()
+    assert filters.tables_looked_up([[plain], [assigned]]) == {"property_history"}
+    assert filters.tables_looked_up([assigned, plain]) == {"property_history"}  # one flat group
+    assert filters.tables_looked_up([[run]]) == {"import_run_records"}
+    assert filters.tables_looked_up("not json") == {"property_history", "import_run_records"}
