@@ -15,7 +15,8 @@ A turn is for short work. A run gives its turn up, and carries on without one:
 A thread that never took a turn (the daily job, the command line, tests) is not counted.
 ``CS_CONCURRENT_RUNS`` sets how many runs go at once; 0 lets every run go.
 
-Background work (a backup's copy) runs at the lowest CPU priority: :func:`in_background`.
+Background work (a backup's folding of the log into its copy) runs at the lowest CPU
+priority: :func:`in_background`.
 
 Waits are untimed waits on a condition and the overseer of long turns sleeps in short
 steps on the monotonic clock: no timed lock, which a moved clock (faketime) stretches.
@@ -192,8 +193,8 @@ BACKGROUND_NICE = 19  # the lowest CPU priority (Linux): the sessions' runs go f
 
 
 def in_background(work: Callable[[], T]) -> T:
-    """``work()`` on a thread of its own at the lowest CPU priority, waited for: a copy of the
-    workspace (a backup) takes the cores the sessions leave, instead of half of them. Its result,
+    """``work()`` on a thread of its own at the lowest CPU priority, waited for: a backup's work on
+    its copy takes the cores the sessions leave, instead of half of them. Its result,
     or its exception. Where threads have no priority of their own it runs as it is.
 
     A thread of its own because a thread's priority can be lowered but not raised again

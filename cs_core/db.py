@@ -324,6 +324,22 @@ def write(con: duckdb.DuckDBPyConnection, fn, *args, **kwargs):
         return fn(cur, *args, **kwargs)
 
 
+@contextmanager
+def still_file(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[Path, Path]]:
+    """The workspace's file and its log (``.wal``), kept still while the block runs.
+
+    The write turn is held, so no transaction of this process commits, and DuckDB changes the
+    file and its log only in a commit (a checkpoint too runs in one): the two copied in the
+    block are the workspace at one moment, its last commit. Readers carry on. Not a checkpoint
+    first: one waits for every read transaction to end, and a cursor left holding a result
+    (an idle session's) holds one open. Keep the block short: writers wait for it."""
+    path = database_path(con)
+    if path == "in memory":
+        raise WorkspaceError("An in-memory workspace has no file to copy.")
+    with _write_turn():
+        yield Path(path), Path(f"{path}.wal")
+
+
 def data_version(con: duckdb.DuckDBPyConnection) -> int:
     """A number that every committed write increases."""
     snapshot.note((snapshot.DATA,))

@@ -103,7 +103,10 @@ def _contents(path: Path) -> dict[str, list[tuple]]:
             "SELECT 'view', sql FROM duckdb_views() WHERE NOT internal UNION ALL "
             "SELECT 'index', sql FROM duckdb_indexes() UNION ALL "
             "SELECT 'type', type_name || CAST(labels AS VARCHAR) FROM duckdb_types() "
-            "WHERE NOT internal ORDER BY ALL"
+            "WHERE NOT internal UNION ALL "
+            "SELECT 'sequence', sql FROM duckdb_sequences() UNION ALL "
+            "SELECT 'macro', macro_definition FROM duckdb_functions() WHERE NOT internal "
+            "ORDER BY ALL"
         ).fetchall()
         return found
     finally:
@@ -136,6 +139,9 @@ def test_a_backup_restores_every_table_exactly(demo_path, tmp_path):
                 "parent BIGINT REFERENCES extra.parents (id), note VARCHAR DEFAULT 'x')")  # fmt: skip
     con.execute("INSERT INTO extra.parents VALUES (1, 'a'), (2, 'b')")
     con.execute("INSERT INTO extra.children (id, parent) VALUES (10, 1), (11, 2), (12, NULL)")
+    con.execute("CREATE SEQUENCE numbers START 5")
+    assert con.execute("SELECT nextval('numbers'), nextval('numbers')").fetchone() == (5, 6)
+    con.execute("CREATE MACRO twice(x) AS x * 2")
     con.close()
     before = _contents(demo_path)
     assert len(before) > 40 and all(before[t] for t in ("main.companies", "main.activities"))
@@ -160,6 +166,8 @@ def test_a_backup_restores_every_table_exactly(demo_path, tmp_path):
     # The restored file is a workspace the app opens as it is.
     con = db.open_workspace(tmp_path / "restored.duckdb")
     assert db.schema_version(con) == db.latest_version()
+    # The sequence goes on from where it was, the macro works.
+    assert con.execute("SELECT nextval('numbers'), twice(21)").fetchone() == (7, 42)
     con.close()
 
 
@@ -323,9 +331,20 @@ def test_an_older_backup_is_brought_up_to_date_as_it_is_restored(demo_path, tmp_
     con.close()
 
 
-def test_what_a_backup_cannot_copy_is_refused_by_name(demo_con, tmp_path):
-    demo_con.execute("CREATE SEQUENCE numbers")
-    with pytest.raises(backup.BackupError, match=r"cannot copy \(sequence numbers\)"):
+def test_a_write_that_skips_the_write_turn_during_the_copy_fails_the_backup(demo_con, tmp_path,
+                                                                          monkeypatch):  # fmt: skip
+    """The app's writes wait for the copy; one that did not (a program of its own on the
+    connection) would tear it: refused, no file left, logged as failed."""
+    real = shutil.copyfile
+
+    def copy_while_written(source, target):
+        demo_con.cursor().execute(
+            "UPDATE counters SET value = value + 1 WHERE name = 'data_version'"
+        )
+        return real(source, target)
+
+    monkeypatch.setattr(backup.shutil, "copyfile", copy_while_written)
+    with pytest.raises(backup.BackupError, match="the workspace was written while it was copied"):
         backup.back_up(demo_con, actor=backup.OPERATOR, folder=tmp_path / "b", now=NOW,
                        trigger="command line")  # fmt: skip
     assert os.listdir(tmp_path / "b") == []  # no file, whole or partial
@@ -405,10 +424,47 @@ def test_a_long_folder_path_still_reaches_the_app(tmp_path, demo_template):
     assert not backup_service.socket_path(path).exists()
 
 
+def test_writers_wait_for_the_copy_only_and_find_their_changes_after_it(demo_con, tmp_path,
+                                                                      monkeypatch):  # fmt: skip
+    """The copy is the file and its log as the last commit left them, the log folded into the
+    copy; a write asked for during the copy waits, then commits on top of it."""
+    import threading
+
+    # Committed to the log, not yet to the file: the copy must carry the log.
+    demo_con.execute("UPDATE companies SET name = 'Before the copy' WHERE id = 1")
+    assert Path(f"{db.database_path(demo_con)}.wal").stat().st_size > 0
+    seen, real = {}, shutil.copyfile
+
+    def write() -> None:
+        db.write(demo_con, lambda cur: cur.execute(
+            "UPDATE companies SET name = 'During the copy' WHERE id = 1"))  # fmt: skip
+
+    def copy(source, target):
+        seen["writer"] = writer = threading.Thread(target=write)
+        writer.start()
+        writer.join(0.5)
+        seen["held back"] = writer.is_alive()
+        return real(source, target)
+
+    monkeypatch.setattr(backup.shutil, "copyfile", copy)
+    made = backup.back_up(demo_con, actor=backup.OPERATOR, folder=tmp_path / "b", now=NOW,
+                          trigger="command line")  # fmt: skip
+    seen["writer"].join()
+    assert seen["held back"] is True
+    assert not Path(f"{made.file}.wal").exists()  # one file: the log is in it
+    with duckdb.connect(made.file, read_only=True) as copied:
+        assert copied.execute("SELECT name FROM companies WHERE id = 1").fetchone() == (
+            "Before the copy",
+        )
+    assert demo_con.execute("SELECT name FROM companies WHERE id = 1").fetchone() == (
+        "During the copy",
+    )
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="thread priorities are Linux's")
-def test_the_copy_runs_at_the_lowest_priority_and_the_caller_keeps_its_own(demo_con, tmp_path,
-                                                                           monkeypatch):  # fmt: skip
-    """The sessions keep their speed while a backup copies: its copy takes the cores they leave."""
+def test_the_log_is_folded_into_the_copy_at_the_lowest_priority(demo_con, tmp_path, monkeypatch):
+    """The sessions keep their speed while the copy's log is replayed (after the daily job,
+    tens of MB): that work takes the cores they leave, and the caller keeps its own priority."""
     import threading
 
     from cs_core import admission
@@ -417,8 +473,8 @@ def test_the_copy_runs_at_the_lowest_priority_and_the_caller_keeps_its_own(demo_
         return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
 
     seen = []
-    real = backup._copy_workspace
-    monkeypatch.setattr(backup, "_copy_workspace", lambda *a: seen.append(niceness()) or real(*a))
+    real = backup._fold_log
+    monkeypatch.setattr(backup, "_fold_log", lambda *a: seen.append(niceness()) or real(*a))
     mine = niceness()
     made = backup.back_up(demo_con, actor=backup.OPERATOR, folder=tmp_path / "b", now=NOW,
                           trigger="command line")  # fmt: skip
