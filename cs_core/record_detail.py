@@ -93,13 +93,17 @@ def activities(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int,
     if types:
         where += " AND list_contains(?, a.activity_type)"
         params.append(list(types))
-    # The page's activities (the record's index finds them), then the names of their contacts
-    # and users by id: joined in one statement, DuckDB would scan every activity and contact.
-    # Times are turned to local ones here: for a page of rows, DuckDB's time-zone function
-    # costs more than the whole index lookup.
+    # The record's activities (its index finds them), then the page of them, then the names of
+    # their contacts and users by id: joined in one statement, DuckDB would scan every activity
+    # and contact. The record's rows are gathered first (a materialised CTE) because DuckDB
+    # turns a filter with ORDER BY ... LIMIT into a scan of every activity for the top rows
+    # (6 ms at M, against 1 ms). Times are turned to local ones here: for a page of rows,
+    # DuckDB's time-zone function costs more than the whole index lookup.
     rows = con.execute(
-        "SELECT a.occurred_at, a.activity_type, a.subject, a.contact_id, a.user_id "
-        f"FROM activities a WHERE {where} ORDER BY a.occurred_at DESC, a.id DESC LIMIT ? OFFSET ?",
+        "WITH mine AS MATERIALIZED (SELECT a.id, a.occurred_at, a.activity_type, a.subject, "
+        f"a.contact_id, a.user_id FROM activities a WHERE {where}) "
+        "SELECT occurred_at, activity_type, subject, contact_id, user_id FROM mine "
+        "ORDER BY occurred_at DESC, id DESC LIMIT ? OFFSET ?",
         [*params, limit, offset]).fetchall()  # fmt: skip
     contacts = {r[3] for r in rows if r[3] is not None}
     people = {r[4] for r in rows if r[4] is not None}
