@@ -215,28 +215,30 @@ def get_task(con: duckdb.DuckDBPyConnection, task_id: int) -> Task | None:
 
 
 def record_tasks(con: duckdb.DuckDBPyConnection, object_name: str, record_id: int, *,
-                 time_zone: str = "UTC", limit: int = 50) -> pd.DataFrame:  # fmt: skip
+                 time_zone: str = "UTC", limit: int = 50, open_only: bool = False) -> pd.DataFrame:  # fmt: skip
     """The record's tasks for its timeline, open ones first by due time, then completed ones
-    newest first; times in ``time_zone``."""
+    newest first; times in ``time_zone``. ``open_only`` (a preview): the open ones, without
+    the status and completion columns."""
     rows = con.execute(
         "SELECT t.title, t.task_type, t.status, t.priority, t.due_at, t.completed_at, u.name "
         "FROM tasks t LEFT JOIN users u ON u.id = t.owner_id WHERE t.object = ? AND t.record_id = ? "
-        "ORDER BY t.status = 'completed', CASE WHEN t.status = 'open' THEN t.due_at END, "
+        + ("AND t.status = 'open' " if open_only else "")
+        + "ORDER BY t.status = 'completed', CASE WHEN t.status = 'open' THEN t.due_at END, "
         "t.completed_at DESC, t.id LIMIT ?",
         [object_name, record_id, limit],
     ).fetchall()  # fmt: skip
-    return pd.DataFrame(
-        {
-            "Task": [r[0] for r in rows],
-            "Type": [TYPES.get(r[1], r[1]) for r in rows],
-            "Status": [STATUSES.get(r[2], r[2]) for r in rows],
-            "Priority": [PRIORITIES.get(r[3], r[3]) for r in rows],
-            "Due": [clock.local(r[4], time_zone) for r in rows],
-            "Completed": [clock.local(r[5], time_zone) for r in rows],
-            "Assigned to": [r[6] for r in rows],
-        },
-        columns=["Task", "Type", "Status", "Priority", "Due", "Completed", "Assigned to"],
-    )
+    columns = {
+        "Task": [r[0] for r in rows],
+        "Type": [TYPES.get(r[1], r[1]) for r in rows],
+        "Status": [STATUSES.get(r[2], r[2]) for r in rows],
+        "Priority": [PRIORITIES.get(r[3], r[3]) for r in rows],
+        "Due": [clock.local(r[4], time_zone) for r in rows],
+        "Completed": [clock.local(r[5], time_zone) for r in rows],
+        "Assigned to": [r[6] for r in rows],
+    }
+    if open_only:
+        del columns["Status"], columns["Completed"]
+    return pd.DataFrame(columns, columns=list(columns))
 
 
 # --- creating --------------------------------------------------------------------------

@@ -361,11 +361,9 @@ def record_page(con: duckdb.DuckDBPyConnection, *, object_name: str, record_id: 
 def _tasks_block(con, object_name: str, record_id: int, *, prefix: str, time_zone: str,
                  open_only: bool = False) -> None:  # fmt: skip
     """The record's tasks (the preview: its open ones), due times in the user's zone."""
-    frame = tasks.record_tasks(con, object_name, record_id, time_zone=time_zone)
-    if open_only:
-        frame = frame[frame["Status"] == tasks.STATUSES["open"]].drop(
-            columns=["Status", "Completed"]
-        )
+    frame = tasks.record_tasks(
+        con, object_name, record_id, time_zone=time_zone, open_only=open_only
+    )
     st.markdown("**Open tasks**" if open_only else "**Tasks**")
     if frame.empty:
         st.caption("No open tasks." if open_only else "No tasks yet.")

@@ -243,3 +243,27 @@ def test_days_from_today_compares_local_days():
         with pytest.raises(filters.FilterError):
             filters.compile_filter([[{"property": "due_at", "operator": "days_from_today", "value": bad}]],
                                    {"due_at": due}, today=date(2026, 11, 27))  # fmt: skip
+
+
+def test_a_records_tasks_open_first_and_the_previews_open_ones_only(con):
+    def fill(cur):
+        _task(cur, 1, datetime(2026, 11, 30, 9, 0), title="Later", object="companies", record_id=5)
+        _task(cur, 2, datetime(2026, 11, 27, 9, 0), title="Sooner", object="companies", record_id=5)
+        _task(cur, 3, datetime(2026, 11, 26, 9, 0), title="Done", status="completed",
+              object="companies", record_id=5)  # fmt: skip
+        _task(
+            cur, 4, datetime(2026, 11, 25, 9, 0), title="Another's", object="companies", record_id=6
+        )
+        cur.execute(
+            "UPDATE tasks SET completed_at = ? WHERE id = 3", [datetime(2026, 11, 26, 10, 0)]
+        )
+
+    db.write(con, fill)
+    every = tasks.record_tasks(con, "companies", 5, time_zone="Europe/London")
+    assert list(every["Task"]) == ["Sooner", "Later", "Done"]
+    assert list(every["Status"]) == [tasks.STATUSES["open"]] * 2 + [tasks.STATUSES["completed"]]
+    shown = tasks.record_tasks(con, "companies", 5, time_zone="Europe/London", open_only=True)
+    assert list(shown.columns) == ["Task", "Type", "Priority", "Due", "Assigned to"]
+    assert list(shown["Task"]) == ["Sooner", "Later"]
+    assert list(shown["Assigned to"]) == ["Dana Park"] * 2
+    assert shown["Due"].tolist() == [datetime(2026, 11, 27, 9, 0), datetime(2026, 11, 30, 9, 0)]
