@@ -15,7 +15,6 @@ from cs_core import clock, db, filters, table_versions
 from cs_core.records import list_objects
 from cs_core.reports import engine, retention_source
 from cs_core.reports.definition import Report, ReportError
-from cs_core.settings import get_customer_settings
 from cs_core.settings_store import UNSEEN, save, stored
 from cs_core.users import Action, User, require
 
@@ -75,8 +74,8 @@ def tables_read(con: duckdb.DuckDBPyConnection, report: Report) -> set[str]:
             tables.add(profile.object)
         else:  # refused by the engine; keyed on every object meanwhile
             tables |= {o.name for o in list_objects(con, enabled_only=False)}
-    elif kind == "retention":  # its lines, their accounts and the links between them
-        tables |= {target, get_customer_settings(con).object, *retention_source.READS}
+    elif kind == "retention":  # its lines and the links to their accounts (never their rows)
+        tables |= {target, *retention_source.READS}
     return {t for t in tables if t}
 
 

@@ -58,11 +58,13 @@ def _range(grain: str, today: date) -> tuple[date, date]:
 _periods: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 _KEEP = 32
-READS = ("associations", "settings", "properties", "objects")  # beside its lines and accounts
+# Beside its lines: a period's figures link lines to accounts through the associations and
+# never read an account's row (an edit of a company changes none of them).
+READS = ("associations", "settings", "properties", "objects")
 
 
 def _computed(con, source, grain: str, first: date, last: date):
-    tables = {source.object, source.account_object, *READS}
+    tables = {source.object, *READS}
     key = (
         db.database_path(con),
         repr(source),
