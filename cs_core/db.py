@@ -268,7 +268,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
             tracked = table_versions.Tracked(cur)
             try:
                 yield tracked
-                table_versions.bump(cur, tracked.touched)
+                table_versions.bump(cur, tracked.touched, tracked.owners())
                 cur.execute("UPDATE counters SET value = value + 1 WHERE name = 'data_version'")
             except BaseException:
                 _rollback(cur)

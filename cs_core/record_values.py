@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import duckdb
 import pandas as pd
 
-from cs_core import changes, clock, db
-from cs_core.records import Property, get_object, get_property, list_objects, list_properties
+from cs_core import changes, clock, db, table_versions
+from cs_core.records import (
+    TASKS,
+    Property,
+    get_object,
+    get_property,
+    list_objects,
+    list_properties,
+)
+from cs_core.settings import get_customer_settings
 from cs_core.sql import col, id_list, ident, literal
 from cs_core.users import Action, User, require
 
@@ -214,6 +223,15 @@ def write_change(cur, *, object_name: str, record_id: int, prop: str, old, new, 
     return change
 
 
+def _owner_column(cur, object_name: str) -> str | None:
+    """The column that says whose record it is, for the tables reads are scoped on by owner
+    (cs_core.snapshot.scoped): a task's owner, the account object's owner property."""
+    if object_name == TASKS:
+        return "owner_id"
+    chosen = get_customer_settings(cur)
+    return chosen.owner_property if object_name == chosen.object else None
+
+
 def update_property(con: duckdb.DuckDBPyConnection, *, actor: User, object_name: str, record_id: int,
                     property_name: str, value, now: datetime, source: str = "ui",
                     expected=NOT_GIVEN, time_zone: str | None = None) -> Change | None:  # fmt: skip
@@ -238,8 +256,11 @@ def update_property(con: duckdb.DuckDBPyConnection, *, actor: User, object_name:
         new = parse_value(cur, prop, value, time_zone=time_zone or actor.time_zone)
         if prop.name == "name" and new is None:
             raise ValueRefused(f"{prop.label} cannot be empty.")
+        owner = _owner_column(cur, object_name)
         row = cur.execute(
-            f"SELECT {ident(prop.name)} FROM {ident(object_name)} WHERE id = ?", [record_id]
+            f"SELECT {ident(prop.name)}, {ident(owner) if owner else 'NULL'} FROM {ident(object_name)} "
+            "WHERE id = ?",
+            [record_id],
         ).fetchone()
         if row is None:
             raise ValueRefused("That record does not exist any more (it may have been merged).")
@@ -251,8 +272,12 @@ def update_property(con: duckdb.DuckDBPyConnection, *, actor: User, object_name:
                             "overwritten.")  # fmt: skip
         if as_text(old) == as_text(new):
             return None
-        change = write_change(cur, object_name=object_name, record_id=record_id, prop=prop.name,
-                              old=old, new=new, now=now, actor_id=actor.id, source=source)  # fmt: skip
+        # Whose record it is, before and after (cs_core.table_versions: other CSMs' Summary
+        # numbers are kept through it).
+        owners = {row[1], new} if prop.name == owner else {row[1]}
+        with table_versions.owned(cur, object_name, owners) if owner else nullcontext():
+            change = write_change(cur, object_name=object_name, record_id=record_id, prop=prop.name,
+                                  old=old, new=new, now=now, actor_id=actor.id, source=source)  # fmt: skip
         changes.apply(cur, changes.RecordsChanged(object_name, (record_id,), frozenset({prop.name})),
                       now=now)  # fmt: skip
         return change

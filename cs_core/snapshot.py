@@ -55,6 +55,7 @@ class _Local(threading.local):
     pin: _Pin | None = None
     writing = 0
     recordings: list[set[str]] | None = None
+    scope: int | None = None  # the owner whose rows the running read depends on (scoped)
 
 
 _local = _Local()
@@ -120,17 +121,17 @@ def shared(con: duckdb.DuckDBPyConnection, name: str, args: tuple, tables: tuple
            read: Callable[[], T], copy: Callable[[T], T] | None = None) -> T:  # fmt: skip
     """``read()``, or what it returned for a run at the same versions of ``tables``; each
     caller gets ``copy(value)`` when ``copy`` is given."""
-    note(tables)
+    _note_as_recorded(t.lower() for t in tables)
     versions = table_versions(con, tables)
     if versions is None:
-        return read()
+        return _unscoped(read)
     key = (_local.pin.workspace, name, args, versions)
     with _lock:
         found = _kept.get(key, _kept)
         if found is not _kept:
             _kept.move_to_end(key)
     if found is _kept:
-        found = read()
+        found = _unscoped(read)
         with _lock:
             _kept[key] = found
             while len(_kept) > LIMIT:
@@ -159,9 +160,45 @@ def recording() -> Iterator[set[str]]:
 
 
 def note(tables: Iterable[str]) -> None:
-    """The running read depends on ``tables`` (a no-op when nothing records)."""
+    """The running read depends on ``tables`` (a no-op when nothing records); inside
+    :func:`scoped`, on their rows of its owner."""
     if _local.recordings:
-        _local.recordings[-1].update(t.lower() for t in tables)
+        owner = _local.scope
+        if owner is None:
+            _local.recordings[-1].update(t.lower() for t in tables)
+        else:
+            _local.recordings[-1].update(
+                n for t in tables for n in ((t,) if "@" in t else (f"{t.lower()}@*", f"{t.lower()}@{owner}"))
+            )  # fmt: skip
+
+
+def _unscoped(read: Callable[[], T]) -> T:
+    """``read()`` as a read of its own, not of the scoped read around it."""
+    scope, _local.scope = _local.scope, None
+    try:
+        return read()
+    finally:
+        _local.scope = scope
+
+
+def _note_as_recorded(tables: Iterable[str]) -> None:
+    """``tables`` as another read recorded them (not scoped to this one's owner)."""
+    if _local.recordings:
+        _local.recordings[-1].update(tables)
+
+
+@contextmanager
+def scoped(owner: int) -> Iterator[None]:
+    """The statements run in the block depend on one user's rows only, in every table a write
+    declares owners for (cs_core.table_versions.owned: tasks by their owner, the account
+    object by its owner property): a :func:`remembered` read made in it is kept through writes
+    declared for other owners. The reads it calls that are remembered or shared on their own
+    keep their own keys. Only for statements that filter those tables on ``owner``."""
+    before, _local.scope = _local.scope, owner
+    try:
+        yield
+    finally:
+        _local.scope = before
 
 
 # A quoted string or name, or a comment (kept as they are), or a parameter (``?``, ``$1``,
@@ -246,13 +283,13 @@ def remembered(con: duckdb.DuckDBPyConnection, workspace: Hashable, name: str, a
     with _lock:
         found = _remembered.get(key)
     if found is not None and _versions_in(counters, found[0]) == found[1]:
-        note(found[0])  # for a remembered read inside another one
+        _note_as_recorded(found[0])  # for a remembered read inside another one
         with _lock:
             if key in _remembered:
                 _remembered.move_to_end(key)
         return found[2] if shared else pickle.loads(found[2])
     with recording() as seen:
-        value = read()
+        value = _unscoped(read)  # a read of its own: scoped only by itself
     tables = tuple(sorted(seen))
     kept = value if shared else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     _remember(key, (tables, _versions_in(counters, tables), kept))

@@ -6,11 +6,19 @@ The transaction's cursor is wrapped (:class:`Tracked`), and each statement it ru
 the table it writes. A statement whose target cannot be read this way (DDL, COPY, a CTE that
 writes) bumps the ``*`` version, which every key includes: an unknown write clears every
 cache rather than leaving one stale.
+
+Owners: a write may say whose rows it changes (:func:`owned`: a task's owner, an account's
+owner, before and after). Each write of a table bumps ``table.T`` and either ``table.T@O`` for
+each owner it declared or, when any write of T in the transaction declared none,
+``table.T@*``. A read of one user's rows (cs_core.snapshot.scoped) is keyed on ``T@*`` and
+``T@<user>``, so it is kept through another CSM's completed task.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 
 import duckdb
 
@@ -46,13 +54,17 @@ def written_table(sql: str) -> str | None:
 
 
 class Tracked:
-    """A cursor that notes the tables its statements write (``touched``)."""
+    """A cursor that notes the tables its statements write (``touched``) and, for the tables
+    every write of which said whose rows it changed, those owners (:meth:`owners`)."""
 
-    __slots__ = ("_cur", "touched")
+    __slots__ = ("_cur", "touched", "_declared", "_undeclared", "_covering")
 
     def __init__(self, cur: duckdb.DuckDBPyConnection):
         self._cur = cur
         self.touched: set[str] = set()
+        self._declared: dict[str, set[int]] = {}
+        self._undeclared: set[str] = set()
+        self._covering: dict[str, frozenset[int]] = {}
 
     def _note(self, sql) -> None:
         table = written_table(sql) if isinstance(sql, str) else EVERY
@@ -60,6 +72,30 @@ class Tracked:
             kill_points.reached(f"write.{table}")
             if table not in UNTRACKED:
                 self.touched.add(table)
+                covering = self._covering.get(table)
+                if covering is None:
+                    self._undeclared.add(table)
+                else:
+                    self._declared.setdefault(table, set()).update(covering)
+
+    @contextmanager
+    def owned(self, table: str, owners: Iterable[int | None]) -> Iterator[None]:
+        """The writes of ``table`` in the block change rows of ``owners`` only (every owner a
+        changed row has before the write and after it)."""
+        table = table.lower()
+        before = self._covering.get(table)
+        self._covering[table] = frozenset(o for o in owners if o is not None)
+        try:
+            yield
+        finally:
+            if before is None:
+                del self._covering[table]
+            else:
+                self._covering[table] = before
+
+    def owners(self) -> dict[str, set[int]]:
+        """Per table whose every write declared its owners: those owners."""
+        return {t: o for t, o in self._declared.items() if t not in self._undeclared}
 
     def execute(self, sql, *args, **kwargs):
         self._note(sql)
@@ -73,12 +109,28 @@ class Tracked:
         return getattr(self._cur, name)
 
 
-def bump(cur: duckdb.DuckDBPyConnection, tables: set[str]) -> None:
-    """Raise the versions of ``tables`` (inside the transaction that wrote them)."""
+def owned(cur, table: str, owners: Iterable[int | None]):
+    """:meth:`Tracked.owned` on a write transaction's cursor; nothing on another cursor (it
+    bumps no versions)."""
+    return cur.owned(table, owners) if isinstance(cur, Tracked) else nullcontext()
+
+
+def bump(cur: duckdb.DuckDBPyConnection, tables: set[str],
+         owners: dict[str, set[int]] | None = None) -> None:  # fmt: skip
+    """Raise the versions of ``tables`` (inside the transaction that wrote them): each one's,
+    and its declared owners' (``owners``) or else its any-owner version."""
+    names = []
     for table in sorted(tables):
+        declared = (owners or {}).get(table)
+        scoped = (
+            [f"{table}@{o}" for o in sorted(declared)] if declared is not None else [f"{table}@*"]
+        )
+        names += [f"table.{table}", *(f"table.{n}" for n in scoped)]
+    if names:
         cur.execute(
-            "INSERT INTO counters VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = counters.value + 1",
-            [f"table.{table}"],
+            "INSERT INTO counters SELECT unnest(?), 1 ON CONFLICT (name) DO UPDATE SET "
+            "value = counters.value + 1",
+            [names],
         )
 
 

@@ -13,12 +13,13 @@ any other task is refused whole.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
 
-from cs_core import clock, db
+from cs_core import clock, db, table_versions
 from cs_core.record_list import Query, Viewer, where_sql
 from cs_core.record_values import ValueRefused, parse_value
 from cs_core.records import TASKS, get_property
@@ -113,11 +114,24 @@ def _apply(con: duckdb.DuckDBPyConnection, *, actor: User, selection: Selection,
                 [first + k * changing, prop, *value_params, stamp, actor.id, *target_params],
             )  # fmt: skip
         assignments = ", ".join(f"{ident(prop)} = {value_sql}" for prop, value_sql, _ in sets)
-        done = db.affected(
-            cur,
-            f"UPDATE tasks AS r SET {assignments} WHERE {target}",
-            [*[p for _, _, ps in sets for p in ps], *target_params],
+        # Whose tasks change: their owners (a reassignment says nothing: every owner's reads
+        # of tasks are read again, see cs_core.table_versions).
+        owners = (
+            [
+                o
+                for (o,) in cur.execute(
+                    f"SELECT DISTINCT r.owner_id FROM tasks r WHERE {target}", target_params
+                ).fetchall()
+            ]  # fmt: skip
+            if all(prop != "owner_id" for prop, _, _ in sets)
+            else None
         )
+        with table_versions.owned(cur, "tasks", owners) if owners is not None else nullcontext():
+            done = db.affected(
+                cur,
+                f"UPDATE tasks AS r SET {assignments} WHERE {target}",
+                [*[p for _, _, ps in sets for p in ps], *target_params],
+            )
         if done != changing:  # cannot happen under the write lock; refuse rather than guess
             raise RuntimeError(
                 "The tasks changed while they were being updated; nothing was saved."

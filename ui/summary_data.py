@@ -1,5 +1,7 @@
 """Cached reads for the Summary tab, kept until a table they read is written (see
-ui.db.cached): an edit shows at once, and a task ticked elsewhere leaves the health figures."""
+ui.db.cached): an edit shows at once, and a task ticked elsewhere leaves the health figures.
+The user's own numbers, tasks and events are read as their rows only (cs_core.snapshot.scoped):
+another CSM's completed task or edited account leaves them too."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 import duckdb
 
-from cs_core import clock, records, schedule, settings, tasks, users
+from cs_core import clock, records, schedule, settings, snapshot, tasks, users
 from cs_core import summary as summary_core
 from cs_core.health.profiles import Profile, version_changes
 from cs_core.health.reports import Summary, average_by_day, summary
@@ -33,19 +35,20 @@ def welcome_numbers(
 
 @db.cached()
 def _welcome(con: duckdb.DuckDBPyConnection, user_id: int, now: datetime) -> WelcomeNumbers:
-    user = users.get_user(con, user_id)
-    chosen = settings.get_customer_settings(con)
-    obj = records.get_object(con, chosen.object)
-    owner = records.get_property(con, chosen.object, chosen.owner_property)
-    return WelcomeNumbers(
-        object_name=obj.name,
-        object_label=obj.label_plural,
-        owner_label=owner.label if owner else chosen.owner_property,
-        owned=records.count_owned(
-            con, chosen.object, owner_property=chosen.owner_property, user_id=user.id
-        ),
-        tasks=tasks.task_counts(con, user=user, now=now),
-    )
+    with snapshot.scoped(user_id):  # the user's own accounts and tasks only
+        user = users.get_user(con, user_id)
+        chosen = settings.get_customer_settings(con)
+        obj = records.get_object(con, chosen.object)
+        owner = records.get_property(con, chosen.object, chosen.owner_property)
+        return WelcomeNumbers(
+            object_name=obj.name,
+            object_label=obj.label_plural,
+            owner_label=owner.label if owner else chosen.owner_property,
+            owned=records.count_owned(
+                con, chosen.object, owner_property=chosen.owner_property, user_id=user.id
+            ),
+            tasks=tasks.task_counts(con, user=user, now=now),
+        )
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,9 @@ def task_buckets(
 @db.cached()
 def _buckets(con: duckdb.DuckDBPyConnection, user_id: int, now: datetime, keys: tuple[str, ...],
              shown: int) -> tasks.Buckets:  # fmt: skip
-    user = users.get_user(con, user_id)
-    return tasks.buckets(con, user=user, now=now, keys=keys, shown=shown)
+    with snapshot.scoped(user_id):  # the user's own tasks only
+        user = users.get_user(con, user_id)
+        return tasks.buckets(con, user=user, now=now, keys=keys, shown=shown)
 
 
 def today_events(con: duckdb.DuckDBPyConnection, *, user_id: int, now: datetime) -> list:
@@ -109,6 +113,7 @@ def today_events(con: duckdb.DuckDBPyConnection, *, user_id: int, now: datetime)
 
 @db.cached()
 def _events(con: duckdb.DuckDBPyConnection, user_id: int, now: datetime) -> list:
-    user = users.get_user(con, user_id)
-    today = clock.local_date(now, user.time_zone)
-    return schedule.events(con, user=user, first=today, last=today)
+    with snapshot.scoped(user_id):  # the user's own meetings and tasks only
+        user = users.get_user(con, user_id)
+        today = clock.local_date(now, user.time_zone)
+        return schedule.events(con, user=user, first=today, last=today)

@@ -12,7 +12,7 @@ import threading
 import duckdb
 import pytest
 
-from cs_core import db, records, settings_store, snapshot, table_versions, users, views
+from cs_core import db, records, settings, settings_store, snapshot, table_versions, users, views
 from tests.conftest import NOW
 
 
@@ -268,3 +268,76 @@ def test_inside_a_write_a_remembered_read_always_reads(pinned):
     with db.transaction(pinned):
         read.remembered()
     assert read.calls == 2
+
+
+def test_a_read_scoped_to_an_owner_is_kept_through_writes_declared_for_others(pinned):
+    """A CSM's Summary numbers (their tasks, their accounts, read in snapshot.scoped) are kept
+    through another CSM's completed task and edited account, and read again after their own,
+    after a reassignment to them, and after any write that does not say whose rows it changed."""
+    from cs_core import record_values, task_actions
+
+    lucas, mei = users.get_user(pinned, 4), users.get_user(pinned, 5)
+    owner = settings.get_customer_settings(pinned).owner_property  # the accounts' owner (csm_id)
+    calls = []
+
+    def read():
+        calls.append(1)
+        cur = snapshot.Reading(pinned.cursor())
+        with snapshot.scoped(lucas.id):
+            records.list_properties(cur, "tasks")  # a shared read inside keeps its own key
+            return (
+                cur.execute("SELECT count(*) FILTER (status = 'open') FROM tasks WHERE owner_id = ?",
+                            [lucas.id]).fetchone()[0],  # fmt: skip
+                cur.execute(f"SELECT count(*) FROM companies WHERE {owner} = ?", [lucas.id]).fetchone()[0],
+            )  # fmt: skip
+
+    def lucas_numbers():
+        return snapshot.remembered(pinned, "test", "scoped", b"", read)
+
+    def reads_after(change) -> int:
+        lucas_numbers()
+        before = len(calls)
+        change()
+        lucas_numbers()
+        return len(calls) - before
+
+    def open_task_of(user) -> int:
+        return pinned.execute("SELECT min(id) FROM tasks WHERE status = 'open' AND owner_id = ?",
+                              [user.id]).fetchone()[0]  # fmt: skip
+
+    def company_of(user) -> int:
+        return pinned.execute(
+            f"SELECT min(id) FROM companies WHERE {owner} = ?", [user.id]
+        ).fetchone()[0]
+
+    def complete(user):
+        return lambda: task_actions.complete(pinned, actor=user, now=NOW,
+                                             selection=task_actions.Selection(ids=(open_task_of(user),)))  # fmt: skip
+
+    def edit(user, company, prop="nps", value="7"):
+        return lambda: record_values.update_property(pinned, actor=user, object_name="companies", record_id=company,
+                                                     property_name=prop, value=value, now=NOW)  # fmt: skip
+
+    open_before, owned_before = lucas_numbers()
+    assert reads_after(complete(mei)) == 0  # Mei's task: Lucas's numbers kept
+    assert reads_after(edit(mei, company_of(mei))) == 0  # Mei's account: kept
+    assert reads_after(complete(lucas)) == 1  # his own task: read again
+    assert lucas_numbers()[0] == open_before - 1
+    assert reads_after(edit(lucas, company_of(lucas))) == 1  # his own account
+    # Mei's account handed to Lucas: it names both owners, so his count is read again.
+    moved = company_of(mei)
+    assert reads_after(edit(mei, moved, owner, str(lucas.id))) == 1
+    assert lucas_numbers()[1] == owned_before + 1
+    # A write that does not say whose rows it changed (plain SQL in a transaction).
+    assert reads_after(lambda: _commit(pinned, "UPDATE tasks SET title = title WHERE id = 1")) == 1
+    # A read that is not scoped is read again after every write of its table, as before.
+    unscoped = []
+
+    def every_task():
+        unscoped.append(1)
+        return snapshot.Reading(pinned.cursor()).execute("SELECT count(*) FROM tasks").fetchone()[0]
+
+    snapshot.remembered(pinned, "test", "unscoped", b"", every_task)
+    complete(mei)()
+    snapshot.remembered(pinned, "test", "unscoped", b"", every_task)
+    assert len(unscoped) == 2
