@@ -433,24 +433,27 @@ def test_writers_wait_for_the_copy_only_and_find_their_changes_after_it(demo_con
     # Committed to the log, not yet to the file: the copy must carry the log.
     demo_con.execute("UPDATE companies SET name = 'Before the copy' WHERE id = 1")
     assert Path(f"{db.database_path(demo_con)}.wal").stat().st_size > 0
-    seen, real = {}, shutil.copyfile
+    from cs_core import admission
+
+    writers, real = [], shutil.copyfile
+    waiting = threading.Event()  # set when the writer finds the write turn held
+    monkeypatch.setattr(admission, "before_waiting", waiting.set)
 
     def write() -> None:
         db.write(demo_con, lambda cur: cur.execute(
             "UPDATE companies SET name = 'During the copy' WHERE id = 1"))  # fmt: skip
 
-    def copy(source, target):
-        seen["writer"] = writer = threading.Thread(target=write)
-        writer.start()
-        writer.join(0.5)
-        seen["held back"] = writer.is_alive()
+    def copy(source, target):  # the file, then its log
+        if not writers:
+            writers.append(threading.Thread(target=write))
+            writers[0].start()
+            waiting.wait()  # untimed (a moved clock stretches timed waits): it waits for the copy
         return real(source, target)
 
     monkeypatch.setattr(backup.shutil, "copyfile", copy)
     made = backup.back_up(demo_con, actor=backup.OPERATOR, folder=tmp_path / "b", now=NOW,
                           trigger="command line")  # fmt: skip
-    seen["writer"].join()
-    assert seen["held back"] is True
+    writers[0].join()
     assert not Path(f"{made.file}.wal").exists()  # one file: the log is in it
     with duckdb.connect(made.file, read_only=True) as copied:
         assert copied.execute("SELECT name FROM companies WHERE id = 1").fetchone() == (
