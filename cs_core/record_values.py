@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -274,8 +273,10 @@ def update_property(con: duckdb.DuckDBPyConnection, *, actor: User, object_name:
             return None
         # Whose record it is, before and after (cs_core.table_versions: other CSMs' Summary
         # numbers are kept through it).
-        owners = {row[1], new} if prop.name == owner else {row[1]}
-        with table_versions.owned(cur, object_name, owners) if owner else nullcontext():
+        owners = None  # an object whose reads are not scoped by owner
+        if owner is not None:
+            owners = {row[1], new} if prop.name == owner else {row[1]}
+        with table_versions.owned(cur, object_name, owners):
             change = write_change(cur, object_name=object_name, record_id=record_id, prop=prop.name,
                                   old=old, new=new, now=now, actor_id=actor.id, source=source)  # fmt: skip
         changes.apply(cur, changes.RecordsChanged(object_name, (record_id,), frozenset({prop.name})),

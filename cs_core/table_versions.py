@@ -109,10 +109,13 @@ class Tracked:
         return getattr(self._cur, name)
 
 
-def owned(cur, table: str, owners: Iterable[int | None]):
-    """:meth:`Tracked.owned` on a write transaction's cursor; nothing on another cursor (it
-    bumps no versions)."""
-    return cur.owned(table, owners) if isinstance(cur, Tracked) else nullcontext()
+def owned(cur, table: str, owners: Iterable[int | None] | None):
+    """:meth:`Tracked.owned` on a write transaction's cursor; nothing when ``owners`` is None
+    (the writer cannot say: every owner's reads go again) or on another cursor (it bumps no
+    versions)."""
+    if owners is None or not isinstance(cur, Tracked):
+        return nullcontext()
+    return cur.owned(table, owners)
 
 
 def bump(cur: duckdb.DuckDBPyConnection, tables: set[str],

@@ -13,7 +13,6 @@ any other task is refused whole.
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -116,17 +115,13 @@ def _apply(con: duckdb.DuckDBPyConnection, *, actor: User, selection: Selection,
         assignments = ", ".join(f"{ident(prop)} = {value_sql}" for prop, value_sql, _ in sets)
         # Whose tasks change: their owners (a reassignment says nothing: every owner's reads
         # of tasks are read again, see cs_core.table_versions).
-        owners = (
-            [
-                o
-                for (o,) in cur.execute(
-                    f"SELECT DISTINCT r.owner_id FROM tasks r WHERE {target}", target_params
-                ).fetchall()
-            ]  # fmt: skip
-            if all(prop != "owner_id" for prop, _, _ in sets)
-            else None
-        )
-        with table_versions.owned(cur, "tasks", owners) if owners is not None else nullcontext():
+        owners = None
+        if all(prop != "owner_id" for prop, _, _ in sets):
+            found = cur.execute(
+                f"SELECT DISTINCT r.owner_id FROM tasks r WHERE {target}", target_params
+            )
+            owners = [owner for (owner,) in found.fetchall()]
+        with table_versions.owned(cur, "tasks", owners):
             done = db.affected(
                 cur,
                 f"UPDATE tasks AS r SET {assignments} WHERE {target}",
