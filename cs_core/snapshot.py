@@ -191,7 +191,7 @@ def _note_as_recorded(tables: Iterable[str]) -> None:
 def scoped(owner: int) -> Iterator[None]:
     """The statements run in the block depend on one user's rows only, in every table a write
     declares owners for (cs_core.table_versions.owned: tasks by their owner, the account
-    object by its owner property): a :func:`remembered` read made in it is kept through writes
+    object by its owner property, an account's scores and alerts by its owner): a :func:`remembered` read made in it is kept through writes
     declared for other owners. The reads it calls that are remembered or shared on their own
     keep their own keys. Only for statements that filter those tables on ``owner``."""
     before, _local.scope = _local.scope, owner

@@ -8,7 +8,7 @@ writes) bumps the ``*`` version, which every key includes: an unknown write clea
 cache rather than leaving one stale.
 
 Owners: a write may say whose rows it changes (:func:`owned`: a task's owner, an account's
-owner, before and after). Each write of a table bumps ``table.T`` and either ``table.T@O`` for
+owner, before and after, a rescored account's scores and alerts by its owner). Each write of a table bumps ``table.T`` and either ``table.T@O`` for
 each owner it declared or, when any write of T in the transaction declared none,
 ``table.T@*``. A read of one user's rows (cs_core.snapshot.scoped) is keyed on ``T@*`` and
 ``T@<user>``, so it is kept through another CSM's completed task.
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 
 import duckdb
 
@@ -116,6 +116,15 @@ def owned(cur, table: str, owners: Iterable[int | None] | None):
     if owners is None or not isinstance(cur, Tracked):
         return nullcontext()
     return cur.owned(table, owners)
+
+
+@contextmanager
+def owned_rows(cur, tables: Iterable[str], owners: Iterable[int | None] | None) -> Iterator[None]:
+    """:func:`owned` for each of ``tables``."""
+    with ExitStack() as stack:
+        for table in tables:
+            stack.enter_context(owned(cur, table, owners))
+        yield
 
 
 def bump(cur: duckdb.DuckDBPyConnection, tables: set[str],

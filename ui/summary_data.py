@@ -1,7 +1,8 @@
 """Cached reads for the Summary tab, kept until a table they read is written (see
 ui.db.cached): an edit shows at once, and a task ticked elsewhere leaves the health figures.
-The user's own numbers, tasks and events are read as their rows only (cs_core.snapshot.scoped):
-another CSM's completed task or edited account leaves them too."""
+The user's own numbers, tasks, events and health figures are read as their rows only
+(cs_core.snapshot.scoped): another CSM's completed task or edited (and rescored) account
+leaves them too."""
 
 from __future__ import annotations
 
@@ -74,16 +75,17 @@ def health_panel(
 @db.cached()
 def _health(con: duckdb.DuckDBPyConnection, user_id: int, day: date,
             profile_id: int | None) -> HealthPanel:  # fmt: skip
-    choice = summary_core.health_profile(con, user_id=user_id)
-    by_id = {p.id: p for p, _ in choice.profiles}
-    shown = by_id.get(profile_id, choice.chosen)
-    if shown is None:
-        return HealthPanel(choice, None, None, [], [])
-    return HealthPanel(
-        choice, shown, summary(con, shown, day=day, owner_id=user_id),
-        average_by_day(con, shown, since=day - timedelta(days=TREND_DAYS), owner_id=user_id),
-        version_changes(con, shown.id),
-    )  # fmt: skip
+    with snapshot.scoped(user_id):  # the scores of the user's own accounts only
+        choice = summary_core.health_profile(con, user_id=user_id)
+        by_id = {p.id: p for p, _ in choice.profiles}
+        shown = by_id.get(profile_id, choice.chosen)
+        if shown is None:
+            return HealthPanel(choice, None, None, [], [])
+        return HealthPanel(
+            choice, shown, summary(con, shown, day=day, owner_id=user_id),
+            average_by_day(con, shown, since=day - timedelta(days=TREND_DAYS), owner_id=user_id),
+            version_changes(con, shown.id),
+        )  # fmt: skip
 
 
 def task_buckets(

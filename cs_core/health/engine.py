@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 import duckdb
 import pandas as pd
 
-from cs_core import activities, clock, db, filters
+from cs_core import activities, clock, db, filters, table_versions
 from cs_core.health.profiles import Profile
 from cs_core.records import list_properties
 from cs_core.settings import get_customer_settings
@@ -199,6 +199,8 @@ _STORED = (
     "profile_id, record_id, score_date, profile_version, score, category, details, computed_at"
 )
 _UPDATED = "profile_version = ?, score = ?, category = ?, details = ?, computed_at = ?"
+# What rescoring one record writes: rows of the record, or of its owner (an alert).
+_SCORED = ("health_scores", "health_current", "alerts")
 
 
 def _affected(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> int:
@@ -248,52 +250,56 @@ def store(cur: duckdb.DuckDBPyConnection, profile: Profile, *, score_date: date,
         names = [d[0] for d in result.description]
         found = dict(zip(names, result.fetchone() or (None,) * len(names), strict=True))
         user_id, current_date, before = found["_owner"], found["_current_date"], found["_before"]
-        row = None  # as stored, or None: the profile does not score the record
-        if found["score"] is not None:
-            row = (profile.id, record_id, score_date, profile.version, found["score"], found["category"],
-                   _details_of(profile, found), now)  # fmt: skip
-        values = list(row[3:]) if row is not None else []  # version, score, category, details, time
-        where = [profile.id, score_date, record_id]
-        # The history row of the date, replaced. (A current score dated earlier means there is none.)
-        replaced = row is not None and current_date == score_date and _affected(
-            cur, f"UPDATE health_scores SET {_UPDATED} WHERE profile_id = ? AND score_date = ? AND record_id = ?",
-            [*values, *where])  # fmt: skip
-        if not replaced and (current_date is None or current_date >= score_date):
-            cur.execute(
-                "DELETE FROM health_scores WHERE profile_id = ? AND score_date = ? AND record_id = ?",
-                where,
-            )
-        if not replaced and row is not None:
-            cur.execute(
-                f"INSERT INTO health_scores ({_STORED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row
-            )
-        if current_date is not None and current_date > score_date:  # a backfill
-            return RunResult(profile.id, score_date, int(row is not None), 0)
-        # The current score: replaced, added, or removed when the profile no longer scores the record.
-        if row is None and current_date is not None:
-            cur.execute(
-                "DELETE FROM health_current WHERE profile_id = ? AND record_id = ?",
-                [profile.id, record_id],
-            )
-        elif row is not None:
-            replaced = current_date is not None and _affected(
-                cur, "UPDATE health_current SET score_date = ?, score = ?, category = ? WHERE profile_id = ? "
-                "AND record_id = ?", [score_date, row[4], row[5], profile.id, record_id])  # fmt: skip
-            if not replaced:
+        # The account object's rows are its owner's: the writes say so (a CSM's Summary health
+        # figures are kept through another CSM's rescored account, cs_core.table_versions).
+        with table_versions.owned_rows(cur, _SCORED, [user_id] if owner else None):
+            row = None  # as stored, or None: the profile does not score the record
+            if found["score"] is not None:
+                row = (profile.id, record_id, score_date, profile.version, found["score"], found["category"],
+                       _details_of(profile, found), now)  # fmt: skip
+            # version, score, category, details, time
+            values = list(row[3:]) if row is not None else []
+            where = [profile.id, score_date, record_id]
+            # The history row of the date, replaced. (A current score dated earlier means there is none.)
+            replaced = row is not None and current_date == score_date and _affected(
+                cur, f"UPDATE health_scores SET {_UPDATED} WHERE profile_id = ? AND score_date = ? AND record_id = ?",
+                [*values, *where])  # fmt: skip
+            if not replaced and (current_date is None or current_date >= score_date):
                 cur.execute(
-                    "INSERT INTO health_current SELECT ?, ?, ?, ?, ?, o.score, o.expires_on "
-                    "FROM (SELECT 1) LEFT JOIN health_overrides o ON o.profile_id = ? AND o.record_id = ? "
-                    "AND o.removed_at IS NULL",
-                    [*row[:3], *row[4:6], profile.id, record_id],
+                    "DELETE FROM health_scores WHERE profile_id = ? AND score_date = ? AND record_id = ?",
+                    where,
                 )
-        # An override in effect keeps its category: a computed change is no change for the user.
-        if (row is None or before is None or row[5] == before or not live or user_id is None
-                or found["_overridden"]):  # fmt: skip
-            return RunResult(profile.id, score_date, int(row is not None), 0)
-        cur.execute("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [db.new_id(cur, "alerts"), user_id, profile.object, record_id, profile.id, before, row[5],
-                     now, now + timedelta(days=ALERT_DAYS)])  # fmt: skip
-        return RunResult(profile.id, score_date, 1, 1)
+            if not replaced and row is not None:
+                cur.execute(
+                    f"INSERT INTO health_scores ({_STORED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row
+                )
+            if current_date is not None and current_date > score_date:  # a backfill
+                return RunResult(profile.id, score_date, int(row is not None), 0)
+            # The current score: replaced, added, or removed when the profile no longer scores the record.
+            if row is None and current_date is not None:
+                cur.execute(
+                    "DELETE FROM health_current WHERE profile_id = ? AND record_id = ?",
+                    [profile.id, record_id],
+                )
+            elif row is not None:
+                replaced = current_date is not None and _affected(
+                    cur, "UPDATE health_current SET score_date = ?, score = ?, category = ? WHERE profile_id = ? "
+                    "AND record_id = ?", [score_date, row[4], row[5], profile.id, record_id])  # fmt: skip
+                if not replaced:
+                    cur.execute(
+                        "INSERT INTO health_current SELECT ?, ?, ?, ?, ?, o.score, o.expires_on "
+                        "FROM (SELECT 1) LEFT JOIN health_overrides o ON o.profile_id = ? AND o.record_id = ? "
+                        "AND o.removed_at IS NULL",
+                        [*row[:3], *row[4:6], profile.id, record_id],
+                    )
+            # An override in effect keeps its category: a computed change is no change for the user.
+            if (row is None or before is None or row[5] == before or not live or user_id is None
+                    or found["_overridden"]):  # fmt: skip
+                return RunResult(profile.id, score_date, int(row is not None), 0)
+            cur.execute("INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [db.new_id(cur, "alerts"), user_id, profile.object, record_id, profile.id, before, row[5],
+                         now, now + timedelta(days=ALERT_DAYS)])  # fmt: skip
+            return RunResult(profile.id, score_date, 1, 1)
 
     def _store(cur) -> RunResult:
         day = [profile.id, score_date]

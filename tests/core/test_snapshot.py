@@ -341,3 +341,55 @@ def test_a_read_scoped_to_an_owner_is_kept_through_writes_declared_for_others(pi
     complete(mei)()
     snapshot.remembered(pinned, "test", "unscoped", b"", every_task)
     assert len(unscoped) == 2
+
+
+def test_a_users_health_figures_are_kept_through_another_csms_rescored_account(pinned):
+    """The Summary's health figures (read in snapshot.scoped) are kept through an edit that
+    rescores another CSM's account, and read again, right, after one that rescores the user's."""
+    from cs_core import clock, record_values
+    from cs_core import summary as summary_core
+    from cs_core.health import reports
+
+    lucas, mei = users.get_user(pinned, 4), users.get_user(pinned, 5)
+    owner = settings.get_customer_settings(pinned).owner_property
+    day = clock.score_date(NOW)
+    calls = []
+
+    def figures(con) -> list:
+        choice = summary_core.health_profile(con, user_id=lucas.id)
+        return [(p.id, n, reports.summary(con, p, day=day, owner_id=lucas.id).to_json())
+                for p, n in choice.profiles]  # fmt: skip
+
+    def read():
+        calls.append(1)
+        with snapshot.scoped(lucas.id):
+            return figures(snapshot.Reading(pinned.cursor()))
+
+    def lucas_figures():
+        return snapshot.remembered(pinned, "test", "health", b"", read)
+
+    def scored_company_of(user) -> int:  # an account a live profile scores
+        return pinned.execute(
+            f"SELECT min(r.id) FROM companies r JOIN health_current h ON h.record_id = r.id WHERE r.{owner} = ?",
+            [user.id],
+        ).fetchone()[0]  # fmt: skip
+
+    def rescored_for(user) -> int:
+        found = pinned.execute(
+            "SELECT value FROM counters WHERE name = ?", [f"table.health_current@{user.id}"]
+        ).fetchone()
+        return found[0] if found else 0
+
+    def edit(user, nps: str):  # both live profiles read the NPS
+        record_values.update_property(pinned, actor=user, object_name="companies", record_id=scored_company_of(user),
+                                      property_name="nps", value=nps, now=NOW)  # fmt: skip
+
+    before = lucas_figures()
+    mei_rescored = rescored_for(mei)
+    edit(mei, "0")
+    assert rescored_for(mei) == mei_rescored + 1  # her account's scores were written, and said so
+    assert lucas_figures() == before and len(calls) == 1  # kept
+    edit(lucas, "0")
+    after = lucas_figures()
+    assert len(calls) == 2  # his own account rescored: read again
+    assert after == figures(pinned) and after != before
