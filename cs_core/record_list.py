@@ -242,6 +242,56 @@ def counts(con: duckdb.DuckDBPyConnection, queries: list[Query], viewer: Viewer)
     return found
 
 
+def owned_tables(
+    con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer
+) -> frozenset[str] | None:
+    """The tables in which a listing of ``query`` depends on the viewer's own rows only, for
+    :func:`cs_core.snapshot.scoped`: when every group of its filter keeps only records whose
+    owner "is me", the tasks of a task listing (by their owner), or the account object's
+    records and their scores (by its owner property). None when the listing may show anybody's
+    rows of those tables: another object, a filter without the owner in a group, or an
+    account listing that shows, sorts or filters on an associated record (another account).
+    Other tables (an associated record's name, the history) count as any read's."""
+    from cs_core.settings import get_customer_settings
+
+    if viewer.user_id is None:
+        return None
+    if query.object == TASKS:
+        owner, tables = "owner_id", frozenset({TASKS})
+    else:
+        chosen = get_customer_settings(con)
+        if query.object != chosen.object:
+            return None
+        owner = chosen.owner_property
+        tables = frozenset({query.object.lower(), "health_current", "health_scores"})
+    try:
+        groups = filters.normalise(query.spec)
+    except filters.FilterError:
+        return None  # refused when the listing compiles it
+    conds = [c for g in groups for c in g]
+    if (
+        not all(isinstance(c, dict) for c in conds)
+        or not groups
+        or not all(any(_mine(c, owner, query) for c in g) for g in groups)
+    ):
+        return None
+    if query.object != TASKS:
+        props = listing_properties(con, query.object)
+        used = {c.get("property") for c in conds} | set(query.columns)
+        if any(props[n].type == "record" for n in used | {n for n, _ in query.sort} if n in props):
+            return None
+    return tables
+
+
+def _mine(cond, owner: str, query: Query) -> bool:
+    named = cond.get("property")
+    return (
+        (named == owner or (named == filters.OWNER and query.owner_property == owner))
+        and cond.get("operator") == "eq"
+        and cond.get("value") == filters.ME
+    )
+
+
 _LOOKED_UP = ("user", "pipeline", "stage", "record")  # sorted by a name from another table
 
 

@@ -55,7 +55,8 @@ class _Local(threading.local):
     pin: _Pin | None = None
     writing = 0
     recordings: list[set[str]] | None = None
-    scope: int | None = None  # the owner whose rows the running read depends on (scoped)
+    # The owner whose rows the running read depends on, and in which tables (None: all; scoped).
+    scope: tuple[int, frozenset[str] | None] | None = None
 
 
 _local = _Local()
@@ -163,13 +164,19 @@ def note(tables: Iterable[str]) -> None:
     """The running read depends on ``tables`` (a no-op when nothing records); inside
     :func:`scoped`, on their rows of its owner."""
     if _local.recordings:
-        owner = _local.scope
-        if owner is None:
+        scope = _local.scope
+        if scope is None:
             _local.recordings[-1].update(t.lower() for t in tables)
         else:
             _local.recordings[-1].update(
-                n for t in tables for n in ((t,) if "@" in t else (f"{t.lower()}@*", f"{t.lower()}@{owner}"))
-            )  # fmt: skip
+                n for t in tables for n in _scoped_names(t.lower(), *scope)
+            )
+
+
+def _scoped_names(table: str, owner: int, only: frozenset[str] | None) -> tuple[str, ...]:
+    if "@" in table or (only is not None and table not in only):
+        return (table,)
+    return (f"{table}@*", f"{table}@{owner}")
 
 
 def _unscoped(read: Callable[[], T]) -> T:
@@ -188,13 +195,16 @@ def _note_as_recorded(tables: Iterable[str]) -> None:
 
 
 @contextmanager
-def scoped(owner: int) -> Iterator[None]:
+def scoped(owner: int, tables: Iterable[str] | None = None) -> Iterator[None]:
     """The statements run in the block depend on one user's rows only, in every table a write
     declares owners for (cs_core.table_versions.owned: tasks by their owner, the account
-    object by its owner property, an account's scores and alerts by its owner): a :func:`remembered` read made in it is kept through writes
-    declared for other owners. The reads it calls that are remembered or shared on their own
-    keep their own keys. Only for statements that filter those tables on ``owner``."""
-    before, _local.scope = _local.scope, owner
+    object by its owner property, an account's scores and alerts by its owner), or only in
+    ``tables`` when given (the others as any read's): a :func:`remembered` read made in it is
+    kept through writes declared for other owners. The reads it calls that are remembered or
+    shared on their own keep their own keys. Only for statements that filter those tables on
+    ``owner``."""
+    only = None if tables is None else frozenset(t.lower() for t in tables)
+    before, _local.scope = _local.scope, (owner, only)
     try:
         yield
     finally:

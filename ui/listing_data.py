@@ -1,12 +1,15 @@
 """Cached reads of the record tabs: a run that changed nothing (a row clicked, a panel opened)
 does not query the catalog or the page again, and a write to a table a listing reads shows at
-once (a task saved leaves the companies' listing as it was, see ui.db.cached)."""
+once (a task saved leaves the companies' listing as it was, see ui.db.cached). A listing of the
+viewer's own records is kept through other CSMs' edits of theirs (cs_core.snapshot.scoped)."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import duckdb
 
-from cs_core import pipelines, record_list, users
+from cs_core import pipelines, record_list, snapshot, users
 from cs_core.record_list import Query, RecordPage, Viewer
 from cs_core.records import Property
 from ui import db
@@ -47,7 +50,16 @@ def counts(con: duckdb.DuckDBPyConnection, queries: list[Query], viewer: Viewer)
 def _counts(
     con: duckdb.DuckDBPyConnection, queries: tuple[Query, ...], viewer: Viewer
 ) -> list[int]:
-    return record_list.counts(con, list(queries), viewer)
+    with _owned(con, queries, viewer):
+        return record_list.counts(con, list(queries), viewer)
+
+
+def _owned(con: duckdb.DuckDBPyConnection, queries, viewer: Viewer):
+    """Scoped to the viewer's rows when every query lists only the viewer's own records (in the
+    same tables): "Owned by me" is kept through another CSM's edit (record_list.owned_tables)."""
+    found = {record_list.owned_tables(con, q, viewer) for q in queries}
+    tables = found.pop() if len(found) == 1 else None
+    return snapshot.scoped(viewer.user_id, tables) if tables else nullcontext()
 
 
 def _to_the_minute(viewer: Viewer) -> Viewer:
@@ -64,4 +76,5 @@ def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number
 @db.cached()
 def _page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, number: int,
           size: int) -> RecordPage:  # fmt: skip
-    return record_list.page(con, query, viewer, number=number, size=size)
+    with _owned(con, (query,), viewer):
+        return record_list.page(con, query, viewer, number=number, size=size)
