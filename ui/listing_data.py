@@ -42,23 +42,22 @@ def _labels(con: duckdb.DuckDBPyConnection, object_name: str) -> dict[str, dict[
 
 def counts(con: duckdb.DuckDBPyConnection, queries: list[Query], viewer: Viewer) -> list[int]:
     """How many records each query matches (the Summary's view cards), kept as :func:`page`
-    keeps a page: until a table they read is written, the clock to the minute."""
-    return _counts(con, tuple(queries), _to_the_minute(viewer))
+    keeps a page: until a table they read is written, the clock to the minute; each on its
+    own, so a count of the viewer's own records is kept when another card's is not."""
+    at = _to_the_minute(viewer)
+    return [_count(con, query, at) for query in queries]
 
 
 @db.cached()
-def _counts(
-    con: duckdb.DuckDBPyConnection, queries: tuple[Query, ...], viewer: Viewer
-) -> list[int]:
-    with _owned(con, queries, viewer):
-        return record_list.counts(con, list(queries), viewer)
+def _count(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> int:
+    with _owned(con, query, viewer):
+        return record_list.count(con, query, viewer)
 
 
-def _owned(con: duckdb.DuckDBPyConnection, queries, viewer: Viewer):
-    """Scoped to the viewer's rows when every query lists only the viewer's own records (in the
-    same tables): "Owned by me" is kept through another CSM's edit (record_list.owned_tables)."""
-    found = {record_list.owned_tables(con, q, viewer) for q in queries}
-    tables = found.pop() if len(found) == 1 else None
+def _owned(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer):
+    """Scoped to the viewer's rows when the query lists only the viewer's own records: "Owned
+    by me" is kept through another CSM's edit (record_list.owned_tables)."""
+    tables = record_list.owned_tables(con, query, viewer)
     return snapshot.scoped(viewer.user_id, tables) if tables else nullcontext()
 
 
@@ -76,5 +75,5 @@ def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number
 @db.cached()
 def _page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, number: int,
           size: int) -> RecordPage:  # fmt: skip
-    with _owned(con, (query,), viewer):
+    with _owned(con, query, viewer):
         return record_list.page(con, query, viewer, number=number, size=size)

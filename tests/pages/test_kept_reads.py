@@ -97,3 +97,25 @@ def test_the_summary_health_figures_are_kept_through_another_csms_rescored_accou
     assert len(calls) == 2 and after != before
     shown = summary_data.health_panel(workspace, user_id=CSM, day=day).shown
     assert after == reports.summary(workspace, shown, day=day, owner_id=CSM)
+
+
+def test_the_summary_view_cards_are_counted_each_on_its_own(workspace, monkeypatch):
+    """Of the cards "Owned by me" and "Enterprise accounts", another CSM's edit recounts the
+    second only."""
+    calls = _counted(monkeypatch, record_list, "count")
+    owner = settings.get_customer_settings(workspace).owner_property
+    mine = Query("companies", [[{"property": filters.OWNER, "operator": "eq", "value": filters.ME}]],
+                 (), owner_property=owner)  # fmt: skip
+    anybody = Query("companies", [[{"property": "segment", "operator": "eq", "value": "Enterprise"}]],
+                    (), owner_property=owner)  # fmt: skip
+    viewer = Viewer(CSM, NOW, "Europe/Berlin")
+
+    def cards():
+        return _run(lambda: listing_data.counts(workspace, [mine, anybody], viewer))
+
+    before = cards()
+    assert len(calls) == 2
+    _edit(workspace, MEI, "0")
+    assert cards() == before and len(calls) == 3  # the Enterprise count only
+    _edit(workspace, CSM, "0")
+    assert cards() == before and len(calls) == 5  # his own account: both (the NPS moved no count)
