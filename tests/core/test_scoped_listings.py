@@ -3,8 +3,6 @@ kept through other CSMs' edits of theirs and read again, right, after the viewer
 
 from __future__ import annotations
 
-import pytest
-
 from cs_core import db, filters, record_list, record_values, settings, snapshot, task_actions, users
 from cs_core.record_list import Query, Viewer
 from cs_core.tasks import TASK_COLUMNS, TASK_VIEWS
@@ -13,14 +11,6 @@ from tests.conftest import CSM, NOW
 MEI = 5
 MINE = {"property": filters.OWNER, "operator": "eq", "value": filters.ME}
 COLUMNS = ("name", "segment", "nps", "health_score")
-
-
-@pytest.fixture
-def pinned(demo_con):
-    snapshot.pin(("test", id(demo_con)))
-    yield demo_con
-    snapshot.unpin()
-    snapshot.clear()
 
 
 def _accounts(con, spec, columns=COLUMNS) -> Query:

@@ -10,7 +10,6 @@ import shutil
 import threading
 
 import duckdb
-import pytest
 
 from cs_core import db, records, settings, settings_store, snapshot, table_versions, users, views
 from tests.conftest import NOW
@@ -24,14 +23,6 @@ def _relabel(con, label: str) -> None:
 
 def _label(con) -> str:
     return records.get_property(con, "companies", "industry").label
-
-
-@pytest.fixture
-def pinned(demo_con):
-    snapshot.pin(("test", id(demo_con)))
-    yield demo_con
-    snapshot.unpin()
-    snapshot.clear()
 
 
 def test_a_pinned_run_keeps_a_catalog_read_until_the_catalog_is_written(pinned):
