@@ -36,7 +36,9 @@ class Query:
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who looks, and when: the acting user's id and zone, and the clock."""
+    """Who looks, and when: the acting user's id and zone, and the clock. A listing depends on
+    the clock through :attr:`today` and the score date of :attr:`now` only (ui.listing_data
+    keeps a page all day on them)."""
 
     user_id: int | None
     now: datetime

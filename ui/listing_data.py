@@ -9,7 +9,7 @@ from contextlib import nullcontext
 
 import duckdb
 
-from cs_core import pipelines, record_list, snapshot, users
+from cs_core import clock, pipelines, record_list, snapshot, users
 from cs_core.record_list import Query, RecordPage, Viewer
 from cs_core.records import Property
 from ui import db
@@ -42,16 +42,15 @@ def _labels(con: duckdb.DuckDBPyConnection, object_name: str) -> dict[str, dict[
 
 def counts(con: duckdb.DuckDBPyConnection, queries: list[Query], viewer: Viewer) -> list[int]:
     """How many records each query matches (the Summary's view cards), kept as :func:`page`
-    keeps a page: until a table they read is written, the clock to the minute; each on its
-    own, so a count of the viewer's own records is kept when another card's is not."""
-    at = _to_the_minute(viewer)
-    return [_count(con, query, at) for query in queries]
+    keeps a page; each on its own, so a count of the viewer's own records is kept when another
+    card's is not."""
+    return [_count(con, query, *_day(viewer), _viewer=viewer) for query in queries]
 
 
 @db.cached()
-def _count(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer) -> int:
-    with _owned(con, query, viewer):
-        return record_list.count(con, query, viewer)
+def _count(con: duckdb.DuckDBPyConnection, query: Query, *_key, _viewer: Viewer) -> int:
+    with _owned(con, query, _viewer):
+        return record_list.count(con, query, _viewer)
 
 
 def _owned(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer):
@@ -61,19 +60,21 @@ def _owned(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer):
     return snapshot.scoped(viewer.user_id, tables) if tables else nullcontext()
 
 
-def _to_the_minute(viewer: Viewer) -> Viewer:
-    return Viewer(viewer.user_id, viewer.now.replace(second=0, microsecond=0), viewer.time_zone)
+def _day(viewer: Viewer) -> tuple:
+    """What of the viewer a listing depends on: who, their zone, and the clock as days only (their
+    date, for relative date filters, and the score date, for the health scores in effect)."""
+    return viewer.user_id, viewer.time_zone, viewer.today, clock.score_date(viewer.now)
 
 
 def page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, *, number: int,
          size: int) -> RecordPage:  # fmt: skip
-    """One page of the listing and its count (the clock to the minute: relative date filters
-    move on within a minute of the hour they change)."""
-    return _page(con, query, _to_the_minute(viewer), number, size)
+    """One page of the listing and its count, kept until a table it reads is written or the
+    viewer's day changes (all day long otherwise, not read again each minute)."""
+    return _page(con, query, number, size, *_day(viewer), _viewer=viewer)
 
 
 @db.cached()
-def _page(con: duckdb.DuckDBPyConnection, query: Query, viewer: Viewer, number: int,
-          size: int) -> RecordPage:  # fmt: skip
-    with _owned(con, query, viewer):
-        return record_list.page(con, query, viewer, number=number, size=size)
+def _page(con: duckdb.DuckDBPyConnection, query: Query, number: int, size: int, *_key,
+          _viewer: Viewer) -> RecordPage:  # fmt: skip
+    with _owned(con, query, _viewer):
+        return record_list.page(con, query, _viewer, number=number, size=size)

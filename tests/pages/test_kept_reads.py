@@ -3,11 +3,14 @@ another CSM's edit of their account, read again after one of the CSM's own."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from cs_core import clock, filters, record_list, record_values, settings, snapshot, users
 from cs_core.health import reports
 from cs_core.record_list import Query, Viewer
+from cs_core.tasks import TASK_COLUMNS, TASK_VIEWS
 from tests.conftest import CSM, NOW
 from ui import db as ui_db
 from ui import listing_data, summary_data
@@ -119,3 +122,27 @@ def test_the_summary_view_cards_are_counted_each_on_its_own(workspace, monkeypat
     assert cards() == before and len(calls) == 3  # the Enterprise count only
     _edit(workspace, CSM, "0")
     assert cards() == before and len(calls) == 5  # his own account: both (the NPS moved no count)
+
+
+def test_a_listing_is_kept_all_day_and_read_again_the_next(workspace, monkeypatch):
+    """A page depends on the clock by days only (the viewer's date, the score date): kept
+    through the minutes of a day, read again, with the days moved on, the next."""
+    calls = _counted(monkeypatch, record_list, "page")
+    query = Query("tasks", TASK_VIEWS["today"][1], tuple(TASK_COLUMNS), (("due_at", "asc"),),
+                  owner_property="owner_id")  # fmt: skip
+
+    def page(at):
+        viewer = Viewer(CSM, at, "Europe/Berlin")
+        return _run(lambda: listing_data.page(workspace, query, viewer, number=1, size=25))
+
+    today = page(NOW)
+    assert page(NOW + timedelta(minutes=5)).rows.equals(today.rows)
+    assert page(NOW + timedelta(hours=6)).total == today.total and len(calls) == 1  # 22:00 there
+    tomorrow = page(NOW + timedelta(days=1))
+    assert len(calls) == 2
+    assert tomorrow.rows.equals(
+        record_list.page(
+            workspace, query, Viewer(CSM, NOW + timedelta(days=1), "Europe/Berlin")
+        ).rows
+    )
+    assert not tomorrow.rows.equals(today.rows)  # other tasks are due that day
