@@ -164,7 +164,14 @@ def _click_bar(page: Page, chart: Locator, step: str) -> None:
     """A real mouse click in the middle of the waterfall bar of ``step``."""
     bar = chart.locator(".trace.bars .point path").nth(STEPS.index(step))
     bar.scroll_into_view_if_needed()
-    box = bar.bounding_box()
+    # Where the bar is once the chart has stopped redrawing: after a click on another bar the
+    # chart may still rescale its axis (measured: the box moved while a click aimed at the old one).
+    box, previous = bar.bounding_box(), None
+    for _ in range(50):
+        if box is not None and box == previous:
+            break
+        page.wait_for_timeout(100)
+        previous, box = box, bar.bounding_box()
     assert box is not None and box["height"] >= 2, f"the {step} bar is not drawn: {box}"
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     settled(page)
