@@ -15,7 +15,7 @@ from cs_core.health.reports import (
     current_health_sql,
     live_profile_count,
 )
-from cs_core.record_values import linked_title_sql, record_names, title_sql
+from cs_core.record_values import linked_title_sql, owner_column, record_names, title_sql
 from cs_core.records import TASKS, Property, get_object, list_properties, source_exists
 from cs_core.sql import col, ident, literal
 
@@ -254,18 +254,14 @@ def owned_tables(
     rows of those tables: another object, a filter without the owner in a group, or an
     account listing that shows, sorts or filters on an associated record (another account).
     Other tables (an associated record's name, the history) count as any read's."""
-    from cs_core.settings import get_customer_settings
-
-    if viewer.user_id is None:
+    owner = owner_column(con, query.object)
+    if viewer.user_id is None or owner is None:
         return None
-    if query.object == TASKS:
-        owner, tables = "owner_id", frozenset({TASKS})
-    else:
-        chosen = get_customer_settings(con)
-        if query.object != chosen.object:
-            return None
-        owner = chosen.owner_property
-        tables = frozenset({query.object.lower(), "health_current", "health_scores"})
+    tables = frozenset(
+        {TASKS}
+        if query.object == TASKS
+        else {query.object.lower(), "health_current", "health_scores"}
+    )
     try:
         groups = filters.normalise(query.spec)
     except filters.FilterError:

@@ -222,7 +222,7 @@ def write_change(cur, *, object_name: str, record_id: int, prop: str, old, new, 
     return change
 
 
-def _owner_column(cur, object_name: str) -> str | None:
+def owner_column(cur, object_name: str) -> str | None:
     """The column that says whose record it is, for the tables reads are scoped on by owner
     (cs_core.snapshot.scoped): a task's owner, the account object's owner property."""
     if object_name == TASKS:
@@ -255,7 +255,7 @@ def update_property(con: duckdb.DuckDBPyConnection, *, actor: User, object_name:
         new = parse_value(cur, prop, value, time_zone=time_zone or actor.time_zone)
         if prop.name == "name" and new is None:
             raise ValueRefused(f"{prop.label} cannot be empty.")
-        owner = _owner_column(cur, object_name)
+        owner = owner_column(cur, object_name)
         row = cur.execute(
             f"SELECT {ident(prop.name)}, {ident(owner) if owner else 'NULL'} FROM {ident(object_name)} "
             "WHERE id = ?",

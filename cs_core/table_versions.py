@@ -8,9 +8,9 @@ writes) bumps the ``*`` version, which every key includes: an unknown write clea
 cache rather than leaving one stale.
 
 Owners: a write may say whose rows it changes (:func:`owned`: a task's owner, an account's
-owner, before and after, a rescored account's scores and alerts by its owner). Each write of a table bumps ``table.T`` and either ``table.T@O`` for
-each owner it declared or, when any write of T in the transaction declared none,
-``table.T@*``. A read of one user's rows (cs_core.snapshot.scoped) is keyed on ``T@*`` and
+owner, before and after, a rescored account's scores and alerts by its owner). Each write of
+a table bumps ``table.T`` and either ``table.T@O`` for each owner it declared or, when any
+write of T in the transaction declared none, ``table.T@*``. A read of one user's rows (cs_core.snapshot.scoped) is keyed on ``T@*`` and
 ``T@<user>``, so it is kept through another CSM's completed task.
 """
 
